@@ -1,0 +1,116 @@
+import type { Schema } from "@bufbuild/protoplugin";
+import type { ServiceModel } from "./collect.js";
+import { tableModule, tableName } from "./emit-table.js";
+import type { AuthzOptions } from "./options.js";
+
+/**
+ * Emits the registry module: every table of the generation, the vocabulary
+ * types, and `createAuthzGuard`, so a server wires all rules in one call.
+ */
+export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly ServiceModel[]): void {
+  const { options } = schema;
+  const f = schema.generateFile(`${options.registry}.ts`);
+  const createGuard = f.import("createGuard", "protoauthz");
+  const GuardOptions = f.import("GuardOptions", "protoauthz", true);
+  const Principal = f.import("Principal", "protoauthz", true);
+  const ServiceAuthz = f.import("ServiceAuthz", "protoauthz", true);
+  const CallHandle = f.import("CallHandle", "protoauthz", true);
+  const PrincipalFor = f.import("PrincipalFor", "protoauthz", true);
+  const principalOfCall = f.import("principalOf", "protoauthz");
+  const tables = services.map(({ service }) => f.import(tableName(service), `./${tableModule(service.file)}.js`));
+
+  f.print(f.jsDoc("Every service table of this generation, in a stable order."));
+  f.print(f.export("const", "authzTables"), " = [");
+  for (const table of tables) f.print("  ", table, ",");
+  f.print("] as const;");
+  f.print();
+
+  const vocabulary = { principals: options.principals, roles: options.roles, scopes: options.scopes };
+  const union = (names: readonly string[] | undefined) =>
+    names === undefined ? "string" : names.map((n) => JSON.stringify(n)).join(" | ");
+  f.print(
+    f.jsDoc(
+      options.principals
+        ? "Principal kinds, as declared by the `principals` option."
+        : "Principal kinds: open (declare the `principals` option to close them).",
+    ),
+  );
+  f.print(f.export("type", "PrincipalKind"), " = ", union(options.principals), ";");
+  f.print(f.jsDoc(options.roles ? "Roles, as declared by the `roles` option." : "Roles: open (declare the `roles` option to close them)."));
+  f.print(f.export("type", "Role"), " = ", union(options.roles), ";");
+  f.print(
+    f.jsDoc(options.scopes ? "Scopes, as declared by the `scopes` option." : "Scopes: open (declare the `scopes` option to close them)."),
+  );
+  f.print(f.export("type", "Scope"), " = ", union(options.scopes), ";");
+  f.print(f.jsDoc("The principal your authenticate function must return."));
+  f.print(f.export("type", "AuthzPrincipal"), " = ", Principal, "<PrincipalKind, Role, Scope>;");
+  f.print();
+  f.print(f.jsDoc("The declared vocabulary; the guard checks rules written in code against it too."));
+  f.print(f.export("const", "authzVocabulary"), " = {");
+  for (const [key, names] of Object.entries(vocabulary)) {
+    if (names !== undefined) f.print("  ", key, ": [", names.map((n) => JSON.stringify(n)).join(", "), "],");
+  }
+  f.print("} as const;");
+  f.print();
+
+  const adapters: { key: string; factory: string; from: string }[] = [];
+  if (options.adapters.includes("connect"))
+    adapters.push({ key: "connect", factory: "createConnectInterceptor", from: "protoauthz/connect" });
+  if (options.adapters.includes("grpc-js")) adapters.push({ key: "grpc", factory: "createGrpcInterceptor", from: "protoauthz/grpc-js" });
+  const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from) }));
+
+  f.print(
+    f.jsDoc(
+      [
+        "Creates the guard for every table of this generation, plus tables written",
+        "in code for services you serve but do not own (e.g. grpc.health.v1.Health).",
+        "Throws AuthzConfigError when any table is invalid.",
+        "",
+        ...adapters.map(
+          (a) =>
+            `\`${a.key}\`: install it on your ${a.key === "connect" ? "Connect router (interceptors: [guard.connect])" : "grpc-js server (new Server({ interceptors: [guard.grpc] }))"}.`,
+        ),
+      ].join("\n"),
+    ),
+  );
+  f.print(
+    f.export("function", "createAuthzGuard"),
+    "(options: ",
+    GuardOptions,
+    "<AuthzPrincipal>, ...extraTables: readonly ",
+    ServiceAuthz,
+    "[]) {",
+  );
+  f.print(
+    "  const guard = ",
+    createGuard,
+    "<AuthzPrincipal>([...authzTables, ...extraTables], { vocabulary: authzVocabulary, ...options });",
+  );
+  f.print("  return {");
+  f.print("    guard,");
+  for (const a of factories) f.print("    ", a.key, ": ", a.symbol, "(guard),");
+  f.print("  };");
+  f.print("}");
+  f.print();
+  f.print(
+    f.jsDoc(
+      [
+        "The principal of the call being handled, typed from the method's rule:",
+        '`principalOf(ctx, SandboxServiceAuthz, "getPolicy")` in a Connect handler,',
+        "`principalOf(call, …)` in a grpc-js one. Throws if no guard admitted the call.",
+      ].join("\n"),
+    ),
+  );
+  f.print(
+    f.export("function", "principalOf"),
+    "<T extends ",
+    ServiceAuthz,
+    ', K extends keyof T["rules"] & string>(call: ',
+    CallHandle,
+    ", table: T, method: K): ",
+    PrincipalFor,
+    '<T["rules"][K], AuthzPrincipal> {',
+  );
+  f.print("  return ", principalOfCall, "<AuthzPrincipal, T, K>(call, table, method);");
+  f.print("}");
+}

@@ -1,0 +1,1 @@
+export { createConnectInterceptor, peerKey, principalKey } from "./interceptor.js";

@@ -1,0 +1,90 @@
+import { type DescField, type DescMessage, ScalarType } from "@bufbuild/protobuf";
+
+/** Scalars a binding may end on: they compare unambiguously as strings. */
+const bindableScalars = new Set<ScalarType>([
+  ScalarType.STRING,
+  ScalarType.INT32,
+  ScalarType.INT64,
+  ScalarType.UINT32,
+  ScalarType.UINT64,
+  ScalarType.SINT32,
+  ScalarType.SINT64,
+  ScalarType.FIXED32,
+  ScalarType.FIXED64,
+  ScalarType.SFIXED32,
+  ScalarType.SFIXED64,
+]);
+
+export type FieldPathResult = { ok: true; fields: readonly DescField[] } | { ok: false; problem: string; fix: string };
+
+/**
+ * Resolves a dotted path of proto field names ("target.sandbox_id") against a
+ * request message. The path must step through singular message fields only
+ * and end on a singular string or integer field.
+ */
+export function resolveFieldPath(message: DescMessage, path: string): FieldPathResult {
+  if (path === "") {
+    return { ok: false, problem: "binding has an empty field", fix: `name a field of ${message.typeName}, e.g. "sandbox_id"` };
+  }
+  const fields: DescField[] = [];
+  let current: DescMessage | undefined = message;
+  const names = path.split(".");
+  for (const [i, name] of names.entries()) {
+    const walked = names.slice(0, i + 1).join(".");
+    if (current === undefined) {
+      const parent = names.slice(0, i).join(".");
+      return {
+        ok: false,
+        problem: `binding field "${path}" steps into "${parent}", which is not a message`,
+        fix: `end the path at "${parent}"`,
+      };
+    }
+    const field: DescField | undefined = current.fields.find((f) => f.name === name);
+    if (field === undefined) {
+      const known = current.fields.map((f) => f.name).join(", ") || "none";
+      return {
+        ok: false,
+        problem: `binding field "${path}" does not exist: ${current.typeName} has no field "${name}"`,
+        fix: `use a proto field name of ${current.typeName} (${known})`,
+      };
+    }
+    if (field.fieldKind === "list" || field.fieldKind === "map") {
+      return {
+        ok: false,
+        problem: `binding field "${path}" passes through ${field.fieldKind === "list" ? "repeated" : "map"} field "${walked}"`,
+        fix: "bind a singular field; a request naming several resources cannot be checked against one attribute",
+      };
+    }
+    fields.push(field);
+    current = field.fieldKind === "message" ? field.message : undefined;
+    const last = i === names.length - 1;
+    if (last && !(field.fieldKind === "scalar" && bindableScalars.has(field.scalar))) {
+      const kind = field.fieldKind === "scalar" ? ScalarType[field.scalar].toLowerCase() : field.fieldKind;
+      return {
+        ok: false,
+        problem: `binding field "${path}" is a ${kind}, not a string or integer`,
+        fix:
+          field.fieldKind === "message" ? `bind a string or integer field inside it, e.g. "${path}.id"` : "bind a string or integer field",
+      };
+    }
+  }
+  return { ok: true, fields };
+}
+
+/** Reads a resolved path from a message; undefined where any step is unset. */
+export function readFieldPath(fields: readonly DescField[]): (message: unknown) => unknown {
+  return (message) => {
+    let value: unknown = message;
+    for (const field of fields) {
+      if (value === null || typeof value !== "object") return undefined;
+      const record = value as Record<string, unknown>;
+      if (field.oneof !== undefined) {
+        const group = record[field.oneof.localName] as { case?: string; value?: unknown } | undefined;
+        value = group?.case === field.localName ? group.value : undefined;
+      } else {
+        value = record[field.localName];
+      }
+    }
+    return value;
+  };
+}

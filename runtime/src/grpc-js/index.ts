@@ -1,0 +1,2 @@
+export { createGrpcInterceptor } from "./interceptor.js";
+export { grpcServiceDefinition } from "./service-definition.js";

@@ -1,0 +1,144 @@
+import type { AuditHook, AuthzEvent } from "./audit.js";
+import { allow, type Decision, deny } from "./decision.js";
+import { AuthenticationError } from "./errors.js";
+import type { Principal } from "./principal.js";
+import type { ServiceAuthz } from "./rule.js";
+import { compileTables, type TableEntry } from "./tables.js";
+import type { Vocabulary } from "./validate.js";
+
+/** The TLS peer of a call, where the server verified one. */
+export interface Peer {
+  /** True only when the TLS layer verified the certificate chain. */
+  readonly authorized: boolean;
+  /** The peer certificate as node's TLS layer reports it (DER in `raw`). */
+  readonly certificate?: { readonly raw: Uint8Array } | undefined;
+}
+
+/** What an authenticator sees of a call. */
+export interface AuthnRequest {
+  /** "/pkg.Service/Method" of the dispatched method. */
+  readonly procedure: string;
+  /** Request headers (gRPC metadata); repeated headers are joined by ", ". */
+  readonly header: Headers;
+  readonly peer: Peer | undefined;
+}
+
+/**
+ * Establishes who is calling. Return undefined when no credentials were
+ * presented; throw AuthenticationError when credentials are invalid; any
+ * other throw is an infrastructure failure and the call fails Unavailable.
+ */
+export type Authenticate<P extends Principal = Principal> = (request: AuthnRequest) => P | undefined | Promise<P | undefined>;
+
+export interface GuardOptions<P extends Principal = Principal> {
+  readonly authenticate: Authenticate<P>;
+  /** Receives one event per decision. Must not throw; errors are swallowed. */
+  readonly audit?: AuditHook;
+  /** Closed names the tables must use, checked at creation. */
+  readonly vocabulary?: Vocabulary;
+  /**
+   * Records would-be denials in audit events (enforced: false) and lets every
+   * call through. For rolling out rules against live traffic only.
+   */
+  readonly dangerouslyDryRun?: boolean;
+}
+
+/** The guard's verdict on a call, before its first message. */
+export interface CallAuthorization<P extends Principal = Principal> {
+  /** Whether the call may proceed; false means reject with `decision.code`. */
+  readonly decision: Decision;
+  readonly principal: P | undefined;
+  /**
+   * Checks one inbound request message against the rule's bindings. The first
+   * message pins the bound values; a later one that differs is denied.
+   */
+  checkMessage(message: unknown): Decision;
+}
+
+/** Framework-independent enforcement; adapters translate to and from it. */
+export interface Guard<P extends Principal = Principal> {
+  /** Every procedure the guard has a rule for. */
+  readonly procedures: ReadonlySet<string>;
+  readonly dryRun: boolean;
+  entry(procedure: string): TableEntry | undefined;
+  authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): Promise<CallAuthorization<P>>;
+}
+
+/** Builds a guard; throws AuthzConfigError when any table is invalid. */
+export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[], options: GuardOptions<P>): Guard<P> {
+  if (typeof options?.authenticate !== "function") {
+    throw new TypeError("protoauthz: createGuard needs an authenticate function; return undefined from it for anonymous callers");
+  }
+  const entries = compileTables(tables, options.vocabulary);
+  const dryRun = options.dangerouslyDryRun === true;
+  if (dryRun) {
+    console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");
+  }
+  const emit = (event: AuthzEvent) => {
+    try {
+      options.audit?.(event);
+    } catch {
+      // An audit sink failing must neither allow nor deny a call.
+    }
+  };
+
+  async function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): Promise<CallAuthorization<P>> {
+    const entry = entries.get(procedure);
+    const base = { procedure, access: entry?.checked.rule.access, source: entry?.source };
+    const record = (decision: Decision, principal?: Principal, detail?: string): Decision => {
+      emit({
+        ...base,
+        allowed: decision.allowed,
+        reason: decision.reason,
+        enforced: decision.allowed || !dryRun,
+        ...(decision.allowed ? {} : { code: decision.code }),
+        ...(principal ? { principal: { kind: principal.kind, subject: principal.subject } } : {}),
+        ...(detail !== undefined ? { detail } : {}),
+      });
+      return decision.allowed || !dryRun ? decision : allow("authorized");
+    };
+    const closed = (decision: Decision, principal?: P, detail?: string): CallAuthorization<P> => {
+      const effective = record(decision, principal, detail);
+      return { decision: effective, principal, checkMessage: () => effective };
+    };
+
+    if (entry === undefined) return closed(deny("no_rule"));
+    if (entry.checked.rule.access === "deny") return closed(deny("rule_denies"));
+
+    let principal: P | undefined;
+    try {
+      principal = await options.authenticate({ procedure, ...request });
+    } catch (error) {
+      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+      return closed(deny(error instanceof AuthenticationError ? "invalid_credentials" : "authenticator_failed"), undefined, detail);
+    }
+    const caller = entry.checked.caller(principal);
+    if (!caller.allowed || !entry.hasBindings || principal === undefined) return closed(caller, principal);
+
+    // Bindings are decided per message; the first message's decision is the
+    // call's event, later messages only report denials.
+    let pinned: readonly string[] | undefined;
+    const checkMessage = (message: unknown): Decision => {
+      const bound = entry.checked.message(principal, message);
+      let decision: Decision;
+      if ("allowed" in bound) decision = bound;
+      else if (pinned === undefined) decision = caller;
+      else decision = sameValues(pinned, bound) ? caller : deny("binding_changed");
+      const first = pinned === undefined;
+      if (first && decision.allowed && !("allowed" in bound)) pinned = bound;
+      return first || !decision.allowed ? record(decision, principal) : decision;
+    };
+    return { decision: caller, principal, checkMessage };
+  }
+
+  return {
+    procedures: new Set(entries.keys()),
+    dryRun,
+    entry: (procedure) => entries.get(procedure),
+    authorize,
+  };
+}
+
+function sameValues(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
+}

@@ -1,0 +1,37 @@
+export type { AuditHook, AuthzEvent } from "./audit.js";
+export { type BoundField, type CheckedRule, checkRule, decide } from "./decide.js";
+export {
+  type AllowReason,
+  type Decision,
+  type DenyCode,
+  type DenyReason,
+  publicMessageOf,
+} from "./decision.js";
+export { AuthenticationError, AuthzConfigError } from "./errors.js";
+export { type FieldPathResult, readFieldPath, resolveFieldPath } from "./field-path.js";
+export {
+  type Authenticate,
+  type AuthnRequest,
+  type CallAuthorization,
+  createGuard,
+  type Guard,
+  type GuardOptions,
+  type Peer,
+} from "./guard.js";
+export type { Principal } from "./principal.js";
+export { admit, type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";
+export {
+  type AnyServiceRules,
+  type AuthenticatedRule,
+  type Binding,
+  type DenyRule,
+  defineServiceAuthz,
+  type MethodRule,
+  type PublicRule,
+  type Rule,
+  type RuleSource,
+  type ServiceAuthz,
+  type ServiceRules,
+} from "./rule.js";
+export { compileTables, procedureOf, type TableEntry } from "./tables.js";
+export { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";

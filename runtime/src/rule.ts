@@ -1,0 +1,81 @@
+import type { DescMethod, DescService, MessageShape } from "@bufbuild/protobuf";
+
+/**
+ * A request field that must equal an attribute of the principal.
+ *
+ * `field` is the dotted proto path ("target.sandbox_id"). Generated tables
+ * also carry `read`, a typed accessor for that path; rules written in code may
+ * omit it and the guard derives one from the descriptor.
+ */
+export interface Binding<Req = never> {
+  readonly field: string;
+  readonly attribute: string;
+  readonly read?: (request: Req) => unknown;
+}
+
+/** Anyone may call, with or without credentials. */
+export interface PublicRule {
+  readonly access: "public";
+  readonly reason: string;
+}
+
+/** Nobody may call. */
+export interface DenyRule {
+  readonly access: "deny";
+  readonly reason: string;
+}
+
+/** An identified principal that meets every restriction may call. */
+export interface AuthenticatedRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
+  readonly access: "authenticated";
+  /** Allowed principal kinds; empty or absent allows any kind. */
+  readonly principals?: readonly Kind[];
+  /** All required. */
+  readonly scopes?: readonly Scope[];
+  /** At least one required when any are listed. */
+  readonly roles?: readonly Role[];
+  readonly bindings?: readonly Binding<Req>[];
+}
+
+export type Rule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> =
+  | PublicRule
+  | DenyRule
+  | AuthenticatedRule<Req, Kind, Role, Scope>;
+
+/**
+ * Where a method's rule came from: its own `rule` option, its service's
+ * `default_rule`, code (rules for services you do not own), or nowhere
+ * (generated as deny under the plugin's `undeclared=deny`).
+ */
+export type RuleSource = "method" | "service_default" | "code" | "undeclared";
+
+/** A rule as it stands in a table, with its origin for audit and review. */
+export type MethodRule<Req = never> = Rule<Req> & {
+  readonly source?: RuleSource;
+};
+
+/** The request message type of a method of a generated service. */
+type RequestOf<M> = M extends Pick<DescMethod, "input"> ? MessageShape<M["input"]> : never;
+
+/** Every method of a service, keyed by its local name, mapped to its rule. */
+export type ServiceRules<S extends DescService> = {
+  readonly [K in keyof S["method"]]: MethodRule<RequestOf<S["method"][K]>>;
+};
+
+/** Rules of any service: `never` accepts every typed binding accessor. */
+export type AnyServiceRules = { readonly [method: string]: MethodRule<never> };
+
+/** A service descriptor together with the rule of each of its methods. */
+export interface ServiceAuthz<S extends DescService = DescService, R extends AnyServiceRules = AnyServiceRules> {
+  readonly service: S;
+  readonly rules: R;
+}
+
+/**
+ * Ties rules to a service. Generated tables call this; call it yourself for
+ * services you serve but do not own (health, reflection), and pass the result
+ * to the guard next to the generated tables. The guard validates both alike.
+ */
+export function defineServiceAuthz<S extends DescService, const R extends ServiceRules<S>>(service: S, rules: R): ServiceAuthz<S, R> {
+  return { service, rules };
+}
