@@ -40,10 +40,8 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
       const fallback = readServiceRule(service);
       for (const p of fallback?.problems ?? [])
         problems.push(`${locateService(service)}: ${service.typeName}: default_rule: ${p.problem} (${p.fix})`);
-      // A default applies to methods with different requests: check it per method
-      // for bindings, but report problems at the service once.
-      const reportedAtService = new Set<string>();
       const methods: MethodModel[] = [];
+      const defaultProblems = new Map<string, string[]>(); // problem -> methods it affects
       for (const method of service.methods) {
         const where = `${service.typeName}.${method.name}`;
         const own = readMethodRule(method);
@@ -56,9 +54,8 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
           const rule = fallback.rule;
           if (rule === undefined) continue;
           for (const p of validateRule(rule, method.input, vocabulary)) {
-            const line = `${locateService(service)}: ${service.typeName}: default_rule: ${p.problem} for ${method.name} (${p.fix}, or give ${method.name} its own rule)`;
-            if (!reportedAtService.has(line)) problems.push(line);
-            reportedAtService.add(line);
+            const key = `${p.problem}\u0000${p.fix}`;
+            defaultProblems.set(key, [...(defaultProblems.get(key) ?? []), method.name]);
           }
           methods.push({ method, rule, source: "service_default", location: locateService(service) });
         } else if (undeclared === "deny") {
@@ -74,6 +71,15 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
             `${locateMethod(method)}: ${where}: no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)`,
           );
         }
+      }
+      // A default's problem is reported once at the service; where it depends
+      // on the request (a binding), it names the RPCs it breaks.
+      const inheriting = methods.filter((m) => m.source === "service_default").length;
+      for (const [key, names] of defaultProblems) {
+        const [problem, fix] = key.split("\u0000");
+        const scope = names.length === inheriting ? "" : ` for ${names.join(", ")}`;
+        const alternative = names.length === inheriting ? "" : `, or give ${names.join(", ")} a rule of its own`;
+        problems.push(`${locateService(service)}: ${service.typeName}: default_rule: ${problem}${scope} (${fix}${alternative})`);
       }
       services.push({ service, methods });
     }

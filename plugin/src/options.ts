@@ -81,7 +81,7 @@ export function parseOptions(raw: { key: string; value: string }[]): AuthzOption
     try {
       option.apply(options, value);
     } catch (error) {
-      throw new Error(`invalid option "${key}=${value}": ${(error as Error).message}`);
+      throw new Error(`option ${key}: ${(error as Error).message}`);
     }
   }
   return options;

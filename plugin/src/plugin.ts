@@ -1,3 +1,4 @@
+import { dirname } from "node:path";
 import { create, type DescFile } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
@@ -6,6 +7,7 @@ import { emitRegistry } from "./emit-registry.js";
 import { emitTables } from "./emit-table.js";
 import { type AuthzOptions, parseOptions } from "./options.js";
 import { emitReport } from "./report-emit.js";
+import { checkSiblingRuns } from "./sibling-runs.js";
 import { checkStrategy } from "./strategy.js";
 import { version } from "./version.js";
 
@@ -20,6 +22,9 @@ class GenerationFailed extends Error {
   override name = "GenerationFailed";
 }
 
+/** Set by the executable: look for sibling runs of the same buf process. */
+let detectSiblingRuns = false;
+
 const esPlugin = createEcmaScriptPlugin({
   name: "protoc-gen-authz",
   version: `v${version}`,
@@ -33,11 +38,15 @@ const esPlugin = createEcmaScriptPlugin({
     };
     const collected = collect(schema.files, vocabulary, options.undeclared);
     const problems = [...collected.problems];
-    if (options.registry !== "") problems.push(...checkStrategy(schema));
+    if (options.registry !== "" && collected.services.length > 0) {
+      problems.push(...checkStrategy(schema));
+      if (detectSiblingRuns) {
+        const directories = [...new Set(schema.files.map((f) => dirname(f.proto.name)))].sort();
+        problems.push(...checkSiblingRuns(directories, schema.proto.parameter ?? ""));
+      }
+    }
     if (problems.length > 0) {
-      throw new GenerationFailed(
-        `${problems.length} problem${problems.length === 1 ? "" : "s"} in authorization rules:\n${problems.join("\n")}`,
-      );
+      throw new GenerationFailed(`${problems.length} authorization problem${problems.length === 1 ? "" : "s"}:\n${problems.join("\n")}`);
     }
     for (const line of collected.undeclared)
       process.stderr.write(`protoc-gen-authz: ${line}: no rule, generated as deny (undeclared=deny)\n`);
@@ -61,7 +70,12 @@ const esPlugin = createEcmaScriptPlugin({
  * response's error field, so buf and protoc print them and exit 1, instead of
  * a crash that buf reports only as "exit status 1".
  */
-export const protocGenAuthz: Plugin = {
+export const protocGenAuthz: Plugin & { readonly standalone: () => Plugin } = {
+  /** The plugin as its executable runs it, one process per buf run. */
+  standalone() {
+    detectSiblingRuns = true;
+    return this;
+  },
   name: esPlugin.name,
   version: esPlugin.version,
   run(request: CodeGeneratorRequest) {

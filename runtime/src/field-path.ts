@@ -62,7 +62,7 @@ export function resolveFieldPath(message: DescMessage, path: string): FieldPathR
       const kind = field.fieldKind === "scalar" ? ScalarType[field.scalar].toLowerCase() : field.fieldKind;
       return {
         ok: false,
-        problem: `binding field "${path}" is a ${kind}, not a string or integer`,
+        problem: `binding field "${path}" is of type ${kind}, not a string or integer`,
         fix:
           field.fieldKind === "message" ? `bind a string or integer field inside it, e.g. "${path}.id"` : "bind a string or integer field",
       };

@@ -1,0 +1,59 @@
+// Generated tables compile under strict settings together with protoc-gen-es
+// output, and the compiler catches a table that drifts from its service.
+import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { generateDir, runEs } from "./support/generate.js";
+import { typecheck } from "./support/typecheck.js";
+
+const goldenDir = join(import.meta.dirname, "golden");
+const happyCases = readdirSync(goldenDir).filter((c) => !c.startsWith("error-"));
+
+function generateWithEs(name: string) {
+  const caseDir = join(goldenDir, name);
+  const paramsFile = join(caseDir, "params.txt");
+  const params = existsSync(paramsFile) ? readFileSync(paramsFile, "utf8").trim() : "target=ts,import_extension=js";
+  const result = generateDir(join(caseDir, "input"), params);
+  expect(result.error).toBeUndefined();
+  return new Map([...runEs(result.request), ...result.files]);
+}
+
+describe("generated code type-checks", () => {
+  for (const name of happyCases) {
+    it(name, () => {
+      expect(typecheck(generateWithEs(name), name)).toEqual([]);
+    });
+  }
+});
+
+describe("the compiler rejects a broken table", () => {
+  const files = generateWithEs("streaming-kinds");
+  const table = "stream/v1/stream_authz.ts";
+  const original = files.get(table) ?? "";
+
+  function breakWith(from: string | RegExp, to: string): string[] {
+    const broken = original.replace(from, to);
+    expect(broken).not.toBe(original);
+    return typecheck(new Map([...files, [table, broken]]), "broken");
+  }
+
+  it("a missing method", () => {
+    const errors = breakWith(/ {2}\/\*\*\n {3}\* Bidi:[\s\S]*?\n {2}\},\n/, "");
+    expect(errors.join("\n")).toMatch(/bidi/);
+  });
+
+  it("a method the service does not have", () => {
+    const errors = breakWith("  unary: {", '  unary: { access: "public", source: "method", reason: "x" },\n  unaryy: {');
+    expect(errors.join("\n")).toMatch(/unaryy/);
+  });
+
+  it("a binding accessor reading another message type", () => {
+    const errors = breakWith("read: (request: TenantRequest) => request.tenant", "read: (request: Reply) => request");
+    expect(errors.length).toBeGreaterThan(0);
+  });
+
+  it("an access that does not exist", () => {
+    const errors = breakWith('access: "authenticated"', 'access: "maybe"');
+    expect(errors.length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,13 @@
+import { defineConfig } from "vitest/config";
+
+// Tests run the TypeScript sources of both packages (the "source" export
+// condition), so a test never passes against a stale build.
+export default defineConfig({
+  resolve: { conditions: ["source"] },
+  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  test: {
+    include: ["test/**/*.test.ts"],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+  },
+});
