@@ -10,21 +10,25 @@ export interface BoundField {
 
 /**
  * A rule prepared for the hot path. `caller` runs once per call, before any
- * message; `message` runs on every request message, and returns the bound
- * values so a stream can be pinned to those of its first message.
+ * message. For every request message, `bound` reads the bound field values
+ * (so a stream can be pinned to those of its first message) and `matches`
+ * compares them with the principal's attributes.
  */
 export interface CheckedRule {
   readonly rule: Rule<unknown>;
   caller(principal: Principal | undefined): Decision;
-  message(principal: Principal, request: unknown): Decision | readonly string[];
+  bound(request: unknown): readonly (string | undefined)[];
+  matches(principal: Principal, values: readonly (string | undefined)[]): Decision;
 }
 
 /** Prepares a rule whose bindings have readers (see guard creation). */
 export function checkRule(rule: Rule<unknown>, bindings: readonly BoundField[]): CheckedRule {
+  const authorized = allow("authorized");
   return {
     rule,
     caller: (principal) => checkCaller(rule, principal),
-    message: (principal, request) => (bindings.length === 0 ? noValues : checkBindings(bindings, principal, request)),
+    bound: (request) => (bindings.length === 0 ? noValues : bindings.map(({ read }) => readBound(read, request))),
+    matches: (principal, values) => (bindings.length === 0 ? authorized : matchAttributes(bindings, principal, values)),
   };
 }
 
@@ -54,23 +58,23 @@ function checkCaller(rule: Rule<unknown>, principal: Principal | undefined): Dec
   }
 }
 
-function checkBindings(bindings: readonly BoundField[], principal: Principal, request: unknown): Decision | readonly string[] {
-  const values: string[] = [];
-  for (const { attribute, read } of bindings) {
-    let raw: unknown;
-    try {
-      raw = read(request);
-    } catch {
-      return deny("binding_unset");
-    }
-    const value = boundValue(raw);
+function readBound(read: (request: unknown) => unknown, request: unknown): string | undefined {
+  try {
+    return boundValue(read(request));
+  } catch {
+    return undefined; // an unreadable field is an unset one: denied
+  }
+}
+
+function matchAttributes(bindings: readonly BoundField[], principal: Principal, values: readonly (string | undefined)[]): Decision {
+  for (const [i, { attribute }] of bindings.entries()) {
+    const value = values[i];
     if (value === undefined) return deny("binding_unset");
     const expected = Object.hasOwn(principal.attributes, attribute) ? principal.attributes[attribute] : undefined;
     if (expected === undefined || expected === "") return deny("attribute_missing");
     if (value !== expected) return deny("binding_mismatch");
-    values.push(value);
   }
-  return values;
+  return allow("authorized");
 }
 
 /**
@@ -98,6 +102,5 @@ function boundValue(raw: unknown): string | undefined {
 export function decide(checked: CheckedRule, principal: Principal | undefined, request: unknown): Decision {
   const caller = checked.caller(principal);
   if (!caller.allowed || principal === undefined || checked.rule.access !== "authenticated") return caller;
-  const bound = checked.message(principal, request);
-  return "allowed" in bound ? bound : caller;
+  return checked.matches(principal, checked.bound(request));
 }

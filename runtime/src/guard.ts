@@ -117,15 +117,12 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
 
     // Bindings are decided per message; the first message's decision is the
     // call's event, later messages only report denials.
-    let pinned: readonly string[] | undefined;
+    let pinned: readonly (string | undefined)[] | undefined;
     const checkMessage = (message: unknown): Decision => {
-      const bound = entry.checked.message(principal, message);
-      let decision: Decision;
-      if ("allowed" in bound) decision = bound;
-      else if (pinned === undefined) decision = caller;
-      else decision = sameValues(pinned, bound) ? caller : deny("binding_changed");
+      const values = entry.checked.bound(message);
       const first = pinned === undefined;
-      if (first && decision.allowed && !("allowed" in bound)) pinned = bound;
+      const decision = !first && !sameValues(pinned ?? [], values) ? deny("binding_changed") : entry.checked.matches(principal, values);
+      if (first && decision.allowed) pinned = values;
       return first || !decision.allowed ? record(decision, principal) : decision;
     };
     return { decision: caller, principal, checkMessage };
@@ -139,6 +136,6 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   };
 }
 
-function sameValues(a: readonly string[], b: readonly string[]): boolean {
+function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
