@@ -8,9 +8,13 @@ import type { Vocabulary } from "./validate.js";
 
 /** The TLS peer of a call, where the server verified one. */
 export interface Peer {
-  /** True only when the TLS layer verified the certificate chain. */
-  readonly authorized: boolean;
-  /** The peer certificate as node's TLS layer reports it (DER in `raw`). */
+  /**
+   * Whether the TLS layer verified the certificate chain. The mTLS
+   * authenticator verifies the chain against its own CAs either way, and
+   * ignores a peer marked false; undefined means the server did not say.
+   */
+  readonly authorized: boolean | undefined;
+  /** The peer certificate (DER in `raw`). */
   readonly certificate?: { readonly raw: Uint8Array } | undefined;
 }
 

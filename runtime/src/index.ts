@@ -1,4 +1,5 @@
 export type { AuditHook, AuthzEvent } from "./audit.js";
+export { type Authenticator, authenticateWith } from "./authenticator.js";
 export { type BoundField, type CheckedRule, checkRule, decide } from "./decide.js";
 export {
   type AllowReason,

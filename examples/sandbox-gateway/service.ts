@@ -1,0 +1,59 @@
+// The gateway's handlers: an in-memory sandbox registry. Authorization is
+// already decided when these run; they only read who is calling.
+import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { principalOf } from "./gen/authz_registry.js";
+import { SandboxServiceAuthz, WorkloadServiceAuthz } from "./gen/sandboxgw/v1/gateway_authz.js";
+import { HealthService, type Sandbox, SandboxService, WorkloadService } from "./gen/sandboxgw/v1/gateway_pb.js";
+
+export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeName">>()) {
+  let next = 1;
+  const find = (id: string, owner: string, isAdmin: boolean) => {
+    const sandbox = sandboxes.get(id);
+    // A sandbox of someone else is reported exactly like a missing one.
+    if (sandbox === undefined || (sandbox.owner !== owner && !isAdmin)) throw new ConnectError("sandbox not found", Code.NotFound);
+    return sandbox;
+  };
+  return (router: ConnectRouter) => {
+    router.service(SandboxService, {
+      createSandbox(req, ctx) {
+        const user = principalOf(ctx, SandboxServiceAuthz, "createSandbox"); // typed: kind "user"
+        const sandbox = { id: `sb-${next++}`, owner: user.subject, image: req.image, state: "running" };
+        sandboxes.set(sandbox.id, sandbox);
+        return { sandbox };
+      },
+      getSandbox(req, ctx) {
+        const user = principalOf(ctx, SandboxServiceAuthz, "getSandbox");
+        return { sandbox: find(req.sandboxId, user.subject, user.roles.includes("admin")) };
+      },
+      async *watchSandbox(req, ctx) {
+        const user = principalOf(ctx, SandboxServiceAuthz, "watchSandbox");
+        yield { sandbox: find(req.sandboxId, user.subject, user.roles.includes("admin")) };
+      },
+      deleteSandbox(req) {
+        // Admins only (the rule says so); deleting a missing sandbox is a no-op.
+        sandboxes.delete(req.sandboxId);
+        return {};
+      },
+      purgeSandbox() {
+        throw new ConnectError("unreachable: the rule is deny", Code.Internal);
+      },
+    });
+    router.service(WorkloadService, {
+      getPolicy(_req, ctx) {
+        // The guard has checked req.sandboxId against the token's sandbox_id.
+        const sandbox = principalOf(ctx, WorkloadServiceAuthz, "getPolicy"); // typed: kind "sandbox"
+        return { allowedHosts: [`${sandbox.subject}.internal`, "pypi.org"] };
+      },
+      async pushLogs(reqs) {
+        let accepted = 0;
+        for await (const req of reqs) accepted += req.lines.length;
+        return { accepted };
+      },
+    });
+    router.service(HealthService, {
+      check() {
+        return { status: "SERVING" };
+      },
+    });
+  };
+}

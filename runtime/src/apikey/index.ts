@@ -1,0 +1,1 @@
+export { type ApiKeyAuthenticatorOptions, createApiKeyAuthenticator, hashApiKey } from "./authenticator.js";

@@ -1,0 +1,18 @@
+import { AuthenticationError } from "../errors.js";
+
+/** Compact JWS: three base64url parts. */
+const bearer = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+
+/**
+ * The bearer token of an Authorization header, or undefined when there is no
+ * such header. Exactly one header (repeated ones arrive joined by ", "), the
+ * Bearer scheme in any case, one compact JWT, at most `maxBytes`.
+ */
+export function bearerToken(header: Headers, maxBytes: number): string | undefined {
+  const value = header.get("authorization");
+  if (value === null) return undefined;
+  if (value.length > maxBytes) throw new AuthenticationError(`authorization header longer than ${maxBytes} bytes`);
+  const match = bearer.exec(value.trim());
+  if (match === null) throw new AuthenticationError("authorization header is not exactly one 'Bearer <jwt>'");
+  return match[1];
+}

@@ -1,0 +1,80 @@
+import { type CryptoKey, importJWK, importPKCS8, type JWK, type JWTPayload, SignJWT } from "jose";
+
+export interface TokenSourceOptions {
+  /** Signing algorithm, e.g. "HS256", "ES256", "EdDSA". */
+  readonly algorithm: string;
+  /** HS*: the shared secret; others: a PKCS#8 PEM or a private JWK. */
+  readonly key: string | Uint8Array | JWK;
+  readonly issuer: string;
+  readonly audience: string | readonly string[];
+  readonly subject: string;
+  /** Extra claims, e.g. { scope: "logs.write", sandbox_id: "sb-1" }. */
+  readonly claims?: JWTPayload;
+  /** Token lifetime in seconds. Default 300. */
+  readonly lifetimeSeconds?: number;
+  /** Re-sign when fewer than this many seconds remain. Default lifetime / 5. */
+  readonly refreshBeforeSeconds?: number;
+  /** Clock, for tests. */
+  readonly now?: () => number;
+}
+
+/**
+ * The issuing side of service-to-service tokens: signs with jose and hands
+ * out the same token until it nears expiry, then signs a fresh one, so a
+ * long-running client never sends an expired token.
+ */
+export function createTokenSource(options: TokenSourceOptions): { token(): Promise<string> } {
+  const lifetime = options.lifetimeSeconds ?? 300;
+  const refreshBefore = options.refreshBeforeSeconds ?? Math.floor(lifetime / 5);
+  if (lifetime <= refreshBefore) throw new TypeError("protoauthz/jwt: lifetimeSeconds must exceed refreshBeforeSeconds");
+  const now = options.now ?? (() => Date.now() / 1000);
+  let key: Promise<CryptoKey | Uint8Array> | undefined;
+  let current: { token: string; expires: number } | undefined;
+  let signing: Promise<string> | undefined;
+
+  const signingKey = () => {
+    const k = options.key;
+    if (typeof k === "string" && options.algorithm.startsWith("HS")) return Promise.resolve(new TextEncoder().encode(k));
+    if (k instanceof Uint8Array) return Promise.resolve(k);
+    if (typeof k === "string") return importPKCS8(k, options.algorithm);
+    return importJWK(k, options.algorithm) as Promise<CryptoKey | Uint8Array>;
+  };
+
+  const sign = async () => {
+    key ??= signingKey();
+    const issuedAt = Math.floor(now());
+    const expires = issuedAt + lifetime;
+    const token = await new SignJWT({ ...options.claims })
+      .setProtectedHeader({ alg: options.algorithm, typ: "JWT" })
+      .setIssuer(options.issuer)
+      .setAudience(typeof options.audience === "string" ? options.audience : [...options.audience])
+      .setSubject(options.subject)
+      .setIssuedAt(issuedAt)
+      .setExpirationTime(expires)
+      .sign(await key);
+    current = { token, expires };
+    return token;
+  };
+
+  return {
+    async token() {
+      if (current !== undefined && current.expires - now() > refreshBefore) return current.token;
+      signing ??= sign().finally(() => {
+        signing = undefined;
+      });
+      return signing;
+    },
+  };
+}
+
+/**
+ * A Connect client interceptor that sends a token source's current token,
+ * e.g. createConnectTransport({ interceptors: [bearerInterceptor(source)] }).
+ */
+export function bearerInterceptor(source: { token(): Promise<string> }) {
+  return <Req extends { header: Headers }, Res>(next: (req: Req) => Promise<Res>) =>
+    async (req: Req): Promise<Res> => {
+      req.header.set("authorization", `Bearer ${await source.token()}`);
+      return next(req);
+    };
+}

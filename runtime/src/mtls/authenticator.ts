@@ -1,0 +1,81 @@
+import { X509Certificate } from "node:crypto";
+import type { Authenticator } from "../authenticator.js";
+import { AuthenticationError } from "../errors.js";
+import type { AuthnRequest } from "../guard.js";
+import type { Principal } from "../principal.js";
+
+/** Who a certificate names, by the one source that named it. */
+export interface CertificateIdentity {
+  /** The first URI SAN (e.g. a SPIFFE id), else the first DNS SAN, else the CN. */
+  readonly value: string;
+  readonly from: "uri" | "dns" | "cn";
+}
+
+export interface MtlsAuthenticatorOptions<K extends string = string> {
+  readonly name?: string;
+  /** PEM certificates of the CAs that issue client certificates. */
+  readonly ca: string | readonly string[];
+  /** The kind of every principal from this authenticator, e.g. "service". */
+  readonly kind: K;
+  /** When set, only these identities are accepted. */
+  readonly allowedSubjects?: readonly string[];
+  /** Attributes for the principal, e.g. a tenant parsed from the SPIFFE id. */
+  readonly attributes?: (identity: CertificateIdentity) => Record<string, string>;
+  /** Clock, for tests. */
+  readonly now?: () => Date;
+}
+
+/**
+ * A principal from the verified client certificate of a TLS connection
+ * (connect-node over HTTP/2 TLS with `tlsPeerContextValues`, grpc-js secure
+ * servers). The chain is checked against `ca` here as well, so a server that
+ * requests but does not enforce client certificates still admits no
+ * unverified peer. An absent or unverified certificate gives no principal.
+ */
+export function createMtlsAuthenticator<K extends string>(options: MtlsAuthenticatorOptions<K>): Authenticator<Principal<K, never, never>> {
+  const cas = (typeof options.ca === "string" ? [options.ca] : options.ca).map((pem) => new X509Certificate(pem));
+  if (cas.length === 0) throw new TypeError("protoauthz/mtls: give the CA certificates that issue client certificates");
+  const name = options.name ?? "mtls";
+  const now = options.now ?? (() => new Date());
+  return {
+    name,
+    inspect(request: AuthnRequest) {
+      const peer = request.peer;
+      return peer?.certificate !== undefined && peer.authorized !== false ? "mine" : "absent";
+    },
+    async authenticate(request: AuthnRequest) {
+      const raw = request.peer?.certificate?.raw;
+      if (raw === undefined) throw new AuthenticationError(`${name}: no client certificate`);
+      const cert = new X509Certificate(raw);
+      if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+        throw new AuthenticationError(`${name}: client certificate not issued by a trusted CA`);
+      }
+      const at = now();
+      if (at < new Date(cert.validFrom) || at > new Date(cert.validTo))
+        throw new AuthenticationError(`${name}: client certificate not valid now`);
+      const identity = identityOf(cert);
+      if (identity === undefined) throw new AuthenticationError(`${name}: client certificate names no identity`);
+      if (options.allowedSubjects !== undefined && !options.allowedSubjects.includes(identity.value)) {
+        throw new AuthenticationError(`${name}: "${identity.value}" is not in allowedSubjects`);
+      }
+      return {
+        kind: options.kind,
+        subject: identity.value,
+        scopes: [],
+        roles: [],
+        attributes: Object.freeze({ ...options.attributes?.(identity) }),
+      };
+    },
+  };
+}
+
+/** URI SAN, then DNS SAN, then CN: the first source present decides alone. */
+export function identityOf(cert: X509Certificate): CertificateIdentity | undefined {
+  const sans = (cert.subjectAltName ?? "").split(", ").filter((s) => s !== "");
+  const uri = sans.find((s) => s.startsWith("URI:"));
+  if (uri !== undefined) return { value: uri.slice(4), from: "uri" };
+  const dns = sans.find((s) => s.startsWith("DNS:"));
+  if (dns !== undefined) return { value: dns.slice(4), from: "dns" };
+  const cn = cert.subject.split("\n").find((line) => line.startsWith("CN="));
+  return cn === undefined ? undefined : { value: cn.slice(3), from: "cn" };
+}

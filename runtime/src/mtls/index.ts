@@ -1,0 +1,1 @@
+export { type CertificateIdentity, createMtlsAuthenticator, type MtlsAuthenticatorOptions } from "./authenticator.js";
