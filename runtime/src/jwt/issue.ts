@@ -3,8 +3,8 @@ import { type CryptoKey, importJWK, importPKCS8, type JWK, type JWTPayload, Sign
 export interface TokenSourceOptions {
   /** Signing algorithm, e.g. "HS256", "ES256", "EdDSA". */
   readonly algorithm: string;
-  /** HS*: the shared secret; others: a PKCS#8 PEM or a private JWK. */
-  readonly key: string | Uint8Array | JWK;
+  /** HS*: the shared secret; others: a PKCS#8 PEM, a private JWK or a CryptoKey. */
+  readonly key: string | Uint8Array | JWK | CryptoKey;
   readonly issuer: string;
   readonly audience: string | readonly string[];
   readonly subject: string;
@@ -37,7 +37,8 @@ export function createTokenSource(options: TokenSourceOptions): { token(): Promi
     if (typeof k === "string" && options.algorithm.startsWith("HS")) return Promise.resolve(new TextEncoder().encode(k));
     if (k instanceof Uint8Array) return Promise.resolve(k);
     if (typeof k === "string") return importPKCS8(k, options.algorithm);
-    return importJWK(k, options.algorithm) as Promise<CryptoKey | Uint8Array>;
+    if ("algorithm" in k && "usages" in k) return Promise.resolve(k as CryptoKey);
+    return importJWK(k as JWK, options.algorithm) as Promise<CryptoKey | Uint8Array>;
   };
 
   const sign = async () => {
