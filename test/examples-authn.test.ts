@@ -15,7 +15,7 @@ import { newObserved, type ServerOptions, startConnectServer } from "./support/s
 
 async function withServer(authenticate: unknown, run: (url: string, seen: ReturnType<typeof newObserved>) => Promise<void>) {
   const seen = newObserved();
-  const server = await startConnectServer(seen, { authenticate: authenticate as ServerOptions["authenticate"] });
+  const server = await startConnectServer(seen, { authenticate: authenticate as NonNullable<ServerOptions["authenticate"]> });
   try {
     await run(server.url, seen);
   } finally {
