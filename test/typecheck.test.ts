@@ -47,8 +47,13 @@ describe("the compiler rejects a broken table", () => {
     expect(errors.join("\n")).toMatch(/unaryy/);
   });
 
-  it("a binding accessor reading another message type", () => {
-    const errors = breakWith("read: (request: TenantRequest) => request.tenant", "read: (request: Reply) => request");
+  it("a binding accessor reading a field its request does not have", () => {
+    const errors = breakWith("read: (request) => request.tenant", "read: (request) => request.tenantId");
+    expect(errors.join("\n")).toMatch(/tenantId/);
+  });
+
+  it("a binding accessor typed for another message", () => {
+    const errors = breakWith("read: (request) => request.tenant", 'read: (request: { $typeName: "stream.v1.Reply" }) => request.$typeName');
     expect(errors.length).toBeGreaterThan(0);
   });
 

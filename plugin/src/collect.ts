@@ -1,5 +1,5 @@
-import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
-import { type Rule, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
+import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
+import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
 import { locateMethod, locateService } from "./locate.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
@@ -34,41 +34,53 @@ const undeclaredReason = "no rule declared: generated as deny by protoc-gen-auth
 export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): Collected {
   const services: ServiceModel[] = [];
   const problems: string[] = [];
+  // Decoded rules are shared between RPCs that declare the same bytes, so a
+  // rule is validated once per request message type.
+  const validated = new Map<Rule<unknown>, Map<DescMessage, RuleProblem[]>>();
+  const validate = (rule: Rule<unknown>, request: DescMessage) => {
+    let byRequest = validated.get(rule);
+    if (byRequest === undefined) validated.set(rule, (byRequest = new Map()));
+    let found = byRequest.get(request);
+    if (found === undefined) byRequest.set(request, (found = validateRule(rule, request, vocabulary)));
+    return found;
+  };
   const generatedAsDeny: string[] = [];
   for (const file of files) {
-    for (const service of file.services) {
+    for (const [serviceIndex, service] of file.services.entries()) {
       const fallback = readServiceRule(service);
+      const serviceLocation = locateService(service, serviceIndex);
       for (const p of fallback?.problems ?? [])
-        problems.push(`${locateService(service)}: ${service.typeName}: default_rule: ${p.problem} (${p.fix})`);
+        problems.push(`${serviceLocation}: ${service.typeName}: default_rule: ${p.problem} (${p.fix})`);
       const methods: MethodModel[] = [];
       const defaultProblems = new Map<string, string[]>(); // problem -> methods it affects
-      for (const method of service.methods) {
+      for (const [methodIndex, method] of service.methods.entries()) {
         const where = `${service.typeName}.${method.name}`;
         const own = readMethodRule(method);
         if (own !== undefined) {
           const rule = own.rule;
-          const found = own.problems.concat(rule ? validateRule(rule, method.input, vocabulary) : []);
-          for (const p of found) problems.push(`${locateMethod(method)}: ${where}: ${p.problem} (${p.fix})`);
-          if (rule) methods.push({ method, rule, source: "method", location: locateMethod(method) });
+          const location = locateMethod(method, serviceIndex, methodIndex);
+          const found = rule ? validate(rule, method.input) : [];
+          for (const p of [...own.problems, ...found]) problems.push(`${location}: ${where}: ${p.problem} (${p.fix})`);
+          if (rule) methods.push({ method, rule, source: "method", location });
         } else if (fallback !== undefined) {
           const rule = fallback.rule;
           if (rule === undefined) continue;
-          for (const p of validateRule(rule, method.input, vocabulary)) {
+          for (const p of validate(rule, method.input)) {
             const key = `${p.problem}\u0000${p.fix}`;
             defaultProblems.set(key, [...(defaultProblems.get(key) ?? []), method.name]);
           }
-          methods.push({ method, rule, source: "service_default", location: locateService(service) });
+          methods.push({ method, rule, source: "service_default", location: serviceLocation });
         } else if (undeclared === "deny") {
-          generatedAsDeny.push(`${locateMethod(method)}: ${where}`);
+          generatedAsDeny.push(`${locateMethod(method, serviceIndex, methodIndex)}: ${where}`);
           methods.push({
             method,
             rule: { access: "deny", reason: undeclaredReason },
             source: "undeclared",
-            location: locateMethod(method),
+            location: locateMethod(method, serviceIndex, methodIndex),
           });
         } else {
           problems.push(
-            `${locateMethod(method)}: ${where}: no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)`,
+            `${locateMethod(method, serviceIndex, methodIndex)}: ${where}: no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)`,
           );
         }
       }
@@ -79,7 +91,7 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
         const [problem, fix] = key.split("\u0000");
         const scope = names.length === inheriting ? "" : ` for ${names.join(", ")}`;
         const alternative = names.length === inheriting ? "" : `, or give ${names.join(", ")} a rule of its own`;
-        problems.push(`${locateService(service)}: ${service.typeName}: default_rule: ${problem}${scope} (${fix}${alternative})`);
+        problems.push(`${serviceLocation}: ${service.typeName}: default_rule: ${problem}${scope} (${fix}${alternative})`);
       }
       services.push({ service, methods });
     }

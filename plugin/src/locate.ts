@@ -7,42 +7,53 @@ const optionsOfService = 3;
 const optionsOfMethod = 4;
 export const ruleExtensionNumber = 51720;
 
-const cache = new WeakMap<DescFile, Map<string, readonly number[]>>();
+type Span = readonly number[];
 
-function spans(file: DescFile): Map<string, readonly number[]> {
-  let map = cache.get(file);
-  if (map === undefined) {
-    map = new Map();
-    for (const location of file.proto.sourceCodeInfo?.location ?? []) {
-      const key = location.path.join(",");
-      if (!map.has(key)) map.set(key, location.span);
+/** Spans of one file's services, methods and their rule options, by index. */
+interface FileSpans {
+  readonly service: Span[];
+  readonly serviceRule: Span[];
+  readonly method: Span[][];
+  readonly methodRule: Span[][];
+}
+
+const cache = new WeakMap<DescFile, FileSpans>();
+
+/** Indexes only what is ever looked up, once per file. */
+function spansOf(file: DescFile): FileSpans {
+  let spans = cache.get(file);
+  if (spans !== undefined) return spans;
+  spans = { service: [], serviceRule: [], method: [], methodRule: [] };
+  for (const { path, span } of file.proto.sourceCodeInfo?.location ?? []) {
+    if (path[0] !== serviceInFile) continue;
+    const s = path[1] ?? -1;
+    if (path.length === 2) spans.service[s] ??= span;
+    else if (path.length === 4 && path[2] === optionsOfService && path[3] === ruleExtensionNumber) spans.serviceRule[s] ??= span;
+    else if (path[2] === methodInService) {
+      const m = path[3] ?? -1;
+      if (path.length === 4) (spans.method[s] ??= [])[m] ??= span;
+      else if (path.length === 6 && path[4] === optionsOfMethod && path[5] === ruleExtensionNumber)
+        (spans.methodRule[s] ??= [])[m] ??= span;
     }
-    cache.set(file, map);
   }
-  return map;
+  cache.set(file, spans);
+  return spans;
 }
 
-/** "file.proto:LINE:COL" of the first path that has a span (1-based). */
-function at(file: DescFile, ...paths: number[][]): string {
-  for (const path of paths) {
-    const span = spans(file).get(path.join(","));
-    if (span !== undefined && span.length >= 2) return `${file.proto.name}:${span[0] + 1}:${span[1] + 1}`;
-  }
-  return file.proto.name;
-}
-
-function servicePath(service: DescService): number[] {
-  return [serviceInFile, service.file.services.indexOf(service)];
+/** "file.proto:LINE:COL" of the first span given (1-based), else the file. */
+function at(file: DescFile, ...candidates: (Span | undefined)[]): string {
+  const span = candidates.find((s) => s !== undefined && s.length >= 2);
+  return span === undefined ? file.proto.name : `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
 }
 
 /** Where a method's rule option is written, or the method when it has none. */
-export function locateMethod(method: DescMethod): string {
-  const rpc = [...servicePath(method.parent), methodInService, method.parent.methods.indexOf(method)];
-  return at(method.parent.file, [...rpc, optionsOfMethod, ruleExtensionNumber], rpc);
+export function locateMethod(method: DescMethod, serviceIndex: number, methodIndex: number): string {
+  const spans = spansOf(method.parent.file);
+  return at(method.parent.file, spans.methodRule[serviceIndex]?.[methodIndex], spans.method[serviceIndex]?.[methodIndex]);
 }
 
 /** Where a service's default_rule is written, or the service. */
-export function locateService(service: DescService): string {
-  const path = servicePath(service);
-  return at(service.file, [...path, optionsOfService, ruleExtensionNumber], path);
+export function locateService(service: DescService, serviceIndex: number): string {
+  const spans = spansOf(service.file);
+  return at(service.file, spans.serviceRule[serviceIndex], spans.service[serviceIndex]);
 }

@@ -1,18 +1,47 @@
-import { type DescMethod, type DescService, getOption, hasOption, type Message } from "@bufbuild/protobuf";
+import { type DescMethod, type DescService, fromBinary, type Message } from "@bufbuild/protobuf";
+import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
 import type { Rule, RuleProblem } from "protoauthz";
-import { default_rule, type Rule as RuleMessage, rule } from "protoauthz/protoauthz/v1/authz_pb.js";
+import { type Rule as RuleMessage, RuleSchema } from "protoauthz/protoauthz/v1/authz_pb.js";
+import { ruleExtensionNumber } from "./locate.js";
 
 export type ReadRule = { rule: Rule<unknown> | undefined; problems: RuleProblem[] } | undefined;
 
 /** The method's own rule option, or undefined when it declares none. */
 export function readMethodRule(method: DescMethod): ReadRule {
-  return hasOption(method, rule) ? fromMessage(getOption(method, rule)) : undefined;
+  return readOption(method.proto.options);
 }
 
 /** The service's default_rule option, or undefined when it declares none. */
 export function readServiceRule(service: DescService): ReadRule {
-  return hasOption(service, default_rule) ? fromMessage(getOption(service, default_rule)) : undefined;
+  return readOption(service.proto.options);
 }
+
+/**
+ * Decodes extension 51720 straight from the options' unknown fields. Same
+ * result as getOption(), which first builds a whole zero options message per
+ * call: the plugin's hottest step on large inputs. Repeated occurrences of a
+ * message field merge, which decoding their concatenation does.
+ */
+function readOption(options: Message | undefined): ReadRule {
+  const occurrences = options?.$unknown?.filter((field) => field.no === ruleExtensionNumber);
+  if (occurrences === undefined || occurrences.length === 0) return undefined;
+  if (occurrences.some((field) => field.wireType !== WireType.LengthDelimited)) {
+    return { rule: undefined, problems: [{ problem: "rule option is not a message", fix: "write option (protoauthz.v1.rule) = { … }" }] };
+  }
+  const payloads = occurrences.map((field) => new BinaryReader(field.data).bytes());
+  const bytes = payloads.length === 1 ? (payloads[0] ?? new Uint8Array()) : Buffer.concat(payloads);
+  // Large APIs repeat a handful of rules; decode each distinct one once.
+  const key = Buffer.from(bytes).toString("latin1");
+  let read = decoded.get(key);
+  if (read === undefined) {
+    read = fromMessage(fromBinary(RuleSchema, bytes));
+    decoded.set(key, read);
+  }
+  return read;
+}
+
+/** Decoded rules by their bytes. Results are never mutated, so sharing is safe. */
+const decoded = new Map<string, { rule: Rule<unknown> | undefined; problems: RuleProblem[] }>();
 
 /** Converts the option message to a rule, refusing anything it does not understand. */
 function fromMessage(message: RuleMessage): { rule: Rule<unknown> | undefined; problems: RuleProblem[] } {

@@ -7,7 +7,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { Msg } from "./guard_pb.js";
 import { ClosedService, PublicService, UserService, WorkloadService } from "./guard_pb.js";
 
 /**
@@ -118,7 +117,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: Msg) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
   /**
@@ -131,7 +130,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: Msg) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
   /**
@@ -144,7 +143,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: Msg) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
   /**
@@ -157,7 +156,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: Msg) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
   /**
@@ -170,7 +169,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: Msg) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
 } as const satisfies ServiceRules<typeof WorkloadService>);

@@ -7,7 +7,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { GetPolicyRequest, PushLogsRequest } from "./gateway_pb.js";
 import { HealthService, SandboxService, WorkloadService } from "./gateway_pb.js";
 
 /**
@@ -86,7 +85,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "sandbox_id", attribute: "sandbox_id", read: (request: GetPolicyRequest) => request.sandboxId },
+      { field: "sandbox_id", attribute: "sandbox_id", read: (request) => request.sandboxId },
     ],
   },
   /**
@@ -99,7 +98,7 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "source.sandbox_id", attribute: "sandbox_id", read: (request: PushLogsRequest) => request.source?.sandboxId },
+      { field: "source.sandbox_id", attribute: "sandbox_id", read: (request) => request.source?.sandboxId },
     ],
   },
 } as const satisfies ServiceRules<typeof WorkloadService>);

@@ -4,7 +4,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { ModernRequest } from "./editions_pb.js";
 import { ModernService } from "./editions_pb.js";
 
 /**
@@ -23,7 +22,7 @@ export const ModernServiceAuthz = defineServiceAuthz(ModernService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: ModernRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
   /**

@@ -4,7 +4,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { LegacyRequest } from "./proto2_pb.js";
 import { LegacyService } from "./proto2_pb.js";
 
 /**
@@ -23,7 +22,7 @@ export const LegacyServiceAuthz = defineServiceAuthz(LegacyService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: LegacyRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
 } as const satisfies ServiceRules<typeof LegacyService>);

@@ -4,7 +4,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { IntegerRequest, NestedRequest, OneofRequest } from "./proto3_pb.js";
 import { ResourceService } from "./proto3_pb.js";
 
 /**
@@ -23,8 +22,8 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "target.sandbox_id", attribute: "sandbox_id", read: (request: NestedRequest) => request.target?.sandboxId },
-      { field: "target.owner.tenant", attribute: "tenant", read: (request: NestedRequest) => request.target?.owner?.tenant },
+      { field: "target.sandbox_id", attribute: "sandbox_id", read: (request) => request.target?.sandboxId },
+      { field: "target.owner.tenant", attribute: "tenant", read: (request) => request.target?.owner?.tenant },
     ],
   },
   /**
@@ -37,7 +36,7 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "by_id", attribute: "sandbox_id", read: (request: OneofRequest) => (request.selector.case === "byId" ? request.selector.value : undefined) },
+      { field: "by_id", attribute: "sandbox_id", read: (request) => (request.selector.case === "byId" ? request.selector.value : undefined) },
     ],
   },
   /**
@@ -50,7 +49,7 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "by_target.sandbox_id", attribute: "sandbox_id", read: (request: OneofRequest) => (request.selector.case === "byTarget" ? request.selector.value : undefined)?.sandboxId },
+      { field: "by_target.sandbox_id", attribute: "sandbox_id", read: (request) => (request.selector.case === "byTarget" ? request.selector.value : undefined)?.sandboxId },
     ],
   },
   /**
@@ -63,8 +62,8 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "account", attribute: "account", read: (request: IntegerRequest) => request.account },
-      { field: "project", attribute: "project", read: (request: IntegerRequest) => request.project },
+      { field: "account", attribute: "account", read: (request) => request.account },
+      { field: "project", attribute: "project", read: (request) => request.project },
     ],
   },
 } as const satisfies ServiceRules<typeof ResourceService>);

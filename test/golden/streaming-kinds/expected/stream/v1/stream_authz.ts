@@ -4,7 +4,6 @@
 
 import type { ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import type { TenantRequest } from "./stream_pb.js";
 import { StreamService } from "./stream_pb.js";
 
 /**
@@ -23,7 +22,7 @@ export const StreamServiceAuthz = defineServiceAuthz(StreamService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: TenantRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
   /**
@@ -36,7 +35,7 @@ export const StreamServiceAuthz = defineServiceAuthz(StreamService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: TenantRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
   /**
@@ -49,7 +48,7 @@ export const StreamServiceAuthz = defineServiceAuthz(StreamService, {
     scopes: ["logs.write"],
     roles: [],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: TenantRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
   /**
@@ -62,7 +61,7 @@ export const StreamServiceAuthz = defineServiceAuthz(StreamService, {
     scopes: [],
     roles: ["admin", "operator"],
     bindings: [
-      { field: "tenant", attribute: "tenant", read: (request: TenantRequest) => request.tenant },
+      { field: "tenant", attribute: "tenant", read: (request) => request.tenant },
     ],
   },
 } as const satisfies ServiceRules<typeof StreamService>);

@@ -1,0 +1,93 @@
+// protoc-gen-authz against its floor (a no-op protoplugin plugin: request
+// decoding and descriptor building) and against protoc-gen-es, on the same
+// CodeGeneratorRequest, for 5,000 and 10,000 RPCs.
+import { execFileSync } from "node:child_process";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fromBinary, toBinary } from "@bufbuild/protobuf";
+import { type CodeGeneratorRequest, CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
+import { protocGenEs } from "@bufbuild/protoc-gen-es/dist/cjs/src/protoc-gen-es-plugin.js";
+import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
+import { protocGenAuthz } from "protoc-gen-authz";
+import { buildRequest } from "../test/support/request.js";
+import { writeCorpus } from "./corpus.js";
+import { fmt, median, medianMs, writeSection } from "./lib.js";
+
+const work = join(import.meta.dirname, ".work");
+const noop = createEcmaScriptPlugin({ name: "noop", version: "v0", generateTs() {} });
+const runs = Number(process.env.BENCH_RUNS ?? 15);
+
+interface Row {
+  rpcs: number;
+  files: number;
+  authz: number;
+  noop: number;
+  es: number;
+  memory: Record<string, number>;
+}
+
+function requestFor(files: number, rpcsPerFile: number): CodeGeneratorRequest {
+  const dir = join(work, `corpus-${files}x${rpcsPerFile}`);
+  rmSync(dir, { recursive: true, force: true });
+  writeCorpus(dir, files, rpcsPerFile);
+  return buildRequest(dir, "target=ts");
+}
+
+function peakMemory(request: CodeGeneratorRequest): Record<string, number> {
+  const file = join(work, "request.binpb");
+  writeFileSync(file, toBinary(CodeGeneratorRequestSchema, request));
+  const memory: Record<string, number> = {};
+  for (const which of ["noop", "authz", "es"]) {
+    const out = execFileSync(process.execPath, ["--conditions=default", join(import.meta.dirname, "plugin-child.mjs"), which, file], {
+      encoding: "utf8",
+    });
+    memory[which] = (JSON.parse(out) as { maxRssMiB: number }).maxRssMiB;
+  }
+  return memory;
+}
+
+async function measure(files: number, rpcsPerFile: number): Promise<Row> {
+  const request = requestFor(files, rpcsPerFile);
+  const check = protocGenAuthz.run(request);
+  if (check.error) throw new Error(check.error);
+  // Each run decodes the request bytes as a plugin process does. Plugins take
+  // turns, round by round, so drift and GC debt fall on all alike.
+  const bytes = toBinary(CodeGeneratorRequestSchema, request);
+  const plugins = { authz: protocGenAuthz, noop, es: protocGenEs };
+  const times: Record<keyof typeof plugins, number[]> = { authz: [], noop: [], es: [] };
+  for (let round = 0; round < runs + 2; round++) {
+    for (const [name, plugin] of Object.entries(plugins) as [keyof typeof plugins, typeof noop][]) {
+      const ms = await medianMs(() => plugin.run(fromBinary(CodeGeneratorRequestSchema, bytes)), 1, 0);
+      if (round >= 2) times[name].push(ms);
+    }
+  }
+  return {
+    rpcs: files * rpcsPerFile,
+    files,
+    authz: median(times.authz),
+    noop: median(times.noop),
+    es: median(times.es),
+    memory: peakMemory(request),
+  };
+}
+
+mkdirSync(work, { recursive: true });
+const rows = [await measure(50, 100), await measure(100, 100)];
+const [small, large] = rows as [Row, Row];
+const lines = [
+  "## protoc-gen-authz (`npm run bench:plugin`)",
+  "",
+  `Median wall time of one in-process \`run()\` including decoding the same serialized CodeGeneratorRequest (warm, ${runs} interleaved rounds); peak RSS of one run in a fresh process. The floor is a protoplugin plugin whose generate does nothing: decoding plus descriptor building.`,
+  "",
+  "| RPCs (files) | no-op floor | protoc-gen-authz | ratio to floor | protoc-gen-es | peak RSS floor / authz / es |",
+  "|---|---|---|---|---|---|",
+  ...rows.map(
+    (r) =>
+      `| ${r.rpcs} (${r.files}) | ${fmt(r.noop)} ms | ${fmt(r.authz)} ms | **${fmt(r.authz / r.noop)}×** | ${fmt(r.es)} ms | ${fmt(r.memory.noop ?? 0, 0)} / ${fmt(r.memory.authz ?? 0, 0)} / ${fmt(r.memory.es ?? 0, 0)} MiB |`,
+  ),
+  "",
+  `Scaling: 10,000 RPCs take **${fmt(large.authz / small.authz)}×** the time of 5,000 (target ≤ 2.2×).`,
+  `Targets: ≤ 1.5× the floor — ${rows.every((r) => r.authz / r.noop <= 1.5) ? "met" : "NOT met"}; scaling — ${large.authz / small.authz <= 2.2 ? "met" : "NOT met"}.`,
+];
+writeSection("plugin", lines.join("\n"));
+console.log(lines.join("\n"));
