@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
-import { locateMethod, locateService } from "./locate.js";
+import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
 /** A method with the rule it ends up with. */
@@ -8,7 +8,7 @@ export interface MethodModel {
   readonly method: DescMethod;
   readonly rule: Rule<unknown>;
   readonly source: RuleSource | "undeclared";
-  /** "file.proto:LINE:COL" of the rule (or of the RPC, for a default). */
+  /** "file.proto:LINE:COL" of the rule (or of the service, for a default). */
   readonly location: string;
 }
 
@@ -19,10 +19,23 @@ export interface ServiceModel {
 
 export interface Collected {
   readonly services: readonly ServiceModel[];
-  /** Every problem, formatted `file:line:col: pkg.Service.Method: what (fix)`. */
-  readonly problems: readonly string[];
+  /** Every problem in the request. */
+  readonly problems: readonly Problem[];
   /** RPCs generated as deny because they declare nothing (undeclared=deny). */
   readonly undeclared: readonly string[];
+}
+
+/** One thing wrong, where it is written, and on which service or RPC. */
+export interface Problem extends Location {
+  /** "pkg.Service.Method", or "pkg.Service" for its default_rule. */
+  readonly element: string;
+  /** What is wrong, then how to fix it in parentheses. */
+  readonly message: string;
+}
+
+/** `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)` */
+export function formatProblem(problem: Problem): string {
+  return `${formatLocation(problem)}: ${problem.element}: ${problem.message}`;
 }
 
 const undeclaredReason = "no rule declared: generated as deny by protoc-gen-authz (undeclared=deny)";
@@ -33,7 +46,7 @@ const undeclaredReason = "no rule declared: generated as deny by protoc-gen-auth
  */
 export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): Collected {
   const services: ServiceModel[] = [];
-  const problems: string[] = [];
+  const problems: Problem[] = [];
   // Decoded rules are shared between RPCs that declare the same bytes, so a
   // rule is validated once per request message type.
   const validated = new Map<Rule<unknown>, Map<DescMessage, RuleProblem[]>>();
@@ -49,8 +62,9 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
     for (const [serviceIndex, service] of file.services.entries()) {
       const fallback = readServiceRule(service);
       const serviceLocation = locateService(service, serviceIndex);
-      for (const p of fallback?.problems ?? [])
-        problems.push(`${serviceLocation}: ${service.typeName}: default_rule: ${p.problem} (${p.fix})`);
+      for (const p of fallback?.problems ?? []) {
+        problems.push({ ...serviceLocation, element: service.typeName, message: `default_rule: ${p.problem} (${p.fix})` });
+      }
       const methods: MethodModel[] = [];
       const defaultProblems = new Map<string, string[]>(); // problem -> methods it affects
       for (const [methodIndex, method] of service.methods.entries()) {
@@ -60,8 +74,8 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
           const rule = own.rule;
           const location = locateMethod(method, serviceIndex, methodIndex);
           const found = rule ? validate(rule, method.input) : [];
-          for (const p of [...own.problems, ...found]) problems.push(`${location}: ${where}: ${p.problem} (${p.fix})`);
-          if (rule) methods.push({ method, rule, source: "method", location });
+          for (const p of [...own.problems, ...found]) problems.push({ ...location, element: where, message: `${p.problem} (${p.fix})` });
+          if (rule) methods.push({ method, rule, source: "method", location: formatLocation(location) });
         } else if (fallback !== undefined) {
           const rule = fallback.rule;
           if (rule === undefined) continue;
@@ -69,19 +83,18 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
             const key = `${p.problem}\u0000${p.fix}`;
             defaultProblems.set(key, [...(defaultProblems.get(key) ?? []), method.name]);
           }
-          methods.push({ method, rule, source: "service_default", location: serviceLocation });
+          methods.push({ method, rule, source: "service_default", location: formatLocation(serviceLocation) });
         } else if (undeclared === "deny") {
-          generatedAsDeny.push(`${locateMethod(method, serviceIndex, methodIndex)}: ${where}`);
-          methods.push({
-            method,
-            rule: { access: "deny", reason: undeclaredReason },
-            source: "undeclared",
-            location: locateMethod(method, serviceIndex, methodIndex),
-          });
+          const location = formatLocation(locateMethod(method, serviceIndex, methodIndex));
+          generatedAsDeny.push(`${location}: ${where}`);
+          methods.push({ method, rule: { access: "deny", reason: undeclaredReason }, source: "undeclared", location });
         } else {
-          problems.push(
-            `${locateMethod(method, serviceIndex, methodIndex)}: ${where}: no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)`,
-          );
+          problems.push({
+            ...locateMethod(method, serviceIndex, methodIndex),
+            element: where,
+            message:
+              "no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)",
+          });
         }
       }
       // A default's problem is reported once at the service; where it depends
@@ -91,7 +104,11 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
         const [problem, fix] = key.split("\u0000");
         const scope = names.length === inheriting ? "" : ` for ${names.join(", ")}`;
         const alternative = names.length === inheriting ? "" : `, or give ${names.join(", ")} a rule of its own`;
-        problems.push(`${serviceLocation}: ${service.typeName}: default_rule: ${problem}${scope} (${fix}${alternative})`);
+        problems.push({
+          ...serviceLocation,
+          element: service.typeName,
+          message: `default_rule: ${problem}${scope} (${fix}${alternative})`,
+        });
       }
       services.push({ service, methods });
     }

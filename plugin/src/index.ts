@@ -1,3 +1,6 @@
+export { diffSurfaces, type SurfaceChange } from "./check/diff.js";
+export { checkProject, type StaticFinding } from "./check/static.js";
+export { runCli } from "./cli.js";
 export { type AuthzOptions, parseOptions } from "./options.js";
 export { protocGenAuthz } from "./plugin.js";
 export { type SurfaceRow, surfaceRows, surfaceToMarkdown } from "./report.js";

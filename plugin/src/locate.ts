@@ -40,20 +40,32 @@ function spansOf(file: DescFile): FileSpans {
   return spans;
 }
 
-/** "file.proto:LINE:COL" of the first span given (1-based), else the file. */
-function at(file: DescFile, ...candidates: (Span | undefined)[]): string {
+/** A place in a proto file; line and column are 1-based, absent without source info. */
+export interface Location {
+  readonly file: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+/** "file.proto:LINE:COL", or just the file without source info. */
+export function formatLocation({ file, line, column }: Location): string {
+  return line === undefined ? file : `${file}:${line}:${column ?? 1}`;
+}
+
+/** The first span given, else the file. */
+function at(file: DescFile, ...candidates: (Span | undefined)[]): Location {
   const span = candidates.find((s) => s !== undefined && s.length >= 2);
-  return span === undefined ? file.proto.name : `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
+  return span === undefined ? { file: file.proto.name } : { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
 }
 
 /** Where a method's rule option is written, or the method when it has none. */
-export function locateMethod(method: DescMethod, serviceIndex: number, methodIndex: number): string {
+export function locateMethod(method: DescMethod, serviceIndex: number, methodIndex: number): Location {
   const spans = spansOf(method.parent.file);
   return at(method.parent.file, spans.methodRule[serviceIndex]?.[methodIndex], spans.method[serviceIndex]?.[methodIndex]);
 }
 
 /** Where a service's default_rule is written, or the service. */
-export function locateService(service: DescService, serviceIndex: number): string {
+export function locateService(service: DescService, serviceIndex: number): Location {
   const spans = spansOf(service.file);
   return at(service.file, spans.serviceRule[serviceIndex], spans.service[serviceIndex]);
 }

@@ -2,7 +2,7 @@ import { dirname } from "node:path";
 import { create, type DescFile } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
-import { collect, type ServiceModel } from "./collect.js";
+import { collect, formatProblem, type ServiceModel } from "./collect.js";
 import { emitRegistry } from "./emit-registry.js";
 import { emitTables } from "./emit-table.js";
 import { type AuthzOptions, parseOptions } from "./options.js";
@@ -37,7 +37,7 @@ const esPlugin = createEcmaScriptPlugin({
       ...(options.scopes && { scopes: options.scopes }),
     };
     const collected = collect(schema.files, vocabulary, options.undeclared);
-    const problems = [...collected.problems];
+    const problems = collected.problems.map(formatProblem);
     if (options.registry !== "" && collected.services.length > 0) {
       problems.push(...checkStrategy(schema));
       if (detectSiblingRuns) {

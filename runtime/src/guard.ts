@@ -18,12 +18,18 @@ export interface Peer {
   readonly certificate?: { readonly raw: Uint8Array } | undefined;
 }
 
+/**
+ * Request headers (gRPC metadata) as authenticators read them: the part of
+ * the Headers interface both Connect and grpc-js can serve without a copy.
+ */
+export type RequestHeaders = Pick<Headers, "get" | "has" | "forEach">;
+
 /** What an authenticator sees of a call. */
 export interface AuthnRequest {
   /** "/pkg.Service/Method" of the dispatched method. */
   readonly procedure: string;
   /** Request headers (gRPC metadata); repeated headers are joined by ", ". */
-  readonly header: Headers;
+  readonly header: RequestHeaders;
   readonly peer: Peer | undefined;
 }
 
@@ -65,7 +71,8 @@ export interface Guard<P extends Principal = Principal> {
   readonly procedures: ReadonlySet<string>;
   readonly dryRun: boolean;
   entry(procedure: string): TableEntry | undefined;
-  authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): Promise<CallAuthorization<P>>;
+  /** Synchronous when the authenticator is; a promise otherwise. */
+  authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>>;
 }
 
 /** Builds a guard; throws AuthzConfigError when any table is invalid. */
@@ -78,29 +85,29 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   if (dryRun) {
     console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");
   }
+  const audit = options.audit;
   const emit = (event: AuthzEvent) => {
     try {
-      options.audit?.(event);
+      audit?.(event);
     } catch {
       // An audit sink failing must neither allow nor deny a call.
     }
   };
 
-  async function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): Promise<CallAuthorization<P>> {
-    const entry = entries.get(procedure);
-    const base = { procedure, access: entry?.checked.rule.access, source: entry?.source };
-    const record = (decision: Decision, principal?: Principal, detail?: string): Decision => {
-      emit({
-        ...base,
-        allowed: decision.allowed,
-        reason: decision.reason,
-        enforced: decision.allowed || !dryRun,
-        ...(decision.allowed ? {} : { code: decision.code }),
-        ...(principal ? { principal: { kind: principal.kind, subject: principal.subject } } : {}),
-        ...(detail !== undefined ? { detail } : {}),
-      });
+  /** Audits a decision and returns what to enforce (everything allowed in dry run). */
+  const recorder =
+    (procedure: string, entry: TableEntry | undefined) =>
+    (decision: Decision, principal?: Principal, detail?: string): Decision => {
+      // Built only when someone listens: this runs on every call.
+      if (audit !== undefined) emit(eventOf(procedure, entry, decision, dryRun, principal, detail));
       return decision.allowed || !dryRun ? decision : allow("authorized");
     };
+
+  // Not async: an authenticator that answers synchronously (API key tables,
+  // tests) costs no promise; one that returns a promise is awaited.
+  function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>> {
+    const entry = entries.get(procedure);
+    const record = recorder(procedure, entry);
     const closed = (decision: Decision, principal?: P, detail?: string): CallAuthorization<P> => {
       const effective = record(decision, principal, detail);
       return { decision: effective, principal, checkMessage: () => effective };
@@ -109,15 +116,29 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     if (entry === undefined) return closed(deny("no_rule"));
     if (entry.checked.rule.access === "deny") return closed(deny("rule_denies"));
 
-    let principal: P | undefined;
-    try {
-      principal = await options.authenticate({ procedure, ...request });
-    } catch (error) {
+    const failed = (error: unknown) => {
       const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
       return closed(deny(error instanceof AuthenticationError ? "invalid_credentials" : "authenticator_failed"), undefined, detail);
+    };
+    let authenticated: ReturnType<Authenticate<P>>;
+    try {
+      authenticated = options.authenticate({ procedure, header: request.header, peer: request.peer });
+    } catch (error) {
+      return failed(error);
     }
+    return authenticated instanceof Promise
+      ? authenticated.then((principal) => admitted(entry, principal), failed)
+      : admitted(entry, authenticated);
+  }
+
+  /** The verdict for an authenticated (or anonymous) caller. */
+  function admitted(entry: TableEntry, principal: P | undefined): CallAuthorization<P> {
+    const record = recorder(entry.procedure, entry);
     const caller = entry.checked.caller(principal);
-    if (!caller.allowed || !entry.hasBindings || principal === undefined) return closed(caller, principal);
+    if (!caller.allowed || !entry.hasBindings || principal === undefined) {
+      const effective = record(caller, principal);
+      return { decision: effective, principal, checkMessage: () => effective };
+    }
 
     // Bindings are decided per message; the first message's decision is the
     // call's event, later messages only report denials.
@@ -142,4 +163,26 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
 
 function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
+}
+
+function eventOf(
+  procedure: string,
+  entry: TableEntry | undefined,
+  decision: Decision,
+  dryRun: boolean,
+  principal?: Principal,
+  detail?: string,
+): AuthzEvent {
+  const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
+    procedure,
+    access: entry?.checked.rule.access,
+    source: entry?.source,
+    allowed: decision.allowed,
+    reason: decision.reason,
+    enforced: decision.allowed || !dryRun,
+  };
+  if (!decision.allowed) event.code = decision.code;
+  if (principal !== undefined) event.principal = { kind: principal.kind, subject: principal.subject };
+  if (detail !== undefined) event.detail = detail;
+  return event;
 }

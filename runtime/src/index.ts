@@ -1,5 +1,13 @@
 export type { AuditHook, AuthzEvent } from "./audit.js";
 export { type Authenticator, authenticateWith } from "./authenticator.js";
+export {
+  AuthzCoverageError,
+  assertCoverage,
+  type Coverage,
+  checkCoverage,
+  servedByConnectRouter,
+  servedByGrpcServer,
+} from "./coverage.js";
 export { type BoundField, type CheckedRule, checkRule, decide } from "./decide.js";
 export {
   type AllowReason,
@@ -18,6 +26,7 @@ export {
   type Guard,
   type GuardOptions,
   type Peer,
+  type RequestHeaders,
 } from "./guard.js";
 export type { Principal } from "./principal.js";
 export { admit, type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";

@@ -26,7 +26,8 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
 export function createConnectInterceptor(guard: Guard): Interceptor {
   return (next) => async (req) => {
     const procedure = procedureOf(req.method);
-    const call = await guard.authorize(procedure, { header: req.header, peer: req.contextValues.get(peerKey) });
+    const pending = guard.authorize(procedure, { header: req.header, peer: req.contextValues.get(peerKey) });
+    const call = pending instanceof Promise ? await pending : pending;
     if (!call.decision.allowed) throw reject(call.decision);
     admit(req.contextValues, procedure, call.principal);
     req.contextValues.set(principalKey, call.principal);

@@ -1,6 +1,6 @@
 import { type Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, status } from "@grpc/grpc-js";
 import { type Decision, publicMessageOf } from "../decision.js";
-import type { CallAuthorization, Guard, Peer } from "../guard.js";
+import type { CallAuthorization, Guard, Peer, RequestHeaders } from "../guard.js";
 import { admit } from "../principal-of.js";
 
 const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: status.PERMISSION_DENIED, unavailable: status.UNAVAILABLE };
@@ -15,15 +15,14 @@ export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
   return (definition, call) => {
     const procedure = definition.path;
     let ended = false;
-    let authorization: Promise<CallAuthorization | undefined> = Promise.resolve(undefined);
-    // Every step runs in arrival order, after authentication finished.
-    let queue: Promise<unknown> = Promise.resolve();
-    const enqueue = (step: (auth: CallAuthorization | undefined) => void) => {
-      queue = queue
-        .then(() => authorization)
-        .then((auth) => {
-          if (!ended) step(auth);
-        });
+    let authorization: CallAuthorization | undefined;
+    // Steps that arrive while authentication runs wait here, in order; once
+    // it has finished, steps run at once, without a promise per message.
+    let waiting: ((auth: CallAuthorization) => void)[] | undefined = [];
+    const step = (run: (auth: CallAuthorization) => void) => {
+      if (ended) return;
+      if (waiting !== undefined) waiting.push(run);
+      else if (authorization !== undefined) run(authorization);
     };
     const end = (decision: Decision) => {
       if (ended || decision.allowed) return;
@@ -34,23 +33,36 @@ export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
       start(next) {
         next({
           onReceiveMetadata(metadata, forward) {
-            authorization = guard.authorize(procedure, { header: toHeaders(metadata), peer: peerOf(call) });
-            enqueue((auth) => {
-              if (auth === undefined || !auth.decision.allowed)
-                return end(auth?.decision ?? { allowed: false, reason: "no_rule", code: "permission_denied" });
+            step((auth) => {
+              if (!auth.decision.allowed) return end(auth.decision);
               admit(metadata, procedure, auth.principal);
               forward(metadata);
             });
+            const ready = (auth: CallAuthorization) => {
+              authorization = auth;
+              const steps = waiting ?? [];
+              waiting = undefined;
+              for (const run of steps) if (!ended) run(auth);
+            };
+            let result: ReturnType<Guard["authorize"]>;
+            try {
+              result = guard.authorize(procedure, { header: metadataHeaders(metadata), peer: peerOf(call) });
+            } catch {
+              return end({ allowed: false, reason: "authenticator_failed", code: "unavailable" });
+            }
+            if (result instanceof Promise)
+              result.then(ready, () => end({ allowed: false, reason: "authenticator_failed", code: "unavailable" }));
+            else ready(result);
           },
           onReceiveMessage(message, forward) {
-            enqueue((auth) => {
-              const decision = auth?.checkMessage(message);
-              if (decision?.allowed) forward(message);
-              else end(decision ?? { allowed: false, reason: "no_rule", code: "permission_denied" });
+            step((auth) => {
+              const decision = auth.checkMessage(message);
+              if (decision.allowed) forward(message);
+              else end(decision);
             });
           },
           onReceiveHalfClose(forward) {
-            enqueue(() => forward());
+            step(() => forward());
           },
         });
       },
@@ -58,14 +70,26 @@ export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
   };
 }
 
-/** Metadata as Headers; binary (-bin) entries are left out. */
-function toHeaders(metadata: Metadata): Headers {
-  const headers = new Headers();
-  for (const [key, values] of Object.entries(metadata.toJSON())) {
-    if (key.endsWith("-bin")) continue;
-    for (const value of values) headers.append(key, String(value));
-  }
-  return headers;
+/**
+ * Metadata read through the part of the Headers interface authenticators use,
+ * without copying it into a Headers object per call. Repeated keys join with
+ * ", " as in Headers; binary (-bin) keys are not visible.
+ */
+function metadataHeaders(metadata: Metadata): RequestHeaders {
+  const values = (name: string) => (name.endsWith("-bin") ? [] : metadata.get(name.toLowerCase()).map(String));
+  const view: RequestHeaders = {
+    get: (name) => {
+      const found = values(name);
+      return found.length === 0 ? null : found.join(", ");
+    },
+    has: (name) => values(name).length > 0,
+    forEach: (callback, thisArg) => {
+      for (const [key, value] of Object.entries(metadata.toJSON())) {
+        if (!key.endsWith("-bin")) callback.call(thisArg, value.map(String).join(", "), key, view as unknown as Headers);
+      }
+    },
+  };
+  return view;
 }
 
 function peerOf(call: ServerInterceptingCallInterface): Peer | undefined {

@@ -1,4 +1,5 @@
 import { AuthenticationError } from "../errors.js";
+import type { RequestHeaders } from "../guard.js";
 
 /** Compact JWS: three base64url parts. */
 const bearer = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
@@ -8,7 +9,7 @@ const bearer = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
  * such header. Exactly one header (repeated ones arrive joined by ", "), the
  * Bearer scheme in any case, one compact JWT, at most `maxBytes`.
  */
-export function bearerToken(header: Headers, maxBytes: number): string | undefined {
+export function bearerToken(header: RequestHeaders, maxBytes: number): string | undefined {
   const value = header.get("authorization");
   if (value === null) return undefined;
   if (value.length > maxBytes) throw new AuthenticationError(`authorization header longer than ${maxBytes} bytes`);

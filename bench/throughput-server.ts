@@ -1,0 +1,51 @@
+// A benchmark server in its own process, so that the client's work does not
+// share a core with it: `<connect|grpc> <guarded|unguarded>`; prints its port,
+// then answers each line on stdin with its CPU time so far (µs).
+import * as http2 from "node:http2";
+import type { AddressInfo } from "node:net";
+import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
+import { connectNodeAdapter } from "@connectrpc/connect-node";
+import * as grpc from "@grpc/grpc-js";
+import type { AuthnRequest } from "protoauthz";
+import { grpcServiceDefinition } from "protoauthz/grpc-js";
+import { type AuthzPrincipal, createAuthzGuard } from "../test/gen/authz_registry.js";
+import { type Msg, WorkloadService } from "../test/gen/guardtest/v1/guard_pb.js";
+
+const [framework, mode] = process.argv.slice(2);
+const guarded = mode === "guarded";
+const sandbox: AuthzPrincipal = { kind: "sandbox", subject: "sb-1", scopes: [], roles: [], attributes: { sandbox_id: "sb-1" } };
+// A static authenticator: the benchmark measures the guard, not token checks.
+const authenticate = (request: AuthnRequest): AuthzPrincipal | undefined =>
+  request.header.get("authorization") === "Bearer sb-1" ? sandbox : undefined;
+
+if (framework === "connect") {
+  const passThrough: Interceptor = (next) => (req) => next(req);
+  const interceptors: Interceptor[] = guarded ? [createAuthzGuard({ authenticate }).connect] : mode === "pass-through" ? [passThrough] : [];
+  const routes = (r: ConnectRouter) =>
+    r.service(WorkloadService, {
+      unary: (req: Msg) => ({ sandboxId: req.sandboxId }),
+      async *serverStream() {},
+      async clientStream() {
+        return {};
+      },
+      async *bidi() {},
+      get: (req: Msg) => ({ sandboxId: req.sandboxId }),
+    });
+  const server = http2.createServer(connectNodeAdapter({ routes, interceptors }));
+  server.listen(0, "127.0.0.1", () => console.log((server.address() as AddressInfo).port));
+} else {
+  const passThrough: grpc.ServerInterceptor = (_definition, call) => new grpc.ServerInterceptingCall(call);
+  const interceptors = guarded ? [createAuthzGuard({ authenticate }).grpc] : mode === "pass-through" ? [passThrough] : [];
+  const server = new grpc.Server({ interceptors });
+  server.addService(grpcServiceDefinition(WorkloadService), {
+    unary: (call: grpc.ServerUnaryCall<Msg, unknown>, callback: grpc.sendUnaryData<unknown>) =>
+      callback(null, { sandboxId: call.request.sandboxId }),
+  });
+  server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (_e, port) => console.log(port));
+}
+
+process.stdin.on("data", (data) => {
+  if (data.toString().startsWith("exit")) process.exit(0);
+  const { user, system } = process.cpuUsage();
+  console.log(user + system);
+});

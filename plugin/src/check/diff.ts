@@ -1,0 +1,61 @@
+import type { SurfaceRow } from "../report.js";
+
+/** One change of who may call an RPC between two versions of the API. */
+export interface SurfaceChange {
+  readonly procedure: string;
+  readonly loosens: boolean;
+  readonly what: string;
+}
+
+const names = (items: readonly string[]) => items.map((i) => `"${i}"`).join(", ");
+
+/**
+ * Every change between two auth surfaces. Loosening: deny → anything,
+ * authenticated → public, a new public RPC, a dropped scope or binding, an
+ * any-of list (kinds, roles) that grows or is dropped. Tightening is the
+ * reverse. A change that comes from a service default is said so.
+ */
+export function diffSurfaces(before: readonly SurfaceRow[], after: readonly SurfaceRow[]): SurfaceChange[] {
+  const old = new Map(before.map((r) => [r.procedure, r]));
+  const changes: SurfaceChange[] = [];
+  for (const row of after) {
+    const was = old.get(row.procedure);
+    old.delete(row.procedure);
+    const via = row.source === "service_default" ? " (via the service's default_rule)" : "";
+    const add = (loosens: boolean, what: string) => changes.push({ procedure: row.procedure, loosens, what: `${what}${via}` });
+    if (was === undefined) {
+      add(row.access === "public", `new RPC, ${row.access}`);
+      continue;
+    }
+    if (was.access !== row.access) {
+      const rank = { deny: 0, authenticated: 1, public: 2 } as const;
+      add(rank[row.access] > rank[was.access], `${was.access} → ${row.access}`);
+      if (was.access !== "authenticated" || row.access !== "authenticated") continue;
+    }
+    if (row.access !== "authenticated") continue;
+    anyOf(was.principals, row.principals, "principal kinds", add);
+    anyOf(was.roles, row.roles, "roles", add);
+    allOf(was.scopes, row.scopes, "scopes", add);
+    allOf(was.bindings, row.bindings, "bindings", add);
+  }
+  for (const row of old.values()) changes.push({ procedure: row.procedure, loosens: false, what: "RPC removed" });
+  return changes.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));
+}
+
+/** A list any one of which admits (empty: no restriction). */
+function anyOf(was: readonly string[], now: readonly string[], label: string, add: (loosens: boolean, what: string) => void) {
+  if (was.length > 0 && now.length === 0) return add(true, `${label} restriction removed (was ${names(was)})`);
+  if (was.length === 0 && now.length > 0) return add(false, `${label} restricted to ${names(now)}`);
+  const added = now.filter((n) => !was.includes(n));
+  const removed = was.filter((n) => !now.includes(n));
+  if (added.length > 0) add(true, `${label} added: ${names(added)}`);
+  if (removed.length > 0) add(false, `${label} removed: ${names(removed)}`);
+}
+
+/** A list all of which are required. */
+function allOf(was: readonly string[], now: readonly string[], label: string, add: (loosens: boolean, what: string) => void) {
+  const removed = was.filter((n) => !now.includes(n));
+  const added = now.filter((n) => !was.includes(n));
+  if (removed.length > 0) add(true, `${label} no longer required: ${names(removed)}`);
+  if (added.length > 0) add(false, `${label} now required: ${names(added)}`);
+}

@@ -1,0 +1,171 @@
+import { relative } from "node:path";
+import type { CallExpression, Expression, Node as MorphNode, Project as MorphProject, NewExpression } from "ts-morph";
+import { InputError } from "./image.js";
+
+/** A place in the TypeScript project that serves something unguarded. */
+export interface StaticFinding {
+  readonly file: string;
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+type Morph = typeof import("ts-morph");
+
+/** Where a server is created, and the option that must carry the guard. */
+const connectServers: Record<string, string> = {
+  connectNodeAdapter: "@connectrpc/connect-node",
+  connectExpress: "@connectrpc/connect-express",
+  fastifyConnectPlugin: "@connectrpc/connect-fastify",
+};
+
+/**
+ * Reads a TypeScript project with the compiler's symbols (aliased imports and
+ * renamed variables resolve to what they are) and reports Connect servers
+ * and grpc-js servers created without the protoauthz guard, and services
+ * registered that no table covers. `covered` adds services known from an
+ * image to the tables found in the project.
+ */
+export async function checkProject(tsconfig: string, covered: ReadonlySet<string> = new Set()): Promise<StaticFinding[]> {
+  let morph: Morph;
+  try {
+    morph = await import("ts-morph");
+  } catch {
+    throw new InputError("--project needs ts-morph: npm install --save-dev ts-morph");
+  }
+  let project: MorphProject;
+  try {
+    project = new morph.Project({ tsConfigFilePath: tsconfig });
+  } catch (error) {
+    throw new InputError(`${tsconfig}: cannot load the TypeScript project (${(error as Error).message})`);
+  }
+  const { SyntaxKind, Node } = morph;
+  const findings: StaticFinding[] = [];
+  const report = (node: MorphNode, message: string) => {
+    const file = node.getSourceFile();
+    const { line, column } = file.getLineAndColumnAtPos(node.getStart());
+    findings.push({ file: relative(process.cwd(), file.getFilePath()), line, column, message });
+  };
+
+  /** The declaration an expression's symbol finally stands for, through aliases. */
+  const declarationOf = (node: MorphNode) => {
+    let symbol = node.getSymbol();
+    if (symbol?.isAlias()) symbol = symbol.getAliasedSymbol() ?? symbol;
+    return symbol?.getDeclarations()[0];
+  };
+  const fromModule = (node: MorphNode, name: string, module: string) => {
+    const declaration = declarationOf(node);
+    const path = declaration?.getSourceFile().getFilePath() ?? "";
+    return declaration !== undefined && (declaration as { getName?: () => string }).getName?.() === name && path.includes(module);
+  };
+  const isProtoauthz = (node: MorphNode, name: string) => {
+    const declaration = declarationOf(node);
+    const path = declaration?.getSourceFile().getFilePath() ?? "";
+    return (declaration as { getName?: () => string } | undefined)?.getName?.() === name && /protoauthz|runtime\/(src|dist)/.test(path);
+  };
+  /** "pkg.Service" for an expression naming a generated service descriptor. */
+  const serviceName = (expression: MorphNode): string | undefined => {
+    const declaration = declarationOf(expression);
+    if (declaration === undefined) return undefined;
+    const statement = declaration.getFirstAncestorByKind(SyntaxKind.VariableStatement) ?? declaration;
+    const match = /@generated from service ([\w.]+)/.exec(statement.getFullText());
+    return match?.[1] ?? (declaration as { getName?: () => string }).getName?.();
+  };
+
+  // Services some table covers: every defineServiceAuthz(Service, …) in the project.
+  const tables = new Set(covered);
+  const calls = project.getSourceFiles().flatMap((f) => f.getDescendantsOfKind(SyntaxKind.CallExpression));
+  for (const call of calls) {
+    if (isProtoauthz(call.getExpression(), "defineServiceAuthz")) {
+      const name = call.getArguments()[0] && serviceName(call.getArguments()[0] as MorphNode);
+      if (name !== undefined) tables.add(name);
+    }
+  }
+
+  /** An interceptor expression that is the protoauthz guard. */
+  const isGuard = (element: MorphNode, adapter: "connect" | "grpc"): boolean => {
+    if (Node.isIdentifier(element)) {
+      const declaration = declarationOf(element);
+      const initializer = declaration && Node.isVariableDeclaration(declaration) ? declaration.getInitializer() : undefined;
+      return initializer !== undefined && isGuard(initializer, adapter);
+    }
+    if (Node.isPropertyAccessExpression(element) && element.getName() === adapter) {
+      return element.getExpression().getType().getProperty("guard") !== undefined;
+    }
+    if (Node.isCallExpression(element)) {
+      return isProtoauthz(element.getExpression(), adapter === "connect" ? "createConnectInterceptor" : "createGrpcInterceptor");
+    }
+    return false;
+  };
+  const options = (argument: MorphNode | undefined): MorphNode | undefined => {
+    if (argument === undefined) return undefined;
+    if (Node.isObjectLiteralExpression(argument)) return argument;
+    const declaration = declarationOf(argument);
+    return declaration && Node.isVariableDeclaration(declaration) ? options(declaration.getInitializer()) : undefined;
+  };
+  const guarded = (optionsArg: MorphNode | undefined, adapter: "connect" | "grpc"): boolean => {
+    const literal = options(optionsArg);
+    if (literal === undefined || !Node.isObjectLiteralExpression(literal)) return false;
+    const property = literal.getProperty("interceptors");
+    const value = property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
+    const array = value && (Node.isArrayLiteralExpression(value) ? value : options(value));
+    return array !== undefined && Node.isArrayLiteralExpression(array) && array.getElements().some((e) => isGuard(e, adapter));
+  };
+
+  for (const call of calls) {
+    const callee = call.getExpression();
+    for (const [factory, module] of Object.entries(connectServers)) {
+      if (factory === "fastifyConnectPlugin") continue;
+      if (fromModule(callee, factory, module) && !guarded(call.getArguments()[0], "connect")) {
+        report(call, `${factory}() without the protoauthz guard (add interceptors: [guard.connect])`);
+      }
+    }
+    // fastify.register(fastifyConnectPlugin, { routes, interceptors })
+    const [plugin, pluginOptions] = call.getArguments();
+    if (
+      plugin &&
+      fromModule(plugin, "fastifyConnectPlugin", connectServers.fastifyConnectPlugin ?? "") &&
+      !guarded(pluginOptions, "connect")
+    ) {
+      report(call, "fastifyConnectPlugin registered without the protoauthz guard (add interceptors: [guard.connect])");
+    }
+    registration(call);
+  }
+  for (const created of project.getSourceFiles().flatMap((f) => f.getDescendantsOfKind(SyntaxKind.NewExpression))) {
+    if (fromModule(created.getExpression(), "Server", "@grpc/grpc-js") && !guarded((created as NewExpression).getArguments()[0], "grpc")) {
+      report(created, "new grpc.Server() without the protoauthz guard (add interceptors: [guard.grpc])");
+    }
+  }
+
+  function registration(call: CallExpression) {
+    const callee = call.getExpression();
+    if (!Node.isPropertyAccessExpression(callee)) return;
+    const method = callee.getName();
+    const receiver = callee.getExpression().getType();
+    const [first] = call.getArguments() as Expression[];
+    if (first === undefined) return;
+    const isRouter =
+      receiver.getProperty("service") !== undefined &&
+      receiver.getProperty("rpc") !== undefined &&
+      receiver.getProperty("handlers") !== undefined;
+    let service: MorphNode | undefined;
+    if (isRouter && method === "service") service = first;
+    else if (isRouter && method === "rpc") {
+      // router.rpc(Service.method.name, impl)
+      const methodsOf = Node.isPropertyAccessExpression(first) ? first.getExpression() : undefined;
+      service = methodsOf && Node.isPropertyAccessExpression(methodsOf) ? methodsOf.getExpression() : undefined;
+    } else if (method === "addService" && receiver.getSymbol()?.getName() === "Server") {
+      if (Node.isCallExpression(first) && isProtoauthz(first.getExpression(), "grpcServiceDefinition")) service = first.getArguments()[0];
+      else return report(call, "addService() with a definition not built by grpcServiceDefinition(): no table can be matched to it");
+    } else return;
+    const name = service && serviceName(service);
+    if (name === undefined) return report(call, `${method}() of a service protoauthz cannot identify`);
+    if (!tables.has(name))
+      report(
+        call,
+        `${method}() registers ${name}, which no protoauthz table covers (generate it, or defineServiceAuthz for a service you do not own)`,
+      );
+  }
+
+  return findings.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
