@@ -24,6 +24,18 @@ const sign = (claims: Record<string, unknown>, key: Parameters<SignJWT["sign"]>[
     .setExpirationTime(Math.floor(Date.now() / 1000) + expSeconds)
     .sign(key);
 
+/** People, on HS256 tokens from the login service. */
+const usersAuthenticator = () =>
+  createJwtAuthenticator({
+    name: "users",
+    vocabulary: authzVocabulary,
+    issuer: "https://login.test",
+    audience: "gateway",
+    algorithms: ["HS256"],
+    key: { secret: userSecret },
+    principal: { kind: "user" as const, rolesClaim: "roles" },
+  });
+
 describe("composition: user tokens and workload tokens from different issuers", () => {
   let workload: Awaited<ReturnType<typeof generateKeyPair>>;
   let impostor: Awaited<ReturnType<typeof generateKeyPair>>;
@@ -37,15 +49,7 @@ describe("composition: user tokens and workload tokens from different issuers", 
     impostor = await generateKeyPair("EdDSA", { extractable: true });
     keys = await startKeyServer();
     keys.keys = [{ ...(await exportJWK(workload.publicKey)), kid: "w1", alg: "EdDSA" }];
-    const users = createJwtAuthenticator({
-      name: "users",
-      vocabulary: authzVocabulary,
-      issuer: "https://login.test",
-      audience: "gateway",
-      algorithms: ["HS256"],
-      key: { secret: userSecret },
-      principal: { kind: "user" as const, rolesClaim: "roles" },
-    });
+    const users = usersAuthenticator();
     const workloads = createJwtAuthenticator({
       vocabulary: authzVocabulary,
       name: "workloads",
@@ -110,14 +114,7 @@ describe("composition: user tokens and workload tokens from different issuers", 
       principal: { kind: "sandbox" as const },
     });
     const seen2 = newObserved();
-    const users = createJwtAuthenticator({
-      vocabulary: authzVocabulary,
-      issuer: "https://login.test",
-      audience: "gateway",
-      algorithms: ["HS256"],
-      key: { secret: userSecret },
-      principal: { kind: "user" as const, rolesClaim: "roles" },
-    });
+    const users = usersAuthenticator();
     const s = await startConnectServer(seen2, { authenticate: authenticateWith<AuthzPrincipal>(users, workloads) });
     const c = connectTo(s.url, "grpc");
     const token = await new SignJWT({ iss: down.issuer, aud: "gateway", sub: "wl" })

@@ -204,6 +204,8 @@ describe("check --project", () => {
     expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:13:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
     expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:14:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
     expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:15:\d+: new grpc\.Server\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:20:\d+: expressConnectMiddleware\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:21:\d+: fastifyConnectPlugin registered without the protoauthz guard/);
     const partial = project("partial");
     expect(partial.code).toBe(1);
     expect(partial.stdout).toMatch(

@@ -28,7 +28,13 @@ describe("examples/ci", () => {
       const report = spawnSync(process.execPath, [bin, "report", image], { encoding: "utf8" });
       expect(report.stdout).toContain("| `/sandboxgw.v1.WorkloadService/PushLogs` | authenticated | `sandbox` |");
       const workflow = readFileSync(join(repoRoot, "examples/ci/github-actions.yml"), "utf8");
-      for (const step of ["npm run generate", "git diff --exit-code", "protoc-gen-authz check current.binpb", "--against previous.binpb", "protoc-gen-authz report"]) {
+      for (const step of [
+        "npm run generate",
+        "git diff --exit-code",
+        "protoc-gen-authz check current.binpb",
+        "--against previous.binpb",
+        "protoc-gen-authz report",
+      ]) {
         expect(workflow).toContain(step);
       }
     } finally {

@@ -90,13 +90,22 @@ function connectImpl(service: DescService, seen: Observed): ServiceImpl<typeof P
 
 export function routes(seen: Observed) {
   return (router: ConnectRouter) => {
-    for (const service of services) router.service(service as typeof PublicService, connectImpl(service, seen));
-    router.rpc(WorkloadService.method.get, (req: Msg, ctx) => {
-      seen.invocations.push(`${WorkloadService.typeName}/get`);
-      seen.subjects.push(subjectOf(ctx, WorkloadService, "get"));
-      seen.messages.push(req.sandboxId);
-      return { sandboxId: req.sandboxId, text: "get" };
-    });
+    for (const service of services) {
+      const impl = connectImpl(service, seen);
+      if (service !== WorkloadService) {
+        router.service(service as typeof PublicService, impl);
+        continue;
+      }
+      router.service(WorkloadService, {
+        ...impl,
+        get(req: Msg, ctx: HandlerContext) {
+          seen.invocations.push(`${WorkloadService.typeName}/get`);
+          seen.subjects.push(subjectOf(ctx, WorkloadService, "get"));
+          seen.messages.push(req.sandboxId);
+          return { sandboxId: req.sandboxId, text: "get" };
+        },
+      });
+    }
   };
 }
 

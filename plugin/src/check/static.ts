@@ -15,7 +15,7 @@ type Morph = typeof import("ts-morph");
 /** Where a server is created, and the option that must carry the guard. */
 const connectServers: Record<string, string> = {
   connectNodeAdapter: "@connectrpc/connect-node",
-  connectExpress: "@connectrpc/connect-express",
+  expressConnectMiddleware: "@connectrpc/connect-express",
   fastifyConnectPlugin: "@connectrpc/connect-fastify",
 };
 
