@@ -224,7 +224,7 @@ const lines = [
   ),
   "",
   "Capacity is server CPU per request, unguarded over guarded: on two cores the client's own work dominates wall-clock req/s, and rounds vary by several percent. The pass-through column is an interceptor that only calls next(): what the framework charges for having any interceptor at all.",
-  `Target ≥ 95% (capacity): ${[connect, grpcJs].every((r) => r.unguarded.cpu / r.guarded.cpu >= 0.95) ? "met" : "NOT met"}.`,
+  `Target ≥ 95% of unguarded throughput: by req/s ${[connect, grpcJs].every((r) => r.guarded.rps / r.unguarded.rps >= 0.95) ? "met" : "NOT met"}; by server capacity ${[connect, grpcJs].every((r) => r.unguarded.cpu / r.guarded.cpu >= 0.95) ? "met" : "NOT met"} — of the capacity cost, the part the guard adds beyond any interceptor is the last column.`,
   "",
   "### Bearer JWT verification, warm keys",
   "",
