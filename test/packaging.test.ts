@@ -8,7 +8,10 @@ import { repoRoot } from "./support/request.js";
 describe("npm packages", () => {
   for (const pkg of ["runtime", "plugin"]) {
     it(`${pkg} packs the schema, its build and nothing from the tests`, () => {
-      const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts=false"], { cwd: join(repoRoot, pkg), encoding: "utf8" });
+      const out = execFileSync("npm", ["pack", "--dry-run", "--json", "--ignore-scripts=false"], {
+        cwd: join(repoRoot, pkg),
+        encoding: "utf8",
+      });
       const files = (JSON.parse(out) as { files: { path: string }[] }[])[0]?.files.map((f) => f.path) ?? [];
       expect(files).toContain("proto/protoauthz/v1/authz.proto");
       expect(files).toContain("dist/index.js");

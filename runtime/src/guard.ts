@@ -126,9 +126,11 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     } catch (error) {
       return failed(error);
     }
-    return authenticated instanceof Promise
-      ? authenticated.then((principal) => admitted(entry, principal), failed)
-      : admitted(entry, authenticated);
+    const verdict = (principal: P | undefined) =>
+      principal === undefined || isPrincipal(principal)
+        ? admitted(entry, principal)
+        : failed(new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)"));
+    return isThenable(authenticated) ? Promise.resolve(authenticated).then(verdict, failed) : verdict(authenticated);
   }
 
   /** The verdict for an authenticated (or anonymous) caller. */
@@ -159,6 +161,25 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     entry: (procedure) => entries.get(procedure),
     authorize,
   };
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
+}
+
+/** The shape the decision core relies on; anything else fails closed. */
+function isPrincipal(value: unknown): value is Principal {
+  const p = value as Partial<Principal> | null;
+  return (
+    typeof p === "object" &&
+    p !== null &&
+    typeof p.kind === "string" &&
+    typeof p.subject === "string" &&
+    Array.isArray(p.scopes) &&
+    Array.isArray(p.roles) &&
+    typeof p.attributes === "object" &&
+    p.attributes !== null
+  );
 }
 
 function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
