@@ -201,11 +201,11 @@ describe("check --project", () => {
   it("reports each unguarded server and uncovered service with file:line", () => {
     const unguarded = project("unguarded");
     expect(unguarded.code).toBe(1);
-    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:13:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
-    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:14:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
-    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:15:\d+: new grpc\.Server\(\) without the protoauthz guard/);
-    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:20:\d+: expressConnectMiddleware\(\) without the protoauthz guard/);
-    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:21:\d+: fastifyConnectPlugin registered without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:16:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:17:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:18:\d+: new grpc\.Server\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:19:\d+: expressConnectMiddleware\(\) without the protoauthz guard/);
+    expect(unguarded.stdout).toMatch(/unguarded\/server\.ts:20:\d+: fastifyConnectPlugin registered without the protoauthz guard/);
     const partial = project("partial");
     expect(partial.code).toBe(1);
     expect(partial.stdout).toMatch(
