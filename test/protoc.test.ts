@@ -15,7 +15,16 @@ function protoc(golden: string, file: string, opt = "target=ts") {
   const out = mkdtempSync(join(tmpdir(), "protoauthz-protoc-"));
   const run = spawnSync(
     "protoc",
-    [`--plugin=protoc-gen-authz=${plugin}`, `--authz_out=${out}`, `--authz_opt=${opt}`, "-I", join(repoRoot, "test/golden", golden, "input"), "-I", join(repoRoot, "proto"), file],
+    [
+      `--plugin=protoc-gen-authz=${plugin}`,
+      `--authz_out=${out}`,
+      `--authz_opt=${opt}`,
+      "-I",
+      join(repoRoot, "test/golden", golden, "input"),
+      "-I",
+      join(repoRoot, "proto"),
+      file,
+    ],
     { encoding: "utf8" },
   );
   return { out, code: run.status, stderr: run.stderr };
