@@ -29,7 +29,7 @@ export {
   type RequestHeaders,
 } from "./guard.js";
 export type { Principal } from "./principal.js";
-export { admit, type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";
+export { type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";
 export {
   type AnyServiceRules,
   type AuthenticatedRule,
