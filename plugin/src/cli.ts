@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
+import type { Vocabulary } from "protoauthz";
 import { InputError } from "./check/image.js";
 import { type Findings, type Format, failing, render } from "./check/output.js";
-import { checkInput, compareTo, type ReviewedChange, type Vocabulary } from "./check/run.js";
+import { checkInput, compareTo, type ReviewedChange } from "./check/run.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { surfaceToMarkdown } from "./report.js";
 

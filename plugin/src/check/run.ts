@@ -1,13 +1,8 @@
+import type { Vocabulary } from "protoauthz";
 import { collect, type Problem } from "../collect.js";
 import { type SurfaceRow, surfaceRows } from "../report.js";
 import { diffSurfaces, type SurfaceChange } from "./diff.js";
 import { loadInput } from "./image.js";
-
-export interface Vocabulary {
-  readonly principals?: readonly string[];
-  readonly roles?: readonly string[];
-  readonly scopes?: readonly string[];
-}
 
 /** Everything `check` found in one input. */
 export interface CheckResult {
