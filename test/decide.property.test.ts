@@ -40,6 +40,7 @@ function reference(r: Rule<unknown>, p: Principal | undefined, m: { sandboxId: s
   if (r.access === "public") return "allow";
   if (r.access === "deny") return "permission_denied";
   if (p === undefined) return "unauthenticated";
+  if (r.access !== "authenticated") return "permission_denied";
   if ((r.principals ?? []).length > 0 && !r.principals?.includes(p.kind)) return "permission_denied";
   if (!(r.scopes ?? []).every((s) => p.scopes.includes(s))) return "permission_denied";
   if ((r.roles ?? []).length > 0 && !r.roles?.some((role) => p.roles.includes(role))) return "permission_denied";

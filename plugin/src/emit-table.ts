@@ -51,7 +51,9 @@ function methodEntry(model: MethodModel): string {
     `    access: ${JSON.stringify(rule.access)},\n`,
     `    source: ${JSON.stringify(source)},\n`,
   ].join("");
-  if (rule.access !== "authenticated") return `${head}    reason: ${JSON.stringify(rule.reason)},\n  },`;
+  if (rule.access === "public" || rule.access === "deny") return `${head}    reason: ${JSON.stringify(rule.reason)},\n  },`;
+  // any_of is refused when rules are read, until the emitter supports it.
+  if (rule.access !== "authenticated") throw new Error(`unsupported access ${rule.access}`);
   const lists = [
     `    principals: ${literalList(rule.principals)},\n`,
     `    scopes: ${literalList(rule.scopes)},\n`,

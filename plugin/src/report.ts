@@ -1,9 +1,10 @@
+import type { Rule } from "protoauthz";
 import type { ServiceModel } from "./collect.js";
 
 /** One RPC of the auth surface, flat and stable, for review and diffs. */
 export interface SurfaceRow {
   readonly procedure: string;
-  readonly access: "public" | "authenticated" | "deny";
+  readonly access: Rule["access"];
   readonly principals: readonly string[];
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
@@ -26,7 +27,7 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
         scopes: [...(authenticated?.scopes ?? [])].sort(),
         roles: [...(authenticated?.roles ?? [])].sort(),
         bindings: (authenticated?.bindings ?? []).map((b) => `${b.field}=${b.attribute}`).sort(),
-        reason: rule.access === "authenticated" ? "" : rule.reason,
+        reason: rule.access === "public" || rule.access === "deny" ? rule.reason : "",
         source,
         location,
       });

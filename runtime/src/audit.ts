@@ -1,5 +1,5 @@
 import type { AllowReason, DenyCode, DenyReason } from "./decision.js";
-import type { RuleSource } from "./rule.js";
+import type { Rule, RuleSource } from "./rule.js";
 
 /**
  * One authorization decision. Carries no token, header or message content:
@@ -15,7 +15,7 @@ export interface AuthzEvent {
   /** False only in dry-run mode, where a denial was recorded but not enforced. */
   readonly enforced: boolean;
   /** The rule's access, or undefined when the method has no rule. */
-  readonly access?: "public" | "authenticated" | "deny" | undefined;
+  readonly access?: Rule["access"] | undefined;
   readonly source?: RuleSource | undefined;
   readonly principal?: { readonly kind: string; readonly subject: string };
   /** Why an authenticator rejected credentials or failed, for operators. */

@@ -22,9 +22,9 @@ export type FieldPathResult = { ok: true; fields: readonly DescField[] } | { ok:
  * request message. The path must step through singular message fields only
  * and end on a singular string or integer field.
  */
-export function resolveFieldPath(message: DescMessage, path: string): FieldPathResult {
+export function resolveFieldPath(message: DescMessage, path: string, what = "binding field"): FieldPathResult {
   if (path === "") {
-    return { ok: false, problem: "binding has an empty field", fix: `name a field of ${message.typeName}, e.g. "sandbox_id"` };
+    return { ok: false, problem: `${what} is empty`, fix: `name a field of ${message.typeName}, e.g. "sandbox_id"` };
   }
   const fields: DescField[] = [];
   let current: DescMessage | undefined = message;
@@ -35,7 +35,7 @@ export function resolveFieldPath(message: DescMessage, path: string): FieldPathR
       const parent = names.slice(0, i).join(".");
       return {
         ok: false,
-        problem: `binding field "${path}" steps into "${parent}", which is not a message`,
+        problem: `${what} "${path}" steps into "${parent}", which is not a message`,
         fix: `end the path at "${parent}"`,
       };
     }
@@ -44,14 +44,14 @@ export function resolveFieldPath(message: DescMessage, path: string): FieldPathR
       const known = current.fields.map((f) => f.name).join(", ") || "none";
       return {
         ok: false,
-        problem: `binding field "${path}" does not exist: ${current.typeName} has no field "${name}"`,
+        problem: `${what} "${path}" does not exist: ${current.typeName} has no field "${name}"`,
         fix: `use a proto field name of ${current.typeName} (${known})`,
       };
     }
     if (field.fieldKind === "list" || field.fieldKind === "map") {
       return {
         ok: false,
-        problem: `binding field "${path}" passes through ${field.fieldKind === "list" ? "repeated" : "map"} field "${walked}"`,
+        problem: `${what} "${path}" passes through ${field.fieldKind === "list" ? "repeated" : "map"} field "${walked}"`,
         fix: "bind a singular field; a request naming several resources cannot be checked against one attribute",
       };
     }
@@ -62,7 +62,7 @@ export function resolveFieldPath(message: DescMessage, path: string): FieldPathR
       const kind = field.fieldKind === "scalar" ? ScalarType[field.scalar].toLowerCase() : field.fieldKind;
       return {
         ok: false,
-        problem: `binding field "${path}" is of type ${kind}, not a string or integer`,
+        problem: `${what} "${path}" is of type ${kind}, not a string or integer`,
         fix:
           field.fieldKind === "message" ? `bind a string or integer field inside it, e.g. "${path}.id"` : "bind a string or integer field",
       };

@@ -30,7 +30,9 @@ export {
 } from "./guard.js";
 export type { Principal } from "./principal.js";
 export { type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";
+export type { RelationChecker, RelationQuery, RelationUse } from "./relations.js";
 export {
+  type AnyOfRule,
   type AnyServiceRules,
   type AuthenticatedRule,
   type Binding,
@@ -38,6 +40,8 @@ export {
   defineServiceAuthz,
   type MethodRule,
   type PublicRule,
+  type Relation,
+  type Requirements,
   type Rule,
   type RuleSource,
   type ServiceAuthz,

@@ -25,9 +25,24 @@ export interface DenyRule {
   readonly reason: string;
 }
 
-/** An identified principal that meets every restriction may call. */
-export interface AuthenticatedRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
-  readonly access: "authenticated";
+/**
+ * The caller must hold `permission` on `resourceType:<value of idField>` in
+ * the relationship engine (see RelationChecker). Asked only after every
+ * static restriction of its rule or alternative holds.
+ */
+export interface Relation<Req = never> {
+  /** Object type in the engine's schema, e.g. "workspace". */
+  readonly resourceType: string;
+  /** Dotted proto path of the resource id, with the rules of `Binding.field`. */
+  readonly idField: string;
+  /** Permission (or relation) in the engine's schema, e.g. "write". */
+  readonly permission: string;
+  /** Typed accessor for `idField`; generated, optional in code. */
+  readonly read?: (request: Req) => unknown;
+}
+
+/** What an authenticated caller must meet; also one alternative of `any_of`. */
+export interface Requirements<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
   /** Allowed principal kinds; empty or absent allows any kind. */
   readonly principals?: readonly Kind[];
   /** All required. */
@@ -35,12 +50,27 @@ export interface AuthenticatedRule<Req = never, Kind extends string = string, Ro
   /** At least one required when any are listed. */
   readonly roles?: readonly Role[];
   readonly bindings?: readonly Binding<Req>[];
+  /** All must hold. */
+  readonly relations?: readonly Relation<Req>[];
+}
+
+/** An identified principal that meets every restriction may call. */
+export interface AuthenticatedRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string>
+  extends Requirements<Req, Kind, Role, Scope> {
+  readonly access: "authenticated";
+}
+
+/** Admitted when at least one alternative (of two or more) admits the caller: "the owner, or an admin". */
+export interface AnyOfRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
+  readonly access: "any_of";
+  readonly alternatives: readonly Requirements<Req, Kind, Role, Scope>[];
 }
 
 export type Rule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> =
   | PublicRule
   | DenyRule
-  | AuthenticatedRule<Req, Kind, Role, Scope>;
+  | AuthenticatedRule<Req, Kind, Role, Scope>
+  | AnyOfRule<Req, Kind, Role, Scope>;
 
 /**
  * Where a method's rule came from: its own `rule` option, its service's

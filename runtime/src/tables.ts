@@ -2,7 +2,7 @@ import type { DescMethod } from "@bufbuild/protobuf";
 import { type BoundField, type CheckedRule, checkRule } from "./decide.js";
 import { AuthzConfigError } from "./errors.js";
 import { readFieldPath, resolveFieldPath } from "./field-path.js";
-import type { MethodRule, Rule, RuleSource, ServiceAuthz } from "./rule.js";
+import type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "./rule.js";
 import { type Vocabulary, validateRule } from "./validate.js";
 
 /** A method's rule, prepared for the guard. */
@@ -80,12 +80,25 @@ function boundFields(rule: Rule<unknown>, method: DescMethod): BoundField[] {
 
 /** A frozen copy, so a table mutated after the guard starts changes nothing. */
 function copyRule(rule: Rule<unknown>): Rule<unknown> {
-  if (rule.access !== "authenticated") return Object.freeze({ access: rule.access, reason: rule.reason });
+  switch (rule.access) {
+    case "public":
+    case "deny":
+      return Object.freeze({ access: rule.access, reason: rule.reason });
+    case "authenticated":
+      return Object.freeze({ access: "authenticated", ...copyRequirements(rule) });
+    case "any_of":
+      return Object.freeze({ access: "any_of", alternatives: Object.freeze(rule.alternatives.map(copyRequirements)) });
+  }
+}
+
+function copyRequirements(requirements: Requirements<unknown>): Requirements<unknown> {
   return Object.freeze({
-    access: "authenticated",
-    principals: Object.freeze([...(rule.principals ?? [])]),
-    scopes: Object.freeze([...(rule.scopes ?? [])]),
-    roles: Object.freeze([...(rule.roles ?? [])]),
-    bindings: Object.freeze((rule.bindings ?? []).map(({ field, attribute }) => Object.freeze({ field, attribute }))),
+    principals: Object.freeze([...(requirements.principals ?? [])]),
+    scopes: Object.freeze([...(requirements.scopes ?? [])]),
+    roles: Object.freeze([...(requirements.roles ?? [])]),
+    bindings: Object.freeze((requirements.bindings ?? []).map(({ field, attribute }) => Object.freeze({ field, attribute }))),
+    relations: Object.freeze(
+      (requirements.relations ?? []).map(({ resourceType, idField, permission }) => Object.freeze({ resourceType, idField, permission })),
+    ),
   });
 }

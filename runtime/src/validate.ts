@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { resolveFieldPath } from "./field-path.js";
-import type { Rule } from "./rule.js";
+import type { Binding, Relation, Requirements, Rule } from "./rule.js";
 
 /** One thing wrong with a rule: what, and how to fix it. */
 export interface RuleProblem {
@@ -16,7 +16,16 @@ export interface Vocabulary {
   readonly principals?: readonly string[];
   readonly roles?: readonly string[];
   readonly scopes?: readonly string[];
+  /** Resource types relations may name. */
+  readonly resources?: readonly string[];
+  /** Permissions relations may ask for. */
+  readonly permissions?: readonly string[];
 }
+
+/** SpiceDB's object-type grammar: optional "namespace/" prefixes, 3–64 characters each. */
+const resourceTypePattern = /^([a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+/** SpiceDB's relation and permission grammar. */
+const permissionPattern = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
 
 /**
  * Checks one rule against the request message of its method. The plugin runs
@@ -31,20 +40,54 @@ export function validateRule(rule: Rule<unknown>, request: DescMessage, vocabula
         ? [{ problem: `${rule.access} rule has an empty reason`, fix: `say why, e.g. ${rule.access}: { reason: "…" }` }]
         : [];
     case "authenticated":
-      return [
-        ...validateNames("principal", rule.principals ?? [], vocabulary.principals),
-        ...validateNames("scope", rule.scopes ?? [], vocabulary.scopes),
-        ...validateNames("role", rule.roles ?? [], vocabulary.roles),
-        ...validateBindings(rule.bindings ?? [], request),
-      ];
+      return validateRequirements(rule, request, vocabulary);
+    case "any_of":
+      return validateAlternatives(rule.alternatives, request, vocabulary);
     default:
       return [
         {
           problem: `access "${String((rule as { access: unknown }).access)}" is not known`,
-          fix: "set exactly one of public, authenticated or deny",
+          fix: "set exactly one of public, authenticated, any_of or deny",
         },
       ];
   }
+}
+
+function validateRequirements(requirements: Requirements<unknown>, request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+  return [
+    ...validateNames("principal", requirements.principals ?? [], vocabulary.principals),
+    ...validateNames("scope", requirements.scopes ?? [], vocabulary.scopes),
+    ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
+    ...validateBindings(requirements.bindings ?? [], request),
+    ...validateRelations(requirements.relations ?? [], request, vocabulary),
+  ];
+}
+
+function validateAlternatives(alternatives: readonly Requirements<unknown>[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  if (alternatives.length < 2) {
+    problems.push({
+      problem: `any_of has ${alternatives.length === 0 ? "no alternatives" : "one alternative"}`,
+      fix: "list two or more alternatives, or write the rule as authenticated",
+    });
+  }
+  for (const [i, alternative] of alternatives.entries()) {
+    const label = `any_of alternative ${i + 1}`;
+    if (isUnrestricted(alternative)) {
+      problems.push({
+        problem: `${label} has no restriction and would admit every authenticated caller`,
+        fix: "give it principals, scopes, roles, bindings or relations, or write the whole rule as authenticated",
+      });
+    }
+    for (const p of validateRequirements(alternative, request, vocabulary))
+      problems.push({ problem: `${label}: ${p.problem}`, fix: p.fix });
+  }
+  return problems;
+}
+
+function isUnrestricted(requirements: Requirements<unknown>): boolean {
+  const { principals, scopes, roles, bindings, relations } = requirements;
+  return [principals, scopes, roles, bindings, relations].every((list) => (list?.length ?? 0) === 0);
 }
 
 function validateNames(what: string, names: readonly string[], allowed: readonly string[] | undefined): RuleProblem[] {
@@ -56,17 +99,14 @@ function validateNames(what: string, names: readonly string[], allowed: readonly
     } else if (seen.has(name)) {
       problems.push({ problem: `${what} "${name}" is listed twice`, fix: "list it once" });
     } else if (allowed !== undefined && !allowed.includes(name)) {
-      problems.push({
-        problem: `${what} "${name}" is not in the declared vocabulary`,
-        fix: `use one of ${allowed.map((a) => `"${a}"`).join(", ")}, or add it to the ${what}s option`,
-      });
+      problems.push(outsideVocabulary(what, name, allowed));
     }
     seen.add(name);
   }
   return problems;
 }
 
-function validateBindings(bindings: readonly { field: string; attribute: string }[], request: DescMessage): RuleProblem[] {
+function validateBindings(bindings: readonly Binding<unknown>[], request: DescMessage): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const seen = new Set<string>();
   for (const { field, attribute } of bindings) {
@@ -83,4 +123,41 @@ function validateBindings(bindings: readonly { field: string; attribute: string 
     seen.add(key);
   }
   return problems;
+}
+
+function validateRelations(relations: readonly Relation<unknown>[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  const seen = new Set<string>();
+  for (const { resourceType, idField, permission } of relations) {
+    const label = `relation ${resourceType}#${permission}`;
+    if (!resourceTypePattern.test(resourceType)) {
+      problems.push({
+        problem: `${label}: resource type "${resourceType}" is not a valid SpiceDB object type`,
+        fix: 'use 3–64 lowercase letters, digits or underscores starting with a letter, e.g. "workspace" or "tenant/document"',
+      });
+    } else if (vocabulary.resources !== undefined && !vocabulary.resources.includes(resourceType)) {
+      problems.push(outsideVocabulary("resource", resourceType, vocabulary.resources));
+    }
+    if (!permissionPattern.test(permission)) {
+      problems.push({
+        problem: `${label}: permission "${permission}" is not a valid SpiceDB permission name`,
+        fix: 'use 3–64 lowercase letters, digits or underscores starting with a letter, e.g. "write"',
+      });
+    } else if (vocabulary.permissions !== undefined && !vocabulary.permissions.includes(permission)) {
+      problems.push(outsideVocabulary("permission", permission, vocabulary.permissions));
+    }
+    const resolved = resolveFieldPath(request, idField, `${label} id_field`);
+    if (!resolved.ok) problems.push({ problem: resolved.problem, fix: resolved.fix });
+    const key = `${resourceType}\u0000${idField}\u0000${permission}`;
+    if (seen.has(key)) problems.push({ problem: `${label} on "${idField}" is listed twice`, fix: "list it once" });
+    seen.add(key);
+  }
+  return problems;
+}
+
+function outsideVocabulary(what: string, name: string, allowed: readonly string[]): RuleProblem {
+  return {
+    problem: `${what} "${name}" is not in the declared vocabulary`,
+    fix: `use one of ${allowed.map((a) => `"${a}"`).join(", ")}, or add it to the ${what}s option`,
+  };
 }

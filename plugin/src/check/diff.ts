@@ -28,7 +28,7 @@ export function diffSurfaces(before: readonly SurfaceRow[], after: readonly Surf
       continue;
     }
     if (was.access !== row.access) {
-      const rank = { deny: 0, authenticated: 1, public: 2 } as const;
+      const rank = { deny: 0, authenticated: 1, any_of: 2, public: 3 } as const;
       add(rank[row.access] > rank[was.access], `${was.access} → ${row.access}`);
       if (was.access !== "authenticated" || row.access !== "authenticated") continue;
     }

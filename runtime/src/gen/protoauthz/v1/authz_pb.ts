@@ -29,7 +29,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protoauthz/v1/authz.proto.
  */
 export const file_protoauthz_v1_authz: GenFile = /*@__PURE__*/
-  fileDesc("Chlwcm90b2F1dGh6L3YxL2F1dGh6LnByb3RvEg1wcm90b2F1dGh6LnYxIpUBCgRSdWxlEicKBnB1YmxpYxgBIAEoCzIVLnByb3RvYXV0aHoudjEuUHVibGljSAASNQoNYXV0aGVudGljYXRlZBgCIAEoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZEgAEiMKBGRlbnkYAyABKAsyEy5wcm90b2F1dGh6LnYxLkRlbnlIAEIICgZhY2Nlc3MiGAoGUHVibGljEg4KBnJlYXNvbhgBIAEoCSIWCgREZW55Eg4KBnJlYXNvbhgBIAEoCSJsCg1BdXRoZW50aWNhdGVkEhIKCnByaW5jaXBhbHMYASADKAkSDgoGc2NvcGVzGAIgAygJEg0KBXJvbGVzGAMgAygJEigKCGJpbmRpbmdzGAQgAygLMhYucHJvdG9hdXRoei52MS5CaW5kaW5nIisKB0JpbmRpbmcSDQoFZmllbGQYASABKAkSEQoJYXR0cmlidXRlGAIgASgJOkkKBHJ1bGUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgRydWxlOlkKDGRlZmF1bHRfcnVsZRIfLmdvb2dsZS5wcm90b2J1Zi5TZXJ2aWNlT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgtkZWZhdWx0UnVsZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Chlwcm90b2F1dGh6L3YxL2F1dGh6LnByb3RvEg1wcm90b2F1dGh6LnYxIr0BCgRSdWxlEicKBnB1YmxpYxgBIAEoCzIVLnByb3RvYXV0aHoudjEuUHVibGljSAASNQoNYXV0aGVudGljYXRlZBgCIAEoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZEgAEiMKBGRlbnkYAyABKAsyEy5wcm90b2F1dGh6LnYxLkRlbnlIABImCgZhbnlfb2YYBCABKAsyFC5wcm90b2F1dGh6LnYxLkFueU9mSABCCAoGYWNjZXNzIjsKBUFueU9mEjIKDGFsdGVybmF0aXZlcxgBIAMoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZCIYCgZQdWJsaWMSDgoGcmVhc29uGAEgASgJIhYKBERlbnkSDgoGcmVhc29uGAEgASgJIpgBCg1BdXRoZW50aWNhdGVkEhIKCnByaW5jaXBhbHMYASADKAkSDgoGc2NvcGVzGAIgAygJEg0KBXJvbGVzGAMgAygJEigKCGJpbmRpbmdzGAQgAygLMhYucHJvdG9hdXRoei52MS5CaW5kaW5nEioKCXJlbGF0aW9ucxgFIAMoCzIXLnByb3RvYXV0aHoudjEuUmVsYXRpb24iKwoHQmluZGluZxINCgVmaWVsZBgBIAEoCRIRCglhdHRyaWJ1dGUYAiABKAkiRwoIUmVsYXRpb24SFQoNcmVzb3VyY2VfdHlwZRgBIAEoCRIQCghpZF9maWVsZBgCIAEoCRISCgpwZXJtaXNzaW9uGAMgASgJOkkKBHJ1bGUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgRydWxlOlkKDGRlZmF1bHRfcnVsZRIfLmdvb2dsZS5wcm90b2J1Zi5TZXJ2aWNlT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgtkZWZhdWx0UnVsZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
 
 /**
  * What one RPC requires of its caller. Exactly one access must be set; an
@@ -67,6 +67,14 @@ export type Rule = Message<"protoauthz.v1.Rule"> & {
      */
     value: Deny;
     case: "deny";
+  } | {
+    /**
+     * Any one of several authenticated alternatives: "the owner, or an admin".
+     *
+     * @generated from field: protoauthz.v1.AnyOf any_of = 4;
+     */
+    value: AnyOf;
+    case: "anyOf";
   } | { case: undefined; value?: undefined };
 };
 
@@ -76,6 +84,29 @@ export type Rule = Message<"protoauthz.v1.Rule"> & {
  */
 export const RuleSchema: GenMessage<Rule> = /*@__PURE__*/
   messageDesc(file_protoauthz_v1_authz, 0);
+
+/**
+ * Callable when at least one alternative admits the caller. Alternatives that
+ * need no relationship engine are tried first.
+ *
+ * @generated from message protoauthz.v1.AnyOf
+ */
+export type AnyOf = Message<"protoauthz.v1.AnyOf"> & {
+  /**
+   * Two or more; an alternative with no restriction at all is an error (it
+   * would admit every authenticated caller: use authenticated instead).
+   *
+   * @generated from field: repeated protoauthz.v1.Authenticated alternatives = 1;
+   */
+  alternatives: Authenticated[];
+};
+
+/**
+ * Describes the message protoauthz.v1.AnyOf.
+ * Use `create(AnyOfSchema)` to create a new message.
+ */
+export const AnyOfSchema: GenMessage<AnyOf> = /*@__PURE__*/
+  messageDesc(file_protoauthz_v1_authz, 1);
 
 /**
  * Callable without credentials. Presented credentials are still verified:
@@ -97,7 +128,7 @@ export type Public = Message<"protoauthz.v1.Public"> & {
  * Use `create(PublicSchema)` to create a new message.
  */
 export const PublicSchema: GenMessage<Public> = /*@__PURE__*/
-  messageDesc(file_protoauthz_v1_authz, 1);
+  messageDesc(file_protoauthz_v1_authz, 2);
 
 /**
  * Never callable; the guard rejects every call with PermissionDenied.
@@ -118,7 +149,7 @@ export type Deny = Message<"protoauthz.v1.Deny"> & {
  * Use `create(DenySchema)` to create a new message.
  */
 export const DenySchema: GenMessage<Deny> = /*@__PURE__*/
-  messageDesc(file_protoauthz_v1_authz, 2);
+  messageDesc(file_protoauthz_v1_authz, 3);
 
 /**
  * Callable by an identified principal that meets every listed restriction.
@@ -155,6 +186,15 @@ export type Authenticated = Message<"protoauthz.v1.Authenticated"> & {
    * @generated from field: repeated protoauthz.v1.Binding bindings = 4;
    */
   bindings: Binding[];
+
+  /**
+   * Permissions the principal must all hold on resources named by request
+   * fields, asked of the relationship engine (SpiceDB) after every other
+   * restriction here holds. Pinned on streams like bindings.
+   *
+   * @generated from field: repeated protoauthz.v1.Relation relations = 5;
+   */
+  relations: Relation[];
 };
 
 /**
@@ -162,7 +202,7 @@ export type Authenticated = Message<"protoauthz.v1.Authenticated"> & {
  * Use `create(AuthenticatedSchema)` to create a new message.
  */
 export const AuthenticatedSchema: GenMessage<Authenticated> = /*@__PURE__*/
-  messageDesc(file_protoauthz_v1_authz, 3);
+  messageDesc(file_protoauthz_v1_authz, 4);
 
 /**
  * Ties a request field to a principal attribute: the call is allowed only when
@@ -193,7 +233,49 @@ export type Binding = Message<"protoauthz.v1.Binding"> & {
  * Use `create(BindingSchema)` to create a new message.
  */
 export const BindingSchema: GenMessage<Binding> = /*@__PURE__*/
-  messageDesc(file_protoauthz_v1_authz, 4);
+  messageDesc(file_protoauthz_v1_authz, 5);
+
+/**
+ * The caller must hold `permission` on `resource_type:<value of id_field>` in
+ * the relationship engine. A resource that does not exist and a permission
+ * not held give the same PermissionDenied; an engine failure is Unavailable.
+ *
+ * @generated from message protoauthz.v1.Relation
+ */
+export type Relation = Message<"protoauthz.v1.Relation"> & {
+  /**
+   * Object type in the engine's schema, e.g. "workspace" or "tenant/document":
+   * lowercase letters, digits and underscores, 3 to 64 characters, starting
+   * with a letter, optionally prefixed by namespaces ending in "/".
+   *
+   * @generated from field: string resource_type = 1;
+   */
+  resourceType: string;
+
+  /**
+   * Dotted path of the request field holding the resource id, with the rules
+   * of Binding.field: a singular string or integer field, reached through
+   * singular message fields. An empty or zero id is denied without asking.
+   *
+   * @generated from field: string id_field = 2;
+   */
+  idField: string;
+
+  /**
+   * Permission or relation the caller must hold on the resource, e.g.
+   * "write": lowercase letters, digits and underscores, 3 to 64 characters.
+   *
+   * @generated from field: string permission = 3;
+   */
+  permission: string;
+};
+
+/**
+ * Describes the message protoauthz.v1.Relation.
+ * Use `create(RelationSchema)` to create a new message.
+ */
+export const RelationSchema: GenMessage<Relation> = /*@__PURE__*/
+  messageDesc(file_protoauthz_v1_authz, 6);
 
 /**
  * The rule for this RPC. It replaces the service's default_rule whole;

@@ -1,0 +1,42 @@
+import type { Principal } from "./principal.js";
+
+/** One question for the relationship engine: may the caller `permission` on `resourceType:resourceId`? */
+export interface RelationQuery {
+  readonly resourceType: string;
+  readonly resourceId: string;
+  readonly permission: string;
+}
+
+/** One relation a table uses, handed to the checker when the guard starts. */
+export interface RelationUse {
+  /** "/pkg.Service/Method" of the RPC whose rule names the relation. */
+  readonly procedure: string;
+  readonly resourceType: string;
+  readonly permission: string;
+  /** Principal kinds that can reach this check; empty means any kind. */
+  readonly principals: readonly string[];
+}
+
+/**
+ * The relationship engine behind `relations` in rules (SpiceDB in
+ * `protoauthz/spicedb`). The guard owns ordering, timeouts, stream pinning and
+ * audit; a checker owns subject mapping, consistency and round trips.
+ */
+export interface RelationChecker {
+  /**
+   * Called once at guard creation with every relation the tables use.
+   * Returns what is wrong (unknown resource type or permission, a principal
+   * kind that cannot hold the permission); the guard refuses to start on any.
+   */
+  validate?(uses: readonly RelationUse[]): readonly string[];
+  /**
+   * Answers every query of one call in a single round trip, in order: true
+   * when the principal holds the permission. Rejects when the engine fails;
+   * the guard then fails the call Unavailable, never allows it.
+   */
+  check(
+    principal: Principal,
+    queries: readonly RelationQuery[],
+    options: { readonly procedure: string; readonly signal: AbortSignal },
+  ): Promise<readonly boolean[]>;
+}
