@@ -13,7 +13,7 @@ import { type KeyServer, startKeyServer } from "./support/keyserver.js";
 import { newObserved, startConnectServer } from "./support/servers.js";
 
 let keys: KeyServer;
-let signingKey: CryptoKey;
+let signingKey: Awaited<ReturnType<typeof generateKeyPair>>["privateKey"];
 beforeAll(async () => {
   const pair = await generateKeyPair("RS256", { extractable: true });
   signingKey = pair.privateKey;
