@@ -1,5 +1,6 @@
 import * as https from "node:https";
-import type { AddressInfo, Socket } from "node:net";
+import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import type { Issued } from "./certs.js";
 
 /** What the fake API server says about one token. */
@@ -27,7 +28,7 @@ export interface TokenReviewServer {
 
 export async function startTokenReviewServer(cert: Issued, reviewerToken: string): Promise<TokenReviewServer> {
   const state = { tokens: new Map<string, Reviewed>(), delayMs: 0, reviews: [] as string[] };
-  const sockets = new Set<Socket>();
+  const sockets = new Set<Duplex>();
   const server = https.createServer({ key: cert.key, cert: cert.cert }, (req, res) => {
     let body = "";
     req.on("data", (chunk) => {
