@@ -17,7 +17,8 @@ const pod = (name: string) => ({
   "authentication.kubernetes.io/pod-uid": ["5c2a7f0e-0000-4000-8000-000000000001"],
 });
 /** A compact JWT shape; only the API server reads inside it. */
-const saToken = (id: string, exp = Math.floor(Date.now() / 1000) + 600) =>
+const inAnHour = Math.floor(Date.now() / 1000) + 3600;
+const saToken = (id: string, exp = inAnHour) =>
   `${Buffer.from('{"alg":"RS256"}').toString("base64url")}.${Buffer.from(JSON.stringify({ iss: "https://kubernetes.default.svc", exp, id })).toString("base64url")}.c2ln`;
 
 let ca: Ca;
@@ -151,6 +152,15 @@ describe("protoauthz/k8s TokenReview", () => {
     clock += 3_000;
     await request(shortLived);
     expect(reviews() - start).toBe(4);
+    // At most cacheMaxEntries tokens: a third pushes out the oldest.
+    const more = [saToken("own", Math.floor(clock / 1000) + 500), saToken("own", Math.floor(clock / 1000) + 501)];
+    for (const token of more) api.tokens.set(token, api.tokens.get(saToken("own")) ?? { authenticated: false });
+    await request(saToken("own")); // still cached
+    await request(more[0] ?? "");
+    await request(more[1] ?? "");
+    expect(reviews() - start).toBe(6);
+    await request(saToken("own")); // pushed out by the two newer tokens
+    expect(reviews() - start).toBe(7);
   });
 
   it("refuses to start without an audience, and outside a cluster without an API server", () => {
