@@ -131,7 +131,7 @@ describe("Auth0: permissions as scopes, roles from a namespaced claim", () => {
     authenticatorFor("https://gateway.example/api", {
       kind: "user",
       scopesClaim: "permissions",
-      rolesClaim: { path: ["https://gateway.example/roles"] },
+      rolesClaim: "https://gateway.example/roles", // a top-level claim by its exact name
     });
   it("maps an access token with RBAC permissions", async () => {
     const token = await sign({

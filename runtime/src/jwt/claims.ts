@@ -3,10 +3,11 @@ import { AuthenticationError } from "../errors.js";
 import type { Principal } from "../principal.js";
 
 /**
- * Where a claim lives: a dotted path into nested objects
- * (`"realm_access.roles"`, `"resource_access.my-app.roles"`), or the segments
- * themselves when a name holds dots (`{ path: ["https://example.com/roles"] }`,
- * Auth0's namespaced claims).
+ * Where a claim lives. A string names a top-level claim if the token has one
+ * by that exact name (so `"https://example.com/roles"`, Auth0's namespaced
+ * claims, works as written), else it is a dotted path into nested objects
+ * (`"realm_access.roles"`, `"resource_access.my-app.roles"`). `{ path: [...] }`
+ * gives the segments explicitly (`{ path: ["kubernetes.io", "namespace"] }`).
  */
 export type ClaimPath = string | { readonly path: readonly string[] };
 
@@ -63,6 +64,7 @@ const nameOf = (claim: ClaimPath) => (typeof claim === "string" ? claim : claim.
 
 /** The claim's value, or undefined when any step is missing or not an object. */
 export function readClaim(payload: JWTPayload, claim: ClaimPath): unknown {
+  if (typeof claim === "string" && Object.hasOwn(payload, claim)) return payload[claim];
   const path = typeof claim === "string" ? claim.split(".") : claim.path;
   let value: unknown = payload;
   for (const segment of path) {

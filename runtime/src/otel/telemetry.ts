@@ -71,11 +71,11 @@ export function createAuthzTelemetry(options: AuthzTelemetryOptions = {}): Authz
         record(failureOf(error));
         throw error;
       }
-      if (!(result instanceof Promise)) {
+      if (!isThenable(result)) {
         record(result === undefined ? "anonymous" : "principal");
         return result;
       }
-      return result.then(
+      return Promise.resolve(result).then(
         (principal) => {
           record(principal === undefined ? "anonymous" : "principal");
           return principal;
@@ -97,3 +97,7 @@ function outcomeOf(event: AuthzEvent): "allowed" | "denied" | "would_deny" {
 }
 
 const failureOf = (error: unknown) => (error instanceof AuthenticationError ? "invalid_credentials" : "failed");
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | undefined)?.then === "function";
+}
