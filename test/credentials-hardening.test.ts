@@ -22,6 +22,7 @@ import { type AuthzPrincipal, authzVocabulary, createAuthzGuard } from "./gen/au
 import { UserService } from "./gen/guardtest/v1/guard_pb.js";
 import { createCa } from "./support/certs.js";
 import { callKinds, callOnce, connectTo } from "./support/clients.js";
+import { rawH2Request } from "./support/raw-h2.js";
 import { newObserved, routes, startConnectServer } from "./support/servers.js";
 
 const secret = "hardening-test-secret-0123456789abcdef";
@@ -133,6 +134,57 @@ describe.each(Object.entries(servers))("exactly one Authorization header: %s", (
         ]),
       ).toBe(401);
       expect(events.map((e) => e.reason)).toEqual(["authorized", "invalid_credentials", "invalid_credentials"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+const http2Servers: Record<string, Start> = {
+  "connect-node (HTTP/2)": async (events) => {
+    const handler = connectNodeAdapter({
+      routes: routes(newObserved()),
+      interceptors: [guardFor(events).connect],
+      contextValues: guardContextValues,
+    });
+    const server = http2.createServer(handler);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { port: (server.address() as AddressInfo).port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  },
+  "fastify (HTTP/2)": async (events) => {
+    const app = fastify({ http2: true });
+    await app.register(fastifyConnectPlugin, {
+      routes: routes(newObserved()),
+      interceptors: [guardFor(events).connect],
+      contextValues: guardContextValues,
+    });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    return { port: (app.server.address() as AddressInfo).port, close: () => app.close() };
+  },
+};
+
+describe.each(Object.entries(http2Servers))("exactly one Authorization header: %s", (_name, start) => {
+  it("refuses a repeated header sent frame by frame", async () => {
+    const events: AuthzEvent[] = [];
+    const server = await start(events);
+    const body = JSON.stringify({ sandboxId: "x", text: "m" });
+    const send = (authorization: string[]) =>
+      rawH2Request(
+        server.port,
+        "/guardtest.v1.UserService/Unary",
+        [["content-type", "application/json"], ...authorization.map((value) => ["authorization", value] as const)],
+        body,
+        () => events.length > sent,
+      );
+    let sent = 0;
+    try {
+      const alice = `Bearer ${await token("alice", ["member"])}`;
+      const admin = `Bearer ${await token("root", ["admin"])}`;
+      await send([alice]);
+      sent++;
+      await send([alice, admin]);
+      sent++;
+      expect(events.map((e) => e.reason)).toEqual(["authorized", "invalid_credentials"]);
     } finally {
       await server.close();
     }
