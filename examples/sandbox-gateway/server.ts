@@ -5,6 +5,7 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import type { AuthzEvent } from "protoauthz";
 import { type GatewayKeys, gatewayAuthenticate } from "./auth.js";
 import { createAuthzGuard } from "./gen/authz_registry.js";
+import { sandboxTokens } from "./sandbox-tokens.js";
 import { gatewayRoutes } from "./service.js";
 
 export interface Gateway {
@@ -15,7 +16,8 @@ export interface Gateway {
 export async function startGateway(keys: GatewayKeys, audit: (event: AuthzEvent) => void = () => {}): Promise<Gateway> {
   // One import, one call: every generated table, default deny for the rest.
   const guard = createAuthzGuard({ authenticate: gatewayAuthenticate(keys), audit });
-  const server = http2.createServer(connectNodeAdapter({ routes: gatewayRoutes(), interceptors: [guard.connect] }));
+  const tokens = keys.sandboxTokenKeys === undefined ? undefined : sandboxTokens(keys.sandboxTokenKeys.privateKey);
+  const server = http2.createServer(connectNodeAdapter({ routes: gatewayRoutes(new Map(), tokens), interceptors: [guard.connect] }));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

@@ -1,11 +1,13 @@
 // The gateway's handlers: an in-memory sandbox registry. Authorization is
 // already decided when these run; they only read who is calling.
 import { Code, ConnectError, type ConnectRouter } from "@connectrpc/connect";
+import { audience } from "./auth.js";
 import { principalOf } from "./gen/authz_registry.js";
 import { SandboxServiceAuthz, WorkloadServiceAuthz } from "./gen/sandboxgw/v1/gateway_authz.js";
-import { HealthService, type Sandbox, SandboxService, WorkloadService } from "./gen/sandboxgw/v1/gateway_pb.js";
+import { BootstrapService, HealthService, type Sandbox, SandboxService, WorkloadService } from "./gen/sandboxgw/v1/gateway_pb.js";
+import type { SandboxTokens } from "./sandbox-tokens.js";
 
-export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeName">>()) {
+export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeName">>(), tokens?: SandboxTokens) {
   let next = 1;
   const find = (id: string, owner: string, isAdmin: boolean) => {
     const sandbox = sandboxes.get(id);
@@ -32,6 +34,7 @@ export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeNa
       deleteSandbox(req) {
         // Admins only (the rule says so); deleting a missing sandbox is a no-op.
         sandboxes.delete(req.sandboxId);
+        tokens?.revoke(req.sandboxId);
         return {};
       },
       purgeSandbox() {
@@ -48,6 +51,19 @@ export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeNa
         let accepted = 0;
         for await (const req of reqs) accepted += req.lines.length;
         return { accepted };
+      },
+    });
+    router.service(BootstrapService, {
+      async issueSandboxToken(req) {
+        // The guard has bound req.sandboxId to the pod's service account; the
+        // sandbox must also still exist, or no token (and no refresh) is issued.
+        if (tokens === undefined) throw new ConnectError("this gateway does not issue sandbox tokens", Code.Unimplemented);
+        if (!sandboxes.has(req.sandboxId)) {
+          tokens.revoke(req.sandboxId);
+          throw new ConnectError("sandbox not found", Code.NotFound);
+        }
+        const { token, expiresAt } = await tokens.issue(req.sandboxId, audience);
+        return { token, expiresAt: BigInt(expiresAt) };
       },
     });
     router.service(HealthService, {

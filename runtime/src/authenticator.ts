@@ -10,31 +10,48 @@ import type { Principal } from "./principal.js";
  */
 export interface Authenticator<P extends Principal = Principal> {
   readonly name: string;
+  /**
+   * Where the credential travels: "authorization" for the Authorization
+   * header, "header:<name>" for another header, "tls" for the client
+   * certificate. Authenticators reading the same place share it: one saying
+   * "not-mine" is answered by another saying "mine". Default: `name` (a place
+   * of its own, so a "not-mine" is never answered by anyone else).
+   */
+  readonly credential?: string;
   inspect(request: AuthnRequest): "absent" | "mine" | "not-mine";
   /** Verifies the credential: throws AuthenticationError when it is invalid. */
   authenticate(request: AuthnRequest): Promise<P>;
 }
 
 /**
- * Tries authenticators in order. The first that claims the credential decides
- * alone: an invalid credential is Unauthenticated and never falls through to
- * the next (weaker) authenticator. A credential none claims is rejected too,
- * as is any Authorization header; only a request without any credential is
- * anonymous.
+ * Composes authenticators; every credential presented must be claimed and
+ * valid. For each place a credential travels (see `credential`), the first
+ * authenticator that claims it verifies it alone: an invalid credential is
+ * Unauthenticated and never falls through to a weaker authenticator. A
+ * credential nobody claims (a JWT from an unknown issuer, `Authorization:
+ * Basic …`) fails the call whatever else is presented, so a valid API key
+ * cannot carry a forged token along. When several credentials are valid, the
+ * principal is that of the first authenticator listed. Only a request
+ * without any credential is anonymous.
  */
 export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
   return async (request) => {
-    let unclaimed: string | undefined;
+    const claimed = new Map<string, Authenticator<P>>();
+    const unclaimed = new Map<string, string>();
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
-      if (seen === "mine") return authenticator.authenticate(request);
-      if (seen === "not-mine") unclaimed ??= authenticator.name;
+      const place = authenticator.credential ?? authenticator.name;
+      if (seen === "mine" && !claimed.has(place)) claimed.set(place, authenticator);
+      if (seen === "not-mine" && !unclaimed.has(place)) unclaimed.set(place, authenticator.name);
     }
-    if (unclaimed !== undefined) throw new AuthenticationError(`${unclaimed}: credential presented that no authenticator accepts`);
     // An Authorization header is a credential even where nobody reads it.
-    if (request.header.has("authorization"))
-      throw new AuthenticationError("authorization header presented, but no authenticator accepts it");
-    return undefined;
+    if (request.header.has("authorization") && !unclaimed.has("authorization")) unclaimed.set("authorization", "authorization header");
+    for (const [place, name] of unclaimed) {
+      if (!claimed.has(place)) throw new AuthenticationError(`${name}: credential presented that no authenticator accepts`);
+    }
+    if (claimed.size === 0) return undefined;
+    const principals = await Promise.all([...claimed.values()].map((authenticator) => authenticator.authenticate(request)));
+    return principals[0];
   };
 }

@@ -205,5 +205,6 @@ function eventOf(
   if (!decision.allowed) event.code = decision.code;
   if (principal !== undefined) event.principal = { kind: principal.kind, subject: principal.subject };
   if (detail !== undefined) event.detail = detail;
+  else if (principal?.warnings !== undefined && principal.warnings.length > 0) event.detail = principal.warnings.join("; ");
   return event;
 }

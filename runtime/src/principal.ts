@@ -12,4 +12,10 @@ export interface Principal<Kind extends string = string, Role extends string = s
   readonly roles: readonly Role[];
   /** String attributes that bindings compare request fields against. */
   readonly attributes: Readonly<Record<string, string>>;
+  /**
+   * What the authenticator could not map (a configured claim missing or of the
+   * wrong type, a role outside the vocabulary). The guard copies these into the
+   * audit event's `detail`; absent when there is nothing to report.
+   */
+  readonly warnings?: readonly string[];
 }

@@ -23,14 +23,14 @@ export interface Ca extends Issued {
 }
 
 /** A CA that issues client and server certificates, all made in the test. */
-export async function createCa(name: string): Promise<Ca> {
+export async function createCa(name: string, validity: { notBefore?: Date; notAfter?: Date } = {}): Promise<Ca> {
   const keys = (await webcrypto.subtle.generateKey(alg, true, ["sign", "verify"])) as CryptoKeyPair;
   const now = Date.now();
   const caCert = await x509.X509CertificateGenerator.createSelfSigned({
     serialNumber: "01",
     name: `CN=${name}`,
-    notBefore: new Date(now - 60_000),
-    notAfter: new Date(now + 86_400_000),
+    notBefore: validity.notBefore ?? new Date(now - 60_000),
+    notAfter: validity.notAfter ?? new Date(now + 86_400_000),
     keys,
     signingAlgorithm: alg,
     extensions: [new x509.BasicConstraintsExtension(true, 1, true), new x509.KeyUsagesExtension(x509.KeyUsageFlags.keyCertSign, true)],

@@ -33,6 +33,7 @@ export function createApiKeyAuthenticator<P extends Principal>(options: ApiKeyAu
   const name = options.name ?? "apikey";
   return {
     name,
+    credential: `header:${header}`,
     inspect: (request: AuthnRequest) => (request.header.has(header) ? "mine" : "absent"),
     async authenticate(request: AuthnRequest) {
       const key = request.header.get(header) ?? "";

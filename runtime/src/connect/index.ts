@@ -1,2 +1,3 @@
 export { createConnectInterceptor, peerKey, principalKey } from "./interceptor.js";
-export { tlsPeerContextValues } from "./peer.js";
+export { guardContextValues, tlsPeerContextValues } from "./peer.js";
+export { type RawRequest, rawAuthorizationKey } from "./raw-headers.js";

@@ -5,6 +5,7 @@ import type { CallAuthorization, Guard, Peer } from "../guard.js";
 import type { Principal } from "../principal.js";
 import { admit } from "../principal-of.js";
 import { procedureOf } from "../tables.js";
+import { withRawAuthorization } from "./raw-headers.js";
 
 /** The admitted principal; undefined for anonymous calls to public methods. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "protoauthz principal" });
@@ -26,7 +27,10 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
 export function createConnectInterceptor(guard: Guard): Interceptor {
   return (next) => async (req) => {
     const procedure = procedureOf(req.method);
-    const pending = guard.authorize(procedure, { header: req.header, peer: req.contextValues.get(peerKey) });
+    const pending = guard.authorize(procedure, {
+      header: withRawAuthorization(req.header, req.contextValues),
+      peer: req.contextValues.get(peerKey),
+    });
     const call = pending instanceof Promise ? await pending : pending;
     if (!call.decision.allowed) throw reject(call.decision);
     admit(req.contextValues, procedure, call.principal);

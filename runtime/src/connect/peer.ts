@@ -1,15 +1,20 @@
 import type { TLSSocket } from "node:tls";
 import { type ContextValues, createContextValues } from "@connectrpc/connect";
 import { peerKey } from "./interceptor.js";
+import { type RawRequest, recordRawAuthorization } from "./raw-headers.js";
 
 /**
- * For connectNodeAdapter's `contextValues` option on a TLS server: records the
- * client certificate and whether the TLS layer verified it, for the mTLS
- * authenticator. `connectNodeAdapter({ routes, interceptors, contextValues: tlsPeerContextValues })`.
+ * For the server's `contextValues` option (connectNodeAdapter,
+ * expressConnectMiddleware, fastifyConnectPlugin): records what the guard
+ * cannot see through Connect's request: the client certificate and whether
+ * the TLS layer verified it (for the mTLS authenticator), and every raw
+ * Authorization header (so a repeated one is refused instead of Node keeping
+ * the first). `connectNodeAdapter({ routes, interceptors, contextValues: guardContextValues })`.
  */
-export function tlsPeerContextValues(req: { socket: unknown }): ContextValues {
+export function guardContextValues(req: RawRequest & { socket?: unknown }): ContextValues {
   const values = createContextValues();
-  const socket = req.socket as Partial<TLSSocket> | undefined;
+  recordRawAuthorization(values, req);
+  const socket = (req.socket ?? (req.raw as { socket?: unknown } | undefined)?.socket) as Partial<TLSSocket> | undefined;
   if (socket?.encrypted === true && typeof socket.getPeerCertificate === "function") {
     const certificate = socket.getPeerCertificate();
     const raw = certificate?.raw;
@@ -17,3 +22,6 @@ export function tlsPeerContextValues(req: { socket: unknown }): ContextValues {
   }
   return values;
 }
+
+/** The same as guardContextValues (its first name, from when it recorded only the TLS peer). */
+export const tlsPeerContextValues = guardContextValues;

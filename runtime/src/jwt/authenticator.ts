@@ -74,6 +74,7 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
 
   return {
     name,
+    credential: "authorization",
     inspect(request: AuthnRequest) {
       if (!request.header.has("authorization")) return "absent";
       if (options.issuer === undefined) return "mine";

@@ -2,29 +2,52 @@ import type { JWTPayload } from "jose";
 import { AuthenticationError } from "../errors.js";
 import type { Principal } from "../principal.js";
 
-/** How verified claims become a principal. */
+/**
+ * Where a claim lives. A string names a top-level claim if the token has one
+ * by that exact name (so `"https://example.com/roles"`, Auth0's namespaced
+ * claims, works as written), else it is a dotted path into nested objects
+ * (`"realm_access.roles"`, `"resource_access.my-app.roles"`). `{ path: [...] }`
+ * gives the segments explicitly (`{ path: ["kubernetes.io", "namespace"] }`).
+ */
+export type ClaimPath = string | { readonly path: readonly string[] };
+
+/**
+ * How verified claims become a principal.
+ *
+ * Options (each documented on its field): `kind`, `rolesClaim`, `scopesClaim`,
+ * `attributes`, `allowedSubjects`, `map`. A configured claim that is missing
+ * or has the wrong type, and a role or scope outside the vocabulary, are left
+ * out of the principal and reported: in `principal.warnings` (which the guard
+ * copies into the audit event's `detail`) and once per process as a
+ * console warning.
+ */
 export interface ClaimMapping<K extends string = string> {
   /** A fixed kind for every token of this authenticator, or the claim holding it. */
-  readonly kind: K | { readonly claim: string; readonly allowed: readonly K[] };
-  /** Claim holding roles (array of strings or a space-separated string). */
-  readonly rolesClaim?: string;
-  /** Principal attribute -> claim, e.g. { sandbox_id: "sandbox_id" }. String claims only. */
-  readonly attributes?: Readonly<Record<string, string>>;
+  readonly kind: K | { readonly claim: ClaimPath; readonly allowed: readonly K[] };
+  /**
+   * Claim(s) holding roles: arrays of strings or space-separated strings. Several
+   * claims are merged, e.g. Keycloak's realm and client roles.
+   */
+  readonly rolesClaim?: ClaimPath | readonly ClaimPath[];
+  /**
+   * Claim holding scopes (array or space-separated string), e.g. Auth0's
+   * `"permissions"`. Default: `scope`, else `scp` (Entra ID).
+   */
+  readonly scopesClaim?: ClaimPath;
+  /**
+   * Principal attribute -> claim, e.g. { sandbox_id: "sandbox_id" }. Strings as
+   * they are; finite numbers and booleans in canonical form (`String(value)`:
+   * `42`, `1.5`, `true`); anything else is reported and left out.
+   */
+  readonly attributes?: Readonly<Record<string, ClaimPath>>;
   /** When set, only these subjects are accepted. */
   readonly allowedSubjects?: readonly string[];
-}
-
-/** Scopes from `scope` (space-separated, RFC 8693) or `scp` (array or string). */
-function scopesOf(payload: JWTPayload): string[] {
-  const raw = payload.scope ?? payload.scp;
-  return stringList(raw, "scope");
-}
-
-function stringList(raw: unknown, claim: string): string[] {
-  if (raw === undefined) return [];
-  if (typeof raw === "string") return raw.split(" ").filter((s) => s !== "");
-  if (Array.isArray(raw) && raw.every((s) => typeof s === "string")) return raw;
-  throw new AuthenticationError(`claim "${claim}" is neither a string nor an array of strings`);
+  /**
+   * Escape hatch, run after the mapping above: returns the principal to use
+   * (e.g. the subject from another claim). Its result is shape-checked, its
+   * kind must be one the mapping allows, and the vocabulary still applies.
+   */
+  readonly map?: (claims: JWTPayload, mapped: Principal<K>) => Principal<K>;
 }
 
 /**
@@ -37,8 +60,74 @@ export interface PrincipalVocabulary<R extends string, S extends string> {
   readonly scopes?: readonly S[];
 }
 
-const within = <T extends string>(names: string[], allowed: readonly T[] | undefined): T[] =>
-  (allowed === undefined ? names : names.filter((n) => (allowed as readonly string[]).includes(n))) as T[];
+const nameOf = (claim: ClaimPath) => (typeof claim === "string" ? claim : claim.path.join("."));
+
+/** The claim's value, or undefined when any step is missing or not an object. */
+export function readClaim(payload: JWTPayload, claim: ClaimPath): unknown {
+  if (typeof claim === "string" && Object.hasOwn(payload, claim)) return payload[claim];
+  const path = typeof claim === "string" ? claim.split(".") : claim.path;
+  let value: unknown = payload;
+  for (const segment of path) {
+    if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, segment)) return undefined;
+    value = (value as Record<string, unknown>)[segment];
+  }
+  return value;
+}
+
+/** Collects what the mapping could not use; never silent. */
+class Notes {
+  readonly list: string[] = [];
+  add(message: string) {
+    if (this.list.length < 16) this.list.push(message);
+    warnOnce(message);
+  }
+}
+
+const warned = new Set<string>();
+function warnOnce(message: string) {
+  if (warned.has(message) || warned.size >= 1024) return;
+  warned.add(message);
+  console.warn(`protoauthz/jwt: ${message}`);
+}
+
+/** A token-supplied name, safe to put in a log line. */
+const quote = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
+
+function stringList(payload: JWTPayload, claim: ClaimPath, what: string, notes: Notes): string[] {
+  const raw = readClaim(payload, claim);
+  if (typeof raw === "string") return raw.split(" ").filter((s) => s !== "");
+  if (Array.isArray(raw) && raw.every((s) => typeof s === "string")) return raw.filter((s) => s !== "");
+  notes.add(`${what} claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "neither a string nor an array of strings"}`);
+  return [];
+}
+
+function scopesOf(payload: JWTPayload, mapping: Pick<ClaimMapping, "scopesClaim">, notes: Notes): string[] {
+  if (mapping.scopesClaim !== undefined) return stringList(payload, mapping.scopesClaim, "scopes", notes);
+  if (payload.scope !== undefined) return stringList(payload, "scope", "scopes", notes);
+  if (payload.scp !== undefined) return stringList(payload, "scp", "scopes", notes);
+  return [];
+}
+
+function rolesOf(payload: JWTPayload, mapping: Pick<ClaimMapping, "rolesClaim">, notes: Notes): string[] {
+  const claims = mapping.rolesClaim === undefined ? [] : isPathList(mapping.rolesClaim) ? mapping.rolesClaim : [mapping.rolesClaim];
+  return [...new Set(claims.flatMap((claim) => stringList(payload, claim, "roles", notes)))];
+}
+
+const isPathList = (value: ClaimPath | readonly ClaimPath[]): value is readonly ClaimPath[] => Array.isArray(value);
+
+function attributeValue(value: unknown): string | undefined {
+  if (typeof value === "string") return value === "" ? undefined : value;
+  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "boolean") return String(value);
+  return undefined;
+}
+
+function within<T extends string>(names: readonly string[], allowed: readonly T[] | undefined, what: string, notes: Notes): T[] {
+  if (allowed === undefined) return names as T[];
+  const kept = names.filter((n) => (allowed as readonly string[]).includes(n));
+  for (const dropped of names.filter((n) => !kept.includes(n))) notes.add(`${what} ${quote(dropped)} is not in the vocabulary; dropped`);
+  return kept as T[];
+}
 
 export function principalFromClaims<K extends string, R extends string, S extends string>(
   payload: JWTPayload,
@@ -48,28 +137,60 @@ export function principalFromClaims<K extends string, R extends string, S extend
   const subject = payload.sub;
   if (typeof subject !== "string" || subject === "") throw new AuthenticationError("token has no subject");
   if (mapping.allowedSubjects !== undefined && !mapping.allowedSubjects.includes(subject)) {
-    throw new AuthenticationError(`subject "${subject}" is not in allowedSubjects`);
+    throw new AuthenticationError(`subject ${quote(subject)} is not in allowedSubjects`);
   }
+  const allowedKinds: readonly string[] = typeof mapping.kind === "string" ? [mapping.kind] : mapping.kind.allowed;
   let kind: K;
   if (typeof mapping.kind === "string") {
     kind = mapping.kind;
   } else {
-    const claimed = payload[mapping.kind.claim];
-    if (typeof claimed !== "string" || !(mapping.kind.allowed as readonly string[]).includes(claimed)) {
-      throw new AuthenticationError(`claim "${mapping.kind.claim}" is not one of the allowed kinds`);
+    const claimed = readClaim(payload, mapping.kind.claim);
+    if (typeof claimed !== "string" || !allowedKinds.includes(claimed)) {
+      throw new AuthenticationError(`claim "${nameOf(mapping.kind.claim)}" is not one of the allowed kinds`);
     }
     kind = claimed as K;
   }
+  const notes = new Notes();
   const attributes: Record<string, string> = {};
   for (const [attribute, claim] of Object.entries(mapping.attributes ?? {})) {
-    const value = payload[claim];
-    if (typeof value === "string" && value !== "") attributes[attribute] = value;
+    const raw = readClaim(payload, claim);
+    const value = attributeValue(raw);
+    if (value !== undefined) attributes[attribute] = value;
+    else
+      notes.add(`attribute ${attribute}: claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "not a string, number or boolean"}`);
   }
-  return {
+  let mapped: Principal<K> = {
     kind,
     subject,
-    scopes: within(scopesOf(payload), vocabulary.scopes),
-    roles: within(mapping.rolesClaim === undefined ? [] : stringList(payload[mapping.rolesClaim], mapping.rolesClaim), vocabulary.roles),
-    attributes: Object.freeze(attributes),
+    scopes: scopesOf(payload, mapping, notes),
+    roles: rolesOf(payload, mapping, notes),
+    attributes,
   };
+  if (mapping.map !== undefined) mapped = checkedMap(mapping.map(payload, mapped), allowedKinds);
+  const principal = {
+    kind: mapped.kind,
+    subject: mapped.subject,
+    scopes: within(mapped.scopes, vocabulary.scopes, "scope", notes),
+    roles: within(mapped.roles, vocabulary.roles, "role", notes),
+    attributes: Object.freeze({ ...mapped.attributes }),
+  };
+  return notes.list.length === 0 ? principal : { ...principal, warnings: Object.freeze(notes.list) };
+}
+
+/** The escape hatch's result, held to the principal's shape; a bad one is a server bug (Unavailable), not the caller's. */
+function checkedMap<K extends string>(value: Principal<K>, allowedKinds: readonly string[]): Principal<K> {
+  const names = (list: unknown) => Array.isArray(list) && list.every((n) => typeof n === "string" && n !== "");
+  const p = value as Partial<Principal> | null;
+  const problems = [
+    typeof p !== "object" || p === null ? "not an object" : "",
+    typeof p?.kind === "string" && allowedKinds.includes(p.kind) ? "" : `kind must be one of ${allowedKinds.map(quote).join(", ")}`,
+    typeof p?.subject === "string" && p.subject !== "" ? "" : "subject must be a non-empty string",
+    names(p?.scopes) ? "" : "scopes must be an array of non-empty strings",
+    names(p?.roles) ? "" : "roles must be an array of non-empty strings",
+    typeof p?.attributes === "object" && p.attributes !== null && Object.values(p.attributes).every((v) => typeof v === "string")
+      ? ""
+      : "attributes must map names to strings",
+  ].filter((problem) => problem !== "");
+  if (problems.length > 0) throw new TypeError(`principal.map returned an invalid principal: ${problems.join("; ")}`);
+  return value;
 }

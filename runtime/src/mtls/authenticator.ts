@@ -39,6 +39,7 @@ export function createMtlsAuthenticator<K extends string>(options: MtlsAuthentic
   const now = options.now ?? (() => new Date());
   return {
     name,
+    credential: "tls",
     inspect(request: AuthnRequest) {
       const peer = request.peer;
       return peer?.certificate !== undefined && peer.authorized !== false ? "mine" : "absent";
@@ -46,15 +47,16 @@ export function createMtlsAuthenticator<K extends string>(options: MtlsAuthentic
     async authenticate(request: AuthnRequest) {
       const raw = request.peer?.certificate?.raw;
       if (raw === undefined) throw new AuthenticationError(`${name}: no client certificate`);
-      const cert = new X509Certificate(raw);
-      if (!cas.some((ca) => cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
-        throw new AuthenticationError(`${name}: client certificate not issued by a trusted CA`);
-      }
+      const cert = parse(raw, name);
       const at = now();
-      if (at < new Date(cert.validFrom) || at > new Date(cert.validTo))
-        throw new AuthenticationError(`${name}: client certificate not valid now`);
+      // The chain check includes the CA's own validity: a server may not have
+      // verified the peer at all (authorized undefined), or with other CAs.
+      if (!cas.some((ca) => validAt(ca, at) && cert.checkIssued(ca) && cert.verify(ca.publicKey))) {
+        throw new AuthenticationError(`${name}: client certificate not issued by a trusted CA that is valid now`);
+      }
+      if (!validAt(cert, at)) throw new AuthenticationError(`${name}: client certificate not valid now`);
       const identity = identityOf(cert);
-      if (identity === undefined) throw new AuthenticationError(`${name}: client certificate names no identity`);
+      if (typeof identity === "string") throw new AuthenticationError(`${name}: ${identity}`);
       if (options.allowedSubjects !== undefined && !options.allowedSubjects.includes(identity.value)) {
         throw new AuthenticationError(`${name}: "${identity.value}" is not in allowedSubjects`);
       }
@@ -69,13 +71,35 @@ export function createMtlsAuthenticator<K extends string>(options: MtlsAuthentic
   };
 }
 
-/** URI SAN, then DNS SAN, then CN: the first source present decides alone. */
-export function identityOf(cert: X509Certificate): CertificateIdentity | undefined {
+/** DER from the TLS layer; bytes that are no certificate are a bad credential, not an outage. */
+function parse(raw: Uint8Array, name: string): X509Certificate {
+  try {
+    return new X509Certificate(raw);
+  } catch {
+    throw new AuthenticationError(`${name}: client certificate is not a valid X.509 certificate`);
+  }
+}
+
+function validAt(cert: X509Certificate, at: Date): boolean {
+  return at >= new Date(cert.validFrom) && at <= new Date(cert.validTo);
+}
+
+/**
+ * URI SAN, then DNS SAN, then CN: the first source present decides alone.
+ * Returns why not when the certificate names no single identity: a subject
+ * with a multi-valued RDN (`CN=alice+CN=admin`) or several CNs is ambiguous
+ * and refused rather than resolved to one of its values.
+ */
+export function identityOf(cert: X509Certificate): CertificateIdentity | string {
+  // Node prints a multi-valued RDN as "A=x + B=y"; a literal "+" in a value is escaped ("\+").
+  const rdns = cert.subject.split("\n");
+  if (rdns.some((rdn) => rdn.includes(" + "))) return "client certificate subject has a multi-valued RDN";
   const sans = (cert.subjectAltName ?? "").split(", ").filter((s) => s !== "");
   const uri = sans.find((s) => s.startsWith("URI:"));
   if (uri !== undefined) return { value: uri.slice(4), from: "uri" };
   const dns = sans.find((s) => s.startsWith("DNS:"));
   if (dns !== undefined) return { value: dns.slice(4), from: "dns" };
-  const cn = cert.subject.split("\n").find((line) => line.startsWith("CN="));
-  return cn === undefined ? undefined : { value: cn.slice(3), from: "cn" };
+  const cn = cert.toLegacyObject().subject?.CN;
+  if (Array.isArray(cn)) return "client certificate subject has more than one CN";
+  return typeof cn === "string" && cn !== "" ? { value: cn, from: "cn" } : "client certificate names no identity";
 }

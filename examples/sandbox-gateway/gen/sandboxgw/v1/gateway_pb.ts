@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sandboxgw/v1/gateway.proto.
  */
 export const file_sandboxgw_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIiUKFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJIj8KFUNyZWF0ZVNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giJwoRR2V0U2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI8ChJHZXRTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IikKE1dhdGNoU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI+ChRXYXRjaFNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giKgoURGVsZXRlU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIXChVEZWxldGVTYW5kYm94UmVzcG9uc2UiKQoTUHVyZ2VTYW5kYm94UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIhYKFFB1cmdlU2FuZGJveFJlc3BvbnNlIkIKB1NhbmRib3gSCgoCaWQYASABKAkSDQoFb3duZXIYAiABKAkSDQoFaW1hZ2UYAyABKAkSDQoFc3RhdGUYBCABKAkiJgoQR2V0UG9saWN5UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIioKEUdldFBvbGljeVJlc3BvbnNlEhUKDWFsbG93ZWRfaG9zdHMYASADKAkiHwoJTG9nU291cmNlEhIKCnNhbmRib3hfaWQYASABKAkiSQoPUHVzaExvZ3NSZXF1ZXN0EicKBnNvdXJjZRgBIAEoCzIXLnNhbmRib3hndy52MS5Mb2dTb3VyY2USDQoFbGluZXMYAiADKAkiJAoQUHVzaExvZ3NSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoDSIOCgxDaGVja1JlcXVlc3QiHwoNQ2hlY2tSZXNwb25zZRIOCgZzdGF0dXMYASABKAkyuQQKDlNhbmRib3hTZXJ2aWNlEncKDUNyZWF0ZVNhbmRib3gSIi5zYW5kYm94Z3cudjEuQ3JlYXRlU2FuZGJveFJlcXVlc3QaIy5zYW5kYm94Z3cudjEuQ3JlYXRlU2FuZGJveFJlc3BvbnNlIh3CoBkZEhcKBHVzZXISD3NhbmRib3hlcy53cml0ZRJUCgpHZXRTYW5kYm94Eh8uc2FuZGJveGd3LnYxLkdldFNhbmRib3hSZXF1ZXN0GiAuc2FuZGJveGd3LnYxLkdldFNhbmRib3hSZXNwb25zZSIDkAIBElcKDFdhdGNoU2FuZGJveBIhLnNhbmRib3hndy52MS5XYXRjaFNhbmRib3hSZXF1ZXN0GiIuc2FuZGJveGd3LnYxLldhdGNoU2FuZGJveFJlc3BvbnNlMAESbQoNRGVsZXRlU2FuZGJveBIiLnNhbmRib3hndy52MS5EZWxldGVTYW5kYm94UmVxdWVzdBojLnNhbmRib3hndy52MS5EZWxldGVTYW5kYm94UmVzcG9uc2UiE8KgGQ8SDQoEdXNlchoFYWRtaW4SgQEKDFB1cmdlU2FuZGJveBIhLnNhbmRib3hndy52MS5QdXJnZVNhbmRib3hSZXF1ZXN0GiIuc2FuZGJveGd3LnYxLlB1cmdlU2FuZGJveFJlc3BvbnNlIirCoBkmGiQKInJldGlyZWQgaW4gdjEuNDsgdXNlIERlbGV0ZVNhbmRib3gaDMKgGQgSBgoEdXNlcjKJAgoPV29ya2xvYWRTZXJ2aWNlEncKCUdldFBvbGljeRIeLnNhbmRib3hndy52MS5HZXRQb2xpY3lSZXF1ZXN0Gh8uc2FuZGJveGd3LnYxLkdldFBvbGljeVJlc3BvbnNlIinCoBklEiMKB3NhbmRib3giGAoKc2FuZGJveF9pZBIKc2FuZGJveF9pZBJ9CghQdXNoTG9ncxIdLnNhbmRib3hndy52MS5QdXNoTG9nc1JlcXVlc3QaHi5zYW5kYm94Z3cudjEuUHVzaExvZ3NSZXNwb25zZSIwwqAZLBIqCgdzYW5kYm94Ih8KEXNvdXJjZS5zYW5kYm94X2lkEgpzYW5kYm94X2lkKAEygwEKDUhlYWx0aFNlcnZpY2UScgoFQ2hlY2sSGi5zYW5kYm94Z3cudjEuQ2hlY2tSZXF1ZXN0Ghsuc2FuZGJveGd3LnYxLkNoZWNrUmVzcG9uc2UiMMKgGSwKKgoobG9hZCBiYWxhbmNlcnMgcHJvYmUgd2l0aG91dCBjcmVkZW50aWFsc2IGcHJvdG8z", [file_protoauthz_v1_authz]);
+  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIiUKFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJIj8KFUNyZWF0ZVNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giJwoRR2V0U2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI8ChJHZXRTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IikKE1dhdGNoU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI+ChRXYXRjaFNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giKgoURGVsZXRlU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIXChVEZWxldGVTYW5kYm94UmVzcG9uc2UiKQoTUHVyZ2VTYW5kYm94UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIhYKFFB1cmdlU2FuZGJveFJlc3BvbnNlIkIKB1NhbmRib3gSCgoCaWQYASABKAkSDQoFb3duZXIYAiABKAkSDQoFaW1hZ2UYAyABKAkSDQoFc3RhdGUYBCABKAkiJgoQR2V0UG9saWN5UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIioKEUdldFBvbGljeVJlc3BvbnNlEhUKDWFsbG93ZWRfaG9zdHMYASADKAkiHwoJTG9nU291cmNlEhIKCnNhbmRib3hfaWQYASABKAkiSQoPUHVzaExvZ3NSZXF1ZXN0EicKBnNvdXJjZRgBIAEoCzIXLnNhbmRib3hndy52MS5Mb2dTb3VyY2USDQoFbGluZXMYAiADKAkiJAoQUHVzaExvZ3NSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoDSIOCgxDaGVja1JlcXVlc3QiHwoNQ2hlY2tSZXNwb25zZRIOCgZzdGF0dXMYASABKAkiLgoYSXNzdWVTYW5kYm94VG9rZW5SZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPgoZSXNzdWVTYW5kYm94VG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgDMrkECg5TYW5kYm94U2VydmljZRJ3Cg1DcmVhdGVTYW5kYm94EiIuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXF1ZXN0GiMuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXNwb25zZSIdwqAZGRIXCgR1c2VyEg9zYW5kYm94ZXMud3JpdGUSVAoKR2V0U2FuZGJveBIfLnNhbmRib3hndy52MS5HZXRTYW5kYm94UmVxdWVzdBogLnNhbmRib3hndy52MS5HZXRTYW5kYm94UmVzcG9uc2UiA5ACARJXCgxXYXRjaFNhbmRib3gSIS5zYW5kYm94Z3cudjEuV2F0Y2hTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5XYXRjaFNhbmRib3hSZXNwb25zZTABEm0KDURlbGV0ZVNhbmRib3gSIi5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlcXVlc3QaIy5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlc3BvbnNlIhPCoBkPEg0KBHVzZXIaBWFkbWluEoEBCgxQdXJnZVNhbmRib3gSIS5zYW5kYm94Z3cudjEuUHVyZ2VTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5QdXJnZVNhbmRib3hSZXNwb25zZSIqwqAZJhokCiJyZXRpcmVkIGluIHYxLjQ7IHVzZSBEZWxldGVTYW5kYm94GgzCoBkIEgYKBHVzZXIyiQIKD1dvcmtsb2FkU2VydmljZRJ3CglHZXRQb2xpY3kSHi5zYW5kYm94Z3cudjEuR2V0UG9saWN5UmVxdWVzdBofLnNhbmRib3hndy52MS5HZXRQb2xpY3lSZXNwb25zZSIpwqAZJRIjCgdzYW5kYm94IhgKCnNhbmRib3hfaWQSCnNhbmRib3hfaWQSfQoIUHVzaExvZ3MSHS5zYW5kYm94Z3cudjEuUHVzaExvZ3NSZXF1ZXN0Gh4uc2FuZGJveGd3LnYxLlB1c2hMb2dzUmVzcG9uc2UiMMKgGSwSKgoHc2FuZGJveCIfChFzb3VyY2Uuc2FuZGJveF9pZBIKc2FuZGJveF9pZCgBMqUBChBCb290c3RyYXBTZXJ2aWNlEpABChFJc3N1ZVNhbmRib3hUb2tlbhImLnNhbmRib3hndy52MS5Jc3N1ZVNhbmRib3hUb2tlblJlcXVlc3QaJy5zYW5kYm94Z3cudjEuSXNzdWVTYW5kYm94VG9rZW5SZXNwb25zZSIqwqAZJhIkCgh3b3JrbG9hZCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkMoMBCg1IZWFsdGhTZXJ2aWNlEnIKBUNoZWNrEhouc2FuZGJveGd3LnYxLkNoZWNrUmVxdWVzdBobLnNhbmRib3hndy52MS5DaGVja1Jlc3BvbnNlIjDCoBksCioKKGxvYWQgYmFsYW5jZXJzIHByb2JlIHdpdGhvdXQgY3JlZGVudGlhbHNiBnByb3RvMw", [file_protoauthz_v1_authz]);
 
 /**
  * Request of CreateSandbox.
@@ -405,6 +405,49 @@ export const CheckResponseSchema: GenMessage<CheckResponse> = /*@__PURE__*/
   messageDesc(file_sandboxgw_v1_gateway, 17);
 
 /**
+ * @generated from message sandboxgw.v1.IssueSandboxTokenRequest
+ */
+export type IssueSandboxTokenRequest = Message<"sandboxgw.v1.IssueSandboxTokenRequest"> & {
+  /**
+   * @generated from field: string sandbox_id = 1;
+   */
+  sandboxId: string;
+};
+
+/**
+ * Describes the message sandboxgw.v1.IssueSandboxTokenRequest.
+ * Use `create(IssueSandboxTokenRequestSchema)` to create a new message.
+ */
+export const IssueSandboxTokenRequestSchema: GenMessage<IssueSandboxTokenRequest> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 18);
+
+/**
+ * @generated from message sandboxgw.v1.IssueSandboxTokenResponse
+ */
+export type IssueSandboxTokenResponse = Message<"sandboxgw.v1.IssueSandboxTokenResponse"> & {
+  /**
+   * A bearer token for WorkloadService calls about this sandbox.
+   *
+   * @generated from field: string token = 1;
+   */
+  token: string;
+
+  /**
+   * When it expires (seconds since the epoch); ask again before then.
+   *
+   * @generated from field: int64 expires_at = 2;
+   */
+  expiresAt: bigint;
+};
+
+/**
+ * Describes the message sandboxgw.v1.IssueSandboxTokenResponse.
+ * Use `create(IssueSandboxTokenResponseSchema)` to create a new message.
+ */
+export const IssueSandboxTokenResponseSchema: GenMessage<IssueSandboxTokenResponse> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 19);
+
+/**
  * Managing sandboxes, for people.
  *
  * @generated from service sandboxgw.v1.SandboxService
@@ -494,7 +537,26 @@ export const WorkloadService: GenService<{
 
 /**
  * Liveness for load balancers.
+ * How a sandbox pod gets its workload token: it proves who it is with its
+ * Kubernetes service-account token (TokenReview; principal kind "workload",
+ * sandbox_id from the service account's name) and receives the gateway's own
+ * short-lived Ed25519 token for that sandbox, and only that sandbox.
  *
+ * @generated from service sandboxgw.v1.BootstrapService
+ */
+export const BootstrapService: GenService<{
+  /**
+   * @generated from rpc sandboxgw.v1.BootstrapService.IssueSandboxToken
+   */
+  issueSandboxToken: {
+    methodKind: "unary";
+    input: typeof IssueSandboxTokenRequestSchema;
+    output: typeof IssueSandboxTokenResponseSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_sandboxgw_v1_gateway, 2);
+
+/**
  * @generated from service sandboxgw.v1.HealthService
  */
 export const HealthService: GenService<{
@@ -509,5 +571,5 @@ export const HealthService: GenService<{
     output: typeof CheckResponseSchema;
   },
 }> = /*@__PURE__*/
-  serviceDesc(file_sandboxgw_v1_gateway, 2);
+  serviceDesc(file_sandboxgw_v1_gateway, 3);
 

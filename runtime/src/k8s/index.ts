@@ -1,0 +1,5 @@
+export {
+  createTokenReviewAuthenticator,
+  type ServiceAccountIdentity,
+  type TokenReviewAuthenticatorOptions,
+} from "./authenticator.js";

@@ -1,0 +1,1 @@
+export { type AuthzTelemetry, type AuthzTelemetryOptions, createAuthzTelemetry } from "./telemetry.js";
