@@ -8,9 +8,20 @@ export {
   servedByConnectRouter,
   servedByGrpcServer,
 } from "./coverage.js";
-export { type BoundField, type CheckedRule, checkRule, decide } from "./decide.js";
+export {
+  type CheckedRule,
+  canonicalValue,
+  checkRule,
+  decide,
+  type FieldReader,
+  type ReaderOf,
+  type RelationAsk,
+  type RelationEngine,
+  type RelationUseOfRule,
+} from "./decide.js";
 export {
   type AllowReason,
+  type Attribution,
   type Decision,
   type DenyCode,
   type DenyReason,
