@@ -32,4 +32,4 @@ export interface AuthzEvent {
  * call, nor crash the server. The result is otherwise ignored, so
  * `(e) => events.push(e)` is fine too.
  */
-export type AuditHook = (event: AuthzEvent) => void | PromiseLike<unknown> | unknown;
+export type AuditHook = (event: AuthzEvent) => PromiseLike<unknown> | unknown;

@@ -1,2 +1,3 @@
+export { rejectMalformedAuthority } from "./authority.js";
 export { createConnectInterceptor, peerKey, principalKey } from "./interceptor.js";
 export { tlsPeerContextValues } from "./peer.js";
