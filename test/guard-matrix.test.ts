@@ -4,7 +4,7 @@
 // not even a stream handler whose call its bindings deny.
 import type { DescService } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClosedService, PublicService, UserService, WorkloadService } from "./gen/guardtest/v1/guard_pb.js";
+import { ClosedService, PublicService, UserService } from "./gen/guardtest/v1/guard_pb.js";
 import { Code, callKinds, callOnce, connectTo, type Protocol } from "./support/clients.js";
 import { authenticateAsync, type CallerName, headersFor } from "./support/principals.js";
 import { newObserved, type Observed, type Running, services, startConnectServer, startGrpcServer } from "./support/servers.js";
