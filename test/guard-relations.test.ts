@@ -214,6 +214,18 @@ describe("a guard whose relations cannot be checked refuses to start", () => {
     expect(seen.uses).toHaveLength(5); // one per relation of each rule and alternative
   });
 
+  it("when the checker is not one, or its validate throws", () => {
+    expect(problemsOf({ relations: {} as never })).toEqual([
+      "relations is not a RelationChecker: it needs a check(principal, queries, options) method",
+    ]);
+    const validate = () => {
+      throw new Error("schema unreadable");
+    };
+    expect(problemsOf({ relations: { validate, check: async () => [] } })).toEqual([
+      "the relation checker failed to validate the tables' relations: Error: schema unreadable",
+    ]);
+  });
+
   it("when a timeout is not a positive number", () => {
     expect(problemsOf({ relations: memoryChecker(facts).checker, relationTimeoutMs: 0 })[0]).toMatch(/relationTimeoutMs is 0/);
     expect(problemsOf({ authenticateTimeoutMs: Number.NaN })[0]).toMatch(/authenticateTimeoutMs is NaN/);
