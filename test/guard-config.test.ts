@@ -184,6 +184,21 @@ describe("principalOf", () => {
     void typed;
   });
 
+  it("is the union of the alternatives' kinds for any_of", () => {
+    const table = defineServiceAuthz(UserService, {
+      unary: { access: "any_of", alternatives: [{ principals: ["user"], roles: ["admin"] }, { principals: ["service"] }] },
+      serverStream: { access: "any_of", alternatives: [{ principals: ["user"] }, { roles: ["admin"] }] },
+      clientStream: { access: "deny", reason: "x" },
+      bidi: { access: "deny", reason: "x" },
+    });
+    const ctx = {} as HandlerContext;
+    const typed = () => {
+      expectTypeOf(principalOf(ctx, table, "unary").kind).toEqualTypeOf<"user" | "service">();
+      expectTypeOf(principalOf(ctx, table, "serverStream").kind).toEqualTypeOf<"user" | "sandbox" | "service">();
+    };
+    void typed;
+  });
+
   it("throws outside a guarded call", () => {
     expect(() => principalOf({ values: {} }, UserServiceAuthz, "unary")).toThrow(/no guard admitted this call/);
   });
