@@ -118,21 +118,19 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");
   }
   const audit = options.audit;
-  const emit = (event: AuthzEvent) => {
-    try {
-      const pending = audit?.(event);
-      if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
-    } catch {
-      // An audit sink failing must neither allow nor deny a call.
-    }
-  };
-
   /** Audits a decision and returns what to enforce (everything allowed in dry run). */
   const recorder =
-    (procedure: string, entry: TableEntry | undefined, principal?: Principal) =>
+    (procedure: string, entry: TableEntry | undefined, caller?: Caller) =>
     (decision: Decision): Decision => {
       // Built only when someone listens: this runs on every call.
-      if (audit !== undefined) emit(eventOf(procedure, entry, decision, dryRun, principal));
+      if (audit !== undefined) {
+        try {
+          const pending = audit(eventOf(procedure, entry, decision, dryRun, caller));
+          if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
+        } catch {
+          // An audit sink failing must neither allow nor deny a call.
+        }
+      }
       return decision.allowed || !dryRun ? decision : allow("authorized");
     };
 
@@ -160,7 +158,8 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
       if (principal !== undefined && !isPrincipal(principal)) {
         throw new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)");
       }
-      record = recorder(entry.procedure, entry, principal);
+      // Read once: events never touch the authenticator's object again.
+      if (principal !== undefined) record = recorder(entry.procedure, entry, { kind: principal.kind, subject: principal.subject });
       const caller = checked.caller(principal);
       if (caller !== "per_message" || principal === undefined)
         return closed(record(caller === "per_message" ? deny("no_rule") : caller), principal);
@@ -173,7 +172,7 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     // later messages only report denials, and must name what the first named.
     let pinned: readonly (string | undefined)[] | undefined;
     let admittedBy: Decision | undefined;
-    const settle = (values: readonly (string | undefined)[]) => (decision: Decision) => {
+    const settle = (values: readonly (string | undefined)[], decision: Decision) => {
       if (decision.allowed) {
         pinned = values;
         admittedBy = decision;
@@ -187,9 +186,9 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
           return sameValues(pinned, values) ? admittedBy : record(deny("binding_changed"));
         }
         const result = checked.matches(principal, values);
-        if (!isRelationAsk(result)) return settle(values)(result);
+        if (!isRelationAsk(result)) return settle(values, result);
         if (checker === undefined) return record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
-        return askRelations(checker, principal, result, entry.procedure, relationTimeoutMs).then(settle(values));
+        return askRelations(checker, principal, result, entry.procedure, relationTimeoutMs).then((decision) => settle(values, decision));
       } catch (error) {
         return record(failure(error));
       }
@@ -310,7 +309,13 @@ function sameValues(a: readonly (string | undefined)[], b: readonly (string | un
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, dryRun: boolean, principal?: Principal): AuthzEvent {
+/** Who called, as events name them. */
+interface Caller {
+  readonly kind: string;
+  readonly subject: string;
+}
+
+function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, dryRun: boolean, caller?: Caller): AuthzEvent {
   const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
     procedure,
     access: entry?.checked.rule.access,
@@ -320,7 +325,7 @@ function eventOf(procedure: string, entry: TableEntry | undefined, decision: Dec
     enforced: decision.allowed || !dryRun,
   };
   if (!decision.allowed) event.code = decision.code;
-  if (principal !== undefined) event.principal = { kind: principal.kind, subject: principal.subject };
+  if (caller !== undefined) event.principal = caller;
   if (decision.alternative !== undefined) event.alternative = decision.alternative;
   if (decision.relation !== undefined) event.relation = decision.relation;
   if (decision.detail !== undefined) event.detail = decision.detail;
