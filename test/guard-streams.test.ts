@@ -1,7 +1,9 @@
 // Issue 13 through real servers on every transport: streams whose messages
 // decide the call, authentication deadlines, audit sinks that fail, and
 // malformed :authority headers.
+import { spawnSync } from "node:child_process";
 import * as http2 from "node:http2";
+import { join } from "node:path";
 import type { AuthnRequest } from "protoauthz";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuthzPrincipal } from "./gen/authz_registry.js";
@@ -181,5 +183,46 @@ describe("connect-node: a malformed :authority", () => {
     expect(await send(authority)).toBe(400);
     expect(await send(`127.0.0.1:${server.port}`)).toBe(200);
     expect(seen.invocations.length).toBeGreaterThan(0);
+  });
+
+  it("without the wrapper, connect-node still dies of one (upstream; if this fails, the README note can go)", () => {
+    const child = spawnSync(process.execPath, ["--import", "tsx", join(import.meta.dirname, "support/unguarded-authority.ts")], {
+      encoding: "utf8",
+      timeout: 20_000,
+    });
+    expect(child.status).not.toBe(0);
+    expect(child.stderr).toMatch(/Invalid URL/);
+  });
+});
+
+describe("grpc-js: a malformed :authority", () => {
+  it("is no threat: the server keeps serving", async () => {
+    const seen = newObserved();
+    const server = await startGrpcServer(seen);
+    const client = connectTo(server.url, "grpc");
+    try {
+      await new Promise<void>((resolve) => {
+        const session = http2.connect(`http://127.0.0.1:${server.port}`);
+        session.on("error", () => resolve());
+        const stream = session.request({
+          ":method": "POST",
+          ":path": "/guardtest.v1.PublicService/Unary",
+          ":authority": "[::1",
+          "content-type": "application/grpc",
+          te: "trailers",
+        });
+        stream.on("error", () => {});
+        stream.on("close", () => {
+          session.close();
+          resolve();
+        });
+        stream.resume();
+        stream.end();
+      });
+      expect(await callOnce(client.transport, PublicService, "unary", {}, ["x"])).toBe("ok");
+    } finally {
+      client.close();
+      await server.close();
+    }
   });
 });
