@@ -3,6 +3,7 @@
 import type { DescService } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
+import fc from "fast-check";
 import { AuthzConfigError, type AuthzEvent, canonicalValue, compileTables, decide, defineServiceAuthz } from "protoauthz";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createAuthzGuard, principalOf } from "./gen/authz_registry.js";
@@ -99,6 +100,30 @@ describe("a guard with invalid tables refuses to start", () => {
         defineServiceAuthz(Health, { check: { access: "authenticated", roles: "admin" }, watch: { access: "deny", reason: "x" } } as never),
       ),
     ).toThrow(AuthzConfigError);
+  });
+
+  it("any value where a rule or one of its fields belongs is a listed problem or a valid rule, never a crash", () => {
+    const field = fc.oneof(fc.anything(), fc.array(fc.anything(), { maxLength: 3 }), fc.array(fc.string(), { maxLength: 3 }));
+    const requirement = fc.record(
+      { principals: field, scopes: field, roles: field, bindings: field, relations: field },
+      { requiredKeys: [] },
+    );
+    const rule = fc.oneof(
+      fc.anything(),
+      fc.record({ access: fc.constantFrom("public", "deny", "allow"), reason: fc.anything() }, { requiredKeys: ["access"] }),
+      requirement.map((r) => ({ access: "authenticated", ...r })),
+      fc.record({ access: fc.constant("any_of"), alternatives: fc.oneof(fc.anything(), fc.array(requirement, { maxLength: 3 })) }),
+    );
+    fc.assert(
+      fc.property(rule, (r) => {
+        try {
+          createAuthzGuard({ authenticate }, defineServiceAuthz(Health, { check: r, watch: { access: "deny", reason: "x" } } as never));
+        } catch (error) {
+          expect(error).toBeInstanceOf(AuthzConfigError);
+        }
+      }),
+      { numRuns: 2000, seed: 8 },
+    );
   });
 
   it("a table whose getter throws is a listed problem", () => {
