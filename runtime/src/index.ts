@@ -10,7 +10,6 @@ export {
 } from "./coverage.js";
 export {
   type CheckedRule,
-  canonicalValue,
   checkRule,
   decide,
   type FieldReader,
@@ -29,6 +28,7 @@ export {
 } from "./decision.js";
 export { AuthenticationError, AuthzConfigError } from "./errors.js";
 export { type FieldPathResult, readFieldPath, resolveFieldPath } from "./field-path.js";
+export { canonicalValue } from "./field-value.js";
 export {
   type Authenticate,
   type AuthnRequest,
