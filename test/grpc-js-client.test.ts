@@ -41,6 +41,27 @@ describe("grpc-js client → grpc-js server", () => {
     expect(await unary("sandbox", "sb-other")).toBe("PERMISSION_DENIED");
     expect(await unary("anonymous", "sb-own")).toBe("UNAUTHENTICATED");
     expect(await unary("brokenAuthenticator", "sb-own")).toBe("UNAVAILABLE");
+    expect(await unary("brokenPrincipal", "sb-own")).toBe("UNAVAILABLE");
+  });
+
+  /** A bidi call that writes `ids`, then half-closes. */
+  const bidi = (caller: CallerName, ids: readonly string[]) =>
+    new Promise<string>((resolve) => {
+      const call = client.bidi?.(metadata(caller)) as grpc.ClientDuplexStream<Msg, Msg>;
+      call.on("data", () => {});
+      call.on("error", (error: grpc.ServiceError) => resolve(status(error)));
+      call.on("end", () => resolve("OK"));
+      for (const sandboxId of ids) call.write(create(MsgSchema, { sandboxId }));
+      call.end();
+    });
+
+  it("bidi: the handler starts only after the first message passed its binding", async () => {
+    const invocations = seen.invocations.length;
+    expect(await bidi("sandbox", [])).toBe("PERMISSION_DENIED");
+    expect(await bidi("sandbox", ["sb-other"])).toBe("PERMISSION_DENIED");
+    expect(seen.invocations.length).toBe(invocations);
+    expect(await bidi("sandbox", ["sb-own"])).toBe("OK");
+    expect(seen.invocations.length).toBe(invocations + 1);
   });
 
   it("bidi: a stream that switches its bound id is cut off", async () => {

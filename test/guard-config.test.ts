@@ -1,12 +1,14 @@
 // Guards that refuse to start, malformed principals, and the typed principal
 // handlers read.
 import type { DescService } from "@bufbuild/protobuf";
+import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
-import { AuthzConfigError, type AuthzEvent, defineServiceAuthz } from "protoauthz";
+import fc from "fast-check";
+import { AuthzConfigError, type AuthzEvent, canonicalValue, compileTables, decide, defineServiceAuthz } from "protoauthz";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createAuthzGuard, principalOf } from "./gen/authz_registry.js";
 import { PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "./gen/guardtest/v1/guard_authz.js";
-import { UserService } from "./gen/guardtest/v1/guard_pb.js";
+import { MsgSchema, UserService, WorkloadService } from "./gen/guardtest/v1/guard_pb.js";
 import { healthService } from "./support/health.js";
 import { authenticate } from "./support/principals.js";
 
@@ -58,6 +60,88 @@ describe("a guard with invalid tables refuses to start", () => {
     ]);
   });
 
+  it("checks the shape of every rule written in code, listing every problem, never a TypeError", () => {
+    const malformed = [
+      { access: "authenticated", roles: "admin" },
+      { access: "authenticated", principals: ["user", 7], scopes: [""], role: ["admin"] },
+      { access: "authenticated", bindings: { field: "service", attribute: "x" } },
+      { access: "authenticated", bindings: [{ field: "service" }, "service", { field: "service", attribute: "x", read: "service" }] },
+      { access: "authenticated", relations: [{ resourceType: "workspace", idField: 3, permission: "write" }] },
+      { access: "any_of", alternatives: [{ roles: "admin" }, null] },
+      { access: "any_of", alternatives: "admin" },
+      { access: "public", reason: 42 },
+      { access: "public" },
+      { access: "deny", reason: "x", source: "plugin" },
+      { access: "allow" },
+      "public",
+      null,
+    ];
+    const problems = problemsOf(defineServiceAuthz(Health, { check: malformed[0], watch: malformed[1] } as never));
+    expect(problems).toEqual([
+      'grpc.health.v1.Health.Check: roles is the string "admin", not an array (write roles: ["admin"])',
+      'grpc.health.v1.Health.Watch: an authenticated rule has an unknown property "role" (remove it; known: access, source, principals, scopes, roles, bindings, relations)',
+      "grpc.health.v1.Health.Watch: principals[1] is a number, not a string (list names as strings)",
+    ]);
+    // Every other malformed rule is refused too, each with a problem of its own.
+    for (const rule of malformed.slice(2)) {
+      const found = problemsOf(defineServiceAuthz(Health, { check: rule, watch: { access: "deny", reason: "x" } } as never));
+      expect(found.length, JSON.stringify(rule)).toBeGreaterThan(0);
+      expect(
+        found.every((p) => p.startsWith("grpc.health.v1.Health.Check: ")),
+        JSON.stringify(found),
+      ).toBe(true);
+    }
+  });
+
+  it('a bare string is never iterated: roles: "admin" does not admit role "a"', () => {
+    expect(() =>
+      createAuthzGuard(
+        { authenticate },
+        defineServiceAuthz(Health, { check: { access: "authenticated", roles: "admin" }, watch: { access: "deny", reason: "x" } } as never),
+      ),
+    ).toThrow(AuthzConfigError);
+  });
+
+  it("any value where a rule or one of its fields belongs is a listed problem or a valid rule, never a crash", () => {
+    const field = fc.oneof(fc.anything(), fc.array(fc.anything(), { maxLength: 3 }), fc.array(fc.string(), { maxLength: 3 }));
+    const requirement = fc.record(
+      { principals: field, scopes: field, roles: field, bindings: field, relations: field },
+      { requiredKeys: [] },
+    );
+    const rule = fc.oneof(
+      fc.anything(),
+      fc.record({ access: fc.constantFrom("public", "deny", "allow"), reason: fc.anything() }, { requiredKeys: ["access"] }),
+      requirement.map((r) => ({ access: "authenticated", ...r })),
+      fc.record({ access: fc.constant("any_of"), alternatives: fc.oneof(fc.anything(), fc.array(requirement, { maxLength: 3 })) }),
+    );
+    fc.assert(
+      fc.property(rule, (r) => {
+        try {
+          createAuthzGuard({ authenticate }, defineServiceAuthz(Health, { check: r, watch: { access: "deny", reason: "x" } } as never));
+        } catch (error) {
+          expect(error).toBeInstanceOf(AuthzConfigError);
+        }
+      }),
+      { numRuns: 2000, seed: 8 },
+    );
+  });
+
+  it("a table whose getter throws is a listed problem", () => {
+    const rules = { watch: { access: "deny", reason: "x" } };
+    Object.defineProperty(rules, "check", {
+      enumerable: true,
+      get: () => ({
+        access: "public",
+        get reason(): string {
+          throw new Error("boom");
+        },
+      }),
+    });
+    expect(problemsOf(defineServiceAuthz(Health, rules as never))).toEqual([
+      "grpc.health.v1.Health.Check: the rule cannot be read (Error: boom)",
+    ]);
+  });
+
   it("a malformed principal from authenticate fails closed as unavailable", async () => {
     const events: AuthzEvent[] = [];
     const { guard } = createAuthzGuard({ authenticate: () => ({ kind: "user" }) as never, audit: (e) => events.push(e) });
@@ -68,6 +152,45 @@ describe("a guard with invalid tables refuses to start", () => {
 
   it("refuses a guard without an authenticate function", () => {
     expect(() => createAuthzGuard({} as never)).toThrow(/authenticate/);
+  });
+});
+
+describe("zero is unset in every representation", () => {
+  // tenant_number is an int64 with [jstype = JS_STRING]: generated code reads it as a string.
+  const table = defineServiceAuthz(WorkloadService, {
+    unary: { access: "authenticated", bindings: [{ field: "tenant_number", attribute: "tenant" }] },
+    serverStream: { access: "authenticated", bindings: [{ field: "tenant_number", attribute: "tenant", read: (m) => m.tenantNumber }] },
+    clientStream: { access: "deny", reason: "x" },
+    bidi: { access: "deny", reason: "x" },
+    get: { access: "deny", reason: "x" },
+  });
+  const entries = compileTables([table]);
+  const principal = (tenant: string) => ({ kind: "user", subject: "u", scopes: [], roles: [], attributes: { tenant } });
+
+  for (const method of ["Unary", "ServerStream"]) {
+    const checked = entries.get(`/guardtest.v1.WorkloadService/${method}`)?.checked;
+    if (checked === undefined) throw new Error("no entry");
+    it(`${method}: "0", "-0", "00" are unset, even against an attribute "0"`, () => {
+      for (const zero of ["0", "-0", "00", "", "-00"]) {
+        expect(decide(checked, principal("0"), create(MsgSchema, { tenantNumber: zero })), zero).toMatchObject({ reason: "binding_unset" });
+      }
+    });
+    it(`${method}: other integers compare by value, in canonical decimal`, () => {
+      expect(decide(checked, principal("42"), create(MsgSchema, { tenantNumber: "42" }))).toMatchObject({ allowed: true });
+      expect(decide(checked, principal("42"), create(MsgSchema, { tenantNumber: "042" }))).toMatchObject({ allowed: true });
+      expect(decide(checked, principal("-5"), create(MsgSchema, { tenantNumber: "-5" }))).toMatchObject({ allowed: true });
+      expect(decide(checked, principal("042"), create(MsgSchema, { tenantNumber: "42" }))).toMatchObject({ reason: "binding_mismatch" });
+      expect(decide(checked, principal("42"), create(MsgSchema, { tenantNumber: "4e1" }))).toMatchObject({ reason: "binding_unset" });
+    });
+  }
+
+  it("every representation generated code can produce", () => {
+    for (const zero of [0, -0, 0n, "0", "-0", "00"]) expect(canonicalValue(zero, true), String(zero)).toBeUndefined();
+    expect(canonicalValue(0.5, true)).toBeUndefined();
+    expect(canonicalValue(2 ** 60, true)).toBeUndefined(); // past 2^53 a number is not exact
+    expect(canonicalValue(12n, true)).toBe("12");
+    expect(canonicalValue("0", false)).toBe("0"); // a string field "0" is an id like any other
+    expect(canonicalValue(12, false)).toBeUndefined(); // not the field's type
   });
 });
 
@@ -82,6 +205,21 @@ describe("principalOf", () => {
       >();
       // @ts-expect-error: not a method of the service
       principalOf(ctx, UserServiceAuthz, "nope");
+    };
+    void typed;
+  });
+
+  it("is the union of the alternatives' kinds for any_of", () => {
+    const table = defineServiceAuthz(UserService, {
+      unary: { access: "any_of", alternatives: [{ principals: ["user"], roles: ["admin"] }, { principals: ["service"] }] },
+      serverStream: { access: "any_of", alternatives: [{ principals: ["user"] }, { roles: ["admin"] }] },
+      clientStream: { access: "deny", reason: "x" },
+      bidi: { access: "deny", reason: "x" },
+    });
+    const ctx = {} as HandlerContext;
+    const typed = () => {
+      expectTypeOf(principalOf(ctx, table, "unary").kind).toEqualTypeOf<"user" | "service">();
+      expectTypeOf(principalOf(ctx, table, "serverStream").kind).toEqualTypeOf<"user" | "sandbox" | "service">();
     };
     void typed;
   });

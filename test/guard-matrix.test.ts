@@ -1,11 +1,12 @@
 // Every access mode × caller × call kind, over Connect, gRPC and gRPC-web
-// (connect-node) and gRPC (grpc-js server). Each denial asserts its code and
-// that the handler never ran.
+// (connect-node) and gRPC (grpc-js server), with a synchronous and an async
+// authenticator. Each denial asserts its code and that the handler never ran:
+// not even a stream handler whose call its bindings deny.
 import type { DescService } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClosedService, PublicService, UserService, WorkloadService } from "./gen/guardtest/v1/guard_pb.js";
-import { type CallKind, Code, callKinds, callOnce, connectTo, type Protocol } from "./support/clients.js";
-import { type CallerName, headersFor } from "./support/principals.js";
+import { ClosedService, PublicService, UserService } from "./gen/guardtest/v1/guard_pb.js";
+import { Code, callKinds, callOnce, connectTo, type Protocol } from "./support/clients.js";
+import { authenticateAsync, type CallerName, headersFor } from "./support/principals.js";
 import { newObserved, type Observed, type Running, services, startConnectServer, startGrpcServer } from "./support/servers.js";
 
 type Outcome = "ok" | Code;
@@ -18,13 +19,23 @@ interface Case {
 }
 
 const cases: readonly Case[] = [
-  ...(["anonymous", "badToken", "brokenAuthenticator", "user", "userNoScope", "userNoRole", "superUser", "service"] as const).map(
-    (caller) => ({
-      caller,
-      ids: ["sb-own", "sb-own"],
-      label: caller,
-    }),
-  ),
+  ...(
+    [
+      "anonymous",
+      "badToken",
+      "brokenAuthenticator",
+      "brokenPrincipal",
+      "user",
+      "userNoScope",
+      "userNoRole",
+      "superUser",
+      "service",
+    ] as const
+  ).map((caller) => ({
+    caller,
+    ids: ["sb-own", "sb-own"],
+    label: caller,
+  })),
   { caller: "sandbox", ids: ["sb-own", "sb-own"], label: "own sandbox" },
   { caller: "sandbox", ids: ["sb-other", "sb-other"], label: "foreign sandbox" },
   { caller: "sandbox", ids: ["", ""], label: "sandbox, empty id" },
@@ -35,7 +46,7 @@ const cases: readonly Case[] = [
 function expected(service: DescService, { caller, ids }: Case): Outcome {
   if (service === ClosedService) return Code.PermissionDenied; // deny never authenticates
   if (caller === "badToken") return Code.Unauthenticated;
-  if (caller === "brokenAuthenticator") return Code.Unavailable;
+  if (caller === "brokenAuthenticator" || caller === "brokenPrincipal") return Code.Unavailable;
   if (service === PublicService) return "ok";
   if (caller === "anonymous") return Code.Unauthenticated;
   if (service === UserService) return caller === "user" || caller === "superUser" ? "ok" : Code.PermissionDenied;
@@ -48,6 +59,11 @@ const servers: Record<string, { protocol: Protocol; start: (seen: Observed) => P
   "connect-node / gRPC": { protocol: "grpc", start: startConnectServer },
   "connect-node / gRPC-web": { protocol: "grpc-web", start: startConnectServer },
   "grpc-js / gRPC": { protocol: "grpc", start: startGrpcServer },
+  "connect-node / Connect, async authenticator": {
+    protocol: "connect",
+    start: (seen) => startConnectServer(seen, { authenticate: authenticateAsync }),
+  },
+  "grpc-js / gRPC, async authenticator": { protocol: "grpc", start: (seen) => startGrpcServer(seen, { authenticate: authenticateAsync }) },
 };
 
 for (const [name, { protocol, start }] of Object.entries(servers)) {
@@ -77,25 +93,13 @@ for (const [name, { protocol, start }] of Object.entries(servers)) {
               expect(seen.invocations.length, kind).toBe(invocations + 1);
             } else {
               expect(seen.messages.length, `${kind}: a denied message reached the handler`).toBe(messages);
-              if (!bindingOnly(service, c, kind)) expect(seen.invocations.length, `${kind}: handler ran`).toBe(invocations);
+              expect(seen.invocations.length, `${kind}: handler ran`).toBe(invocations);
             }
           }
         });
       }
     }
   });
-}
-
-/**
- * A client or bidi stream denied only by its bindings: the handler may start
- * (the caller was admitted) but must never see a message.
- */
-function bindingOnly(service: DescService, c: Case, kind: CallKind): boolean {
-  return (
-    service === WorkloadService &&
-    (c.caller === "sandbox" || c.caller === "sandboxNoAttribute") &&
-    (kind === "clientStream" || kind === "bidi")
-  );
 }
 
 const label = (outcome: Outcome) => (outcome === "ok" ? "ok" : Code[outcome]);

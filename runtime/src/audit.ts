@@ -18,8 +18,18 @@ export interface AuthzEvent {
   readonly access?: Rule["access"] | undefined;
   readonly source?: RuleSource | undefined;
   readonly principal?: { readonly kind: string; readonly subject: string };
-  /** Why an authenticator rejected credentials or failed, for operators. */
+  /** 1-based index of the `any_of` alternative that admitted the caller, or whose denial is reported. */
+  readonly alternative?: number;
+  /** The relation(s) that decided, as "resourceType#permission" (joined by " & "). Never the resource id. */
+  readonly relation?: string;
+  /** Why an authenticator or relation engine rejected or failed, for operators. */
   readonly detail?: string;
 }
 
-export type AuditHook = (event: AuthzEvent) => void;
+/**
+ * Receives every event. May be async (return a promise): a rejection, like a
+ * throw, is swallowed; an audit sink failing must neither allow nor deny a
+ * call, nor crash the server. The result is otherwise ignored, so
+ * `(e) => events.push(e)` is fine too.
+ */
+export type AuditHook = (event: AuthzEvent) => PromiseLike<unknown> | unknown;

@@ -1,106 +1,275 @@
-import { allow, type Decision, deny } from "./decision.js";
+import { allow, attributed, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
+import { canonicalValue } from "./field-value.js";
 import type { Principal } from "./principal.js";
-import type { Rule } from "./rule.js";
+import { askRelations } from "./relation-call.js";
+import type { RelationChecker, RelationQuery } from "./relations.js";
+import type { Requirements, Rule } from "./rule.js";
 
-/** A binding ready to check: the attribute and a reader for the field. */
-export interface BoundField {
-  readonly attribute: string;
+/** How the rule reads one request field: a binding's field or a relation's id field. */
+export interface FieldReader {
   readonly read: (request: unknown) => unknown;
+  /** Integer fields compare by value: 0, 0n, "0", "-0" and "00" are all zero, hence unset. */
+  readonly integer: boolean;
+}
+
+/** Gives the reader of a dotted field path; `read` is the rule's own accessor, when it has one. */
+export type ReaderOf = (path: string, read: ((request: never) => unknown) | undefined) => FieldReader;
+
+/** The relations of one call, asked in one round trip; `settle` turns the answers into the decision. */
+export interface RelationAsk {
+  readonly queries: readonly RelationQuery[];
+  settle(answers: readonly boolean[]): Decision;
+}
+
+/** One relation a rule uses, with the principal kinds that can reach it (empty = any). */
+export interface RelationUseOfRule {
+  readonly resourceType: string;
+  readonly permission: string;
+  readonly principals: readonly string[];
 }
 
 /**
  * A rule prepared for the hot path. `caller` runs once per call, before any
- * message. For every request message, `bound` reads the bound field values
- * (so a stream can be pinned to those of its first message) and `matches`
- * compares them with the principal's attributes.
+ * message: a decision, or "per_message" when the request decides (bindings,
+ * relations). Then, for every request message, `bound` reads the fields the
+ * rule names (so a stream can be pinned to those of its first message) and
+ * `matches` decides, or returns the relation queries still to ask.
  */
 export interface CheckedRule {
   readonly rule: Rule<unknown>;
-  caller(principal: Principal | undefined): Decision;
+  readonly relationUses: readonly RelationUseOfRule[];
+  caller(principal: Principal | undefined): Decision | "per_message";
   bound(request: unknown): readonly (string | undefined)[];
-  matches(principal: Principal, values: readonly (string | undefined)[]): Decision;
+  matches(principal: Principal, values: readonly (string | undefined)[]): Decision | RelationAsk;
 }
 
-/** Prepares a rule whose bindings have readers (see guard creation). */
-export function checkRule(rule: Rule<unknown>, bindings: readonly BoundField[]): CheckedRule {
-  const authorized = allow("authorized");
+interface CheckedRelation {
+  readonly slot: number;
+  readonly resourceType: string;
+  readonly permission: string;
+  readonly label: string;
+}
+
+interface Alternative {
+  /** 1-based position in `any_of`; undefined for an authenticated rule. */
+  readonly index: number | undefined;
+  readonly principals: readonly string[];
+  readonly scopes: readonly string[];
+  readonly roles: readonly string[];
+  readonly bindings: readonly { readonly slot: number; readonly attribute: string }[];
+  readonly relations: readonly CheckedRelation[];
+  /** Precomputed: the decision when this alternative admits. */
+  readonly admitted: Decision;
+}
+
+/** Prepares a rule; `readerOf` supplies the reader of every field it names. */
+export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf): CheckedRule {
+  const readers: FieldReader[] = [];
+  const slots = new Map<string, number>();
+  const slotOf = (path: string, read: ((request: never) => unknown) | undefined) => {
+    let slot = slots.get(path);
+    if (slot === undefined) {
+      slot = readers.push(readerOf(path, read)) - 1;
+      slots.set(path, slot);
+    }
+    return slot;
+  };
+  const requirements = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
+  const alternatives = requirements
+    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf))
+    // Alternatives that need no engine are tried first: the engine is asked only when they fail.
+    .sort((a, b) => Number(a.relations.length > 0) - Number(b.relations.length > 0));
   return {
     rule,
-    caller: (principal) => checkCaller(rule, principal),
-    bound: (request) => (bindings.length === 0 ? noValues : bindings.map(({ read }) => readBound(read, request))),
-    matches: (principal, values) => (bindings.length === 0 ? authorized : matchAttributes(bindings, principal, values)),
+    relationUses: alternatives.flatMap((alt) =>
+      alt.relations.map(({ resourceType, permission }) => ({ resourceType, permission, principals: alt.principals })),
+    ),
+    caller: (principal) => checkCaller(rule, alternatives, principal),
+    bound: (request) => (readers.length === 0 ? noValues : readers.map((reader) => readValue(reader, request))),
+    matches: (principal, values) => matchAlternatives(alternatives, principal, values),
   };
 }
 
 const noValues: readonly string[] = [];
 
-function checkCaller(rule: Rule<unknown>, principal: Principal | undefined): Decision {
+function prepare(
+  requirements: Requirements<unknown>,
+  index: number | undefined,
+  slotOf: (path: string, read?: never) => number,
+): Alternative {
+  const relations = (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) => ({
+    slot: slotOf(idField, read as never),
+    resourceType,
+    permission,
+    label: `${resourceType}#${permission}`,
+  }));
+  const attribution = {
+    ...(index === undefined ? {} : { alternative: index }),
+    ...(relations.length === 0 ? {} : { relation: relations.map((r) => r.label).join(" & ") }),
+  };
+  return {
+    index,
+    principals: [...(requirements.principals ?? [])],
+    scopes: [...(requirements.scopes ?? [])],
+    roles: [...(requirements.roles ?? [])],
+    bindings: (requirements.bindings ?? []).map(({ field, attribute, read }) => ({ slot: slotOf(field, read as never), attribute })),
+    relations,
+    admitted: Object.keys(attribution).length === 0 ? allow("authorized") : attributed(allow("authorized"), attribution),
+  };
+}
+
+function checkCaller(
+  rule: Rule<unknown>,
+  alternatives: readonly Alternative[],
+  principal: Principal | undefined,
+): Decision | "per_message" {
   switch (rule.access) {
     case "public":
       return allow("public");
     case "deny":
       return deny("rule_denies");
-    case "authenticated": {
+    case "authenticated":
+    case "any_of": {
       if (principal === undefined) return deny("no_credentials");
-      const kinds = rule.principals;
-      if (kinds !== undefined && kinds.length > 0 && !kinds.includes(principal.kind)) return deny("kind_not_allowed");
-      for (const scope of rule.scopes ?? []) {
-        if (!principal.scopes.includes(scope)) return deny("missing_scope");
+      let denial: Denial | undefined;
+      let open = false;
+      for (const alt of alternatives) {
+        const failed = checkStatic(alt, principal);
+        if (failed !== undefined) denial = worse(denial, failed, alt);
+        else if (alt.bindings.length === 0 && alt.relations.length === 0) return alt.admitted;
+        else open = true;
       }
-      const roles = rule.roles;
-      if (roles !== undefined && roles.length > 0 && !roles.some((role) => principal.roles.includes(role))) {
-        return deny("missing_role");
-      }
-      return allow("authorized");
+      return open ? "per_message" : (denial ?? deny("no_rule"));
     }
     default:
       return deny("no_rule");
   }
 }
 
-function readBound(read: (request: unknown) => unknown, request: unknown): string | undefined {
+/** Kind, scopes and roles: what the token alone decides. */
+function checkStatic(alt: Alternative, principal: Principal): Denial | undefined {
+  if (alt.principals.length > 0 && !alt.principals.includes(principal.kind)) return deny("kind_not_allowed");
+  for (const scope of alt.scopes) {
+    if (!principal.scopes.includes(scope)) return deny("missing_scope");
+  }
+  if (alt.roles.length > 0 && !alt.roles.some((role) => principal.roles.includes(role))) return deny("missing_role");
+  return undefined;
+}
+
+function checkBindings(alt: Alternative, principal: Principal, values: readonly (string | undefined)[]): Denial | undefined {
+  for (const { slot, attribute } of alt.bindings) {
+    const value = values[slot];
+    if (value === undefined) return deny("binding_unset");
+    const expected = Object.hasOwn(principal.attributes, attribute) ? principal.attributes[attribute] : undefined;
+    if (typeof expected !== "string" || expected === "") return deny("attribute_missing");
+    if (value !== expected) return deny("binding_mismatch");
+  }
+  return undefined;
+}
+
+function matchAlternatives(alternatives: readonly Alternative[], principal: Principal, values: readonly (string | undefined)[]) {
+  let denial: Denial | undefined;
+  let pending: Alternative[] | undefined;
+  for (const alt of alternatives) {
+    const failed = checkStatic(alt, principal) ?? checkBindings(alt, principal, values);
+    if (failed !== undefined) {
+      denial = worse(denial, failed, alt);
+    } else if (alt.relations.length === 0) {
+      return alt.admitted;
+    } else {
+      const unset = alt.relations.find((r) => values[r.slot] === undefined);
+      if (unset !== undefined) denial = worse(denial, deny("relation_id_unset"), alt, unset.label);
+      else (pending ??= []).push(alt);
+    }
+  }
+  if (pending === undefined) return denial ?? deny("no_rule");
+  return askFor(pending, values, denial);
+}
+
+/** Every relation of every alternative still open, in one round trip. */
+function askFor(pending: readonly Alternative[], values: readonly (string | undefined)[], denial: Denial | undefined): RelationAsk {
+  return {
+    queries: pending.flatMap((alt) =>
+      alt.relations.map(({ slot, resourceType, permission }) => ({ resourceType, resourceId: values[slot] ?? "", permission })),
+    ),
+    settle(answers) {
+      let worst = denial;
+      let offset = 0;
+      for (const alt of pending) {
+        const missing = alt.relations.find((_, i) => answers[offset + i] !== true);
+        if (missing === undefined) return alt.admitted;
+        worst = worse(worst, deny("relation_denied"), alt, missing.label);
+        offset += alt.relations.length;
+      }
+      return worst ?? deny("relation_denied");
+    },
+  };
+}
+
+/** How far a caller got: the denial reported for an any_of is that of the alternative it came closest to passing. */
+const progress: Partial<Record<DenyReason, number>> = {
+  missing_scope: 1,
+  missing_role: 2,
+  binding_unset: 3,
+  attribute_missing: 3,
+  binding_mismatch: 3,
+  relation_id_unset: 4,
+  relation_denied: 5,
+};
+
+function worse(current: Denial | undefined, next: Denial, alt: Alternative, relation?: string): Denial {
+  if (current !== undefined && (progress[current.reason] ?? 0) >= (progress[next.reason] ?? 0)) return current;
+  if (alt.index === undefined && relation === undefined) return next;
+  return attributed(next, {
+    ...(alt.index === undefined ? {} : { alternative: alt.index }),
+    ...(relation === undefined ? {} : { relation }),
+  });
+}
+
+function readValue(reader: FieldReader, request: unknown): string | undefined {
   try {
-    return boundValue(read(request));
+    return canonicalValue(reader.read(request), reader.integer);
   } catch {
     return undefined; // an unreadable field is an unset one: denied
   }
 }
 
-function matchAttributes(bindings: readonly BoundField[], principal: Principal, values: readonly (string | undefined)[]): Decision {
-  for (const [i, { attribute }] of bindings.entries()) {
-    const value = values[i];
-    if (value === undefined) return deny("binding_unset");
-    const expected = Object.hasOwn(principal.attributes, attribute) ? principal.attributes[attribute] : undefined;
-    if (expected === undefined || expected === "") return deny("attribute_missing");
-    if (value !== expected) return deny("binding_mismatch");
-  }
-  return allow("authorized");
+/** Where `decide` asks about relations. */
+export interface RelationEngine {
+  readonly checker: RelationChecker;
+  /** "/pkg.Service/Method", passed to the checker. */
+  readonly procedure: string;
+  /** Default 1000. */
+  readonly timeoutMs?: number;
 }
 
 /**
- * A field value as the string a principal attribute is compared to. Empty
- * strings and zero integers count as unset: proto3 cannot tell them apart
- * from a field the caller never wrote.
+ * The whole decision for one request message: caller, bindings, then
+ * relations. The guard calls the parts separately (to pin streams); this is
+ * the reference form. Without an engine, a rule whose decision needs one is
+ * denied as relation_unavailable.
  */
-function boundValue(raw: unknown): string | undefined {
-  switch (typeof raw) {
-    case "string":
-      return raw === "" ? undefined : raw;
-    case "number":
-      return raw === 0 || !Number.isInteger(raw) ? undefined : String(raw);
-    case "bigint":
-      return raw === 0n ? undefined : String(raw);
-    default:
-      return undefined;
-  }
-}
-
-/**
- * The whole decision for one request message: caller, then bindings.
- * The guard calls the two halves separately; this is the reference form.
- */
-export function decide(checked: CheckedRule, principal: Principal | undefined, request: unknown): Decision {
+export function decide(checked: CheckedRule, principal: Principal | undefined, request: unknown): Decision;
+export function decide(
+  checked: CheckedRule,
+  principal: Principal | undefined,
+  request: unknown,
+  engine: RelationEngine,
+): Decision | Promise<Decision>;
+export function decide(
+  checked: CheckedRule,
+  principal: Principal | undefined,
+  request: unknown,
+  engine?: RelationEngine,
+): Decision | Promise<Decision> {
   const caller = checked.caller(principal);
-  if (!caller.allowed || principal === undefined || checked.rule.access !== "authenticated") return caller;
-  return checked.matches(principal, checked.bound(request));
+  if (caller !== "per_message" || principal === undefined) return caller === "per_message" ? deny("no_credentials") : caller;
+  const result = checked.matches(principal, checked.bound(request));
+  if (!isRelationAsk(result)) return result;
+  if (engine === undefined) return attributed(deny("relation_unavailable"), { detail: "no relation checker" });
+  return askRelations(engine.checker, principal, result, engine.procedure, engine.timeoutMs ?? 1000);
+}
+
+export function isRelationAsk(result: Decision | RelationAsk): result is RelationAsk {
+  return (result as Partial<RelationAsk>).queries !== undefined;
 }

@@ -10,21 +10,39 @@ export type DenyReason =
   | "rule_denies" // the rule is `deny`
   | "no_credentials" // authenticated rule, no principal
   | "invalid_credentials" // credentials were presented and rejected
-  | "authenticator_failed" // the authenticator threw: infrastructure failure
+  | "authenticator_failed" // the authenticator threw or returned a broken principal: infrastructure failure
+  | "authenticator_timeout" // the authenticator did not settle within authenticateTimeoutMs
   | "kind_not_allowed"
   | "missing_scope"
   | "missing_role"
-  | "binding_unset" // the bound request field is empty
+  | "binding_unset" // the bound request field is empty or zero
   | "attribute_missing" // the principal lacks the bound attribute
   | "binding_mismatch" // field and attribute differ
-  | "binding_changed"; // a later stream message bound another value than the first
+  | "binding_changed" // a later stream message bound another value or resource id than the first
+  | "message_missing" // a client stream ended before any message could be checked
+  | "relation_id_unset" // a relation's id field is empty or zero: denied without asking the engine
+  | "relation_denied" // the engine says the caller lacks the permission (or the resource does not exist)
+  | "relation_unavailable" // the engine failed or answered nonsense
+  | "relation_timeout"; // the engine did not answer within relationTimeoutMs
 
 /** The status a denial maps to, in Connect/gRPC terms. */
 export type DenyCode = "unauthenticated" | "permission_denied" | "unavailable";
 
+/** Which part of a rule decided; absent when the rule has a single block and no relation decided. */
+export interface Attribution {
+  /** 1-based index of the `any_of` alternative that admitted the caller, or whose denial is reported. */
+  readonly alternative?: number;
+  /** The relation that decided, as "resourceType#permission". */
+  readonly relation?: string;
+  /** For operators: why an engine or authenticator failed. Never a token or message content. */
+  readonly detail?: string;
+}
+
 export type Decision =
-  | { readonly allowed: true; readonly reason: AllowReason }
-  | { readonly allowed: false; readonly reason: DenyReason; readonly code: DenyCode };
+  | ({ readonly allowed: true; readonly reason: AllowReason } & Attribution)
+  | ({ readonly allowed: false; readonly reason: DenyReason; readonly code: DenyCode } & Attribution);
+
+export type Denial = Decision & { readonly allowed: false };
 
 const codeOf: Record<DenyReason, DenyCode> = {
   no_rule: "permission_denied",
@@ -32,6 +50,7 @@ const codeOf: Record<DenyReason, DenyCode> = {
   no_credentials: "unauthenticated",
   invalid_credentials: "unauthenticated",
   authenticator_failed: "unavailable",
+  authenticator_timeout: "unavailable",
   kind_not_allowed: "permission_denied",
   missing_scope: "permission_denied",
   missing_role: "permission_denied",
@@ -39,6 +58,11 @@ const codeOf: Record<DenyReason, DenyCode> = {
   attribute_missing: "permission_denied",
   binding_mismatch: "permission_denied",
   binding_changed: "permission_denied",
+  message_missing: "permission_denied",
+  relation_id_unset: "permission_denied",
+  relation_denied: "permission_denied",
+  relation_unavailable: "unavailable",
+  relation_timeout: "unavailable",
 };
 
 const allowedBy: Record<AllowReason, Decision> = {
@@ -48,20 +72,26 @@ const allowedBy: Record<AllowReason, Decision> = {
 
 const deniedBy = Object.fromEntries(Object.entries(codeOf).map(([reason, code]) => [reason, { allowed: false, reason, code }])) as Record<
   DenyReason,
-  Decision & { allowed: false }
+  Denial
 >;
 
+/** Shared, frozen-by-convention decisions: the hot path allocates none. */
 export function allow(reason: AllowReason): Decision {
   return allowedBy[reason];
 }
 
-export function deny(reason: DenyReason): Decision & { allowed: false } {
+export function deny(reason: DenyReason): Denial {
   return deniedBy[reason];
+}
+
+/** A decision that says which alternative, relation or failure decided (allocates; off the plain path). */
+export function attributed<D extends Decision>(decision: D, attribution: Attribution): D {
+  return { ...decision, ...attribution };
 }
 
 /** The message a denied caller sees: the same for every reason with a code. */
 export const publicMessageOf: Record<DenyCode, string> = {
   unauthenticated: "authentication required",
   permission_denied: "permission denied",
-  unavailable: "authentication is unavailable, try again later",
+  unavailable: "authorization is unavailable, try again later",
 };

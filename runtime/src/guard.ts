@@ -1,7 +1,11 @@
 import type { AuditHook, AuthzEvent } from "./audit.js";
-import { allow, type Decision, deny } from "./decision.js";
+import { isRelationAsk } from "./decide.js";
+import { allow, attributed, type Decision, deny } from "./decision.js";
 import { AuthenticationError } from "./errors.js";
+import { relationCheckerOf, timeoutOption } from "./guard-options.js";
 import type { Principal } from "./principal.js";
+import { askRelations, describeError } from "./relation-call.js";
+import type { RelationChecker } from "./relations.js";
 import type { ServiceAuthz } from "./rule.js";
 import { compileTables, type TableEntry } from "./tables.js";
 import type { Vocabulary } from "./validate.js";
@@ -42,7 +46,24 @@ export type Authenticate<P extends Principal = Principal> = (request: AuthnReque
 
 export interface GuardOptions<P extends Principal = Principal> {
   readonly authenticate: Authenticate<P>;
-  /** Receives one event per decision. Must not throw; errors are swallowed. */
+  /**
+   * How long an authenticator that returns a promise may take (default 5000).
+   * Past it the call fails Unavailable (audit reason `authenticator_timeout`)
+   * and the late result is ignored.
+   */
+  readonly authenticateTimeoutMs?: number;
+  /**
+   * The relationship engine that answers `relations` in rules. Required when
+   * any table uses relations: without it the guard refuses to start.
+   */
+  readonly relations?: RelationChecker;
+  /**
+   * How long one call's relation checks may take (default 1000). Past it the
+   * signal given to the checker is aborted and the call fails Unavailable
+   * (audit reason `relation_timeout`), never allowed.
+   */
+  readonly relationTimeoutMs?: number;
+  /** Receives one event per decision. May return a promise; throws and rejections are swallowed. */
   readonly audit?: AuditHook;
   /** Closed names the tables must use, checked at creation. */
   readonly vocabulary?: Vocabulary;
@@ -59,10 +80,19 @@ export interface CallAuthorization<P extends Principal = Principal> {
   readonly decision: Decision;
   readonly principal: P | undefined;
   /**
-   * Checks one inbound request message against the rule's bindings. The first
-   * message pins the bound values; a later one that differs is denied.
+   * True when request messages decide the call (bindings or relations): a
+   * client or bidi stream's handler must not start before its first message
+   * passed `checkMessage`.
    */
-  checkMessage(message: unknown): Decision;
+  readonly checksMessages: boolean;
+  /**
+   * Checks one inbound request message. The first message pins the values of
+   * the fields the rule names (bindings, relation ids); a later one that
+   * differs is denied. A promise only when the engine must be asked.
+   */
+  checkMessage(message: unknown): Decision | Promise<Decision>;
+  /** The request stream ended: denied (`message_missing`) when messages decide the call and none was admitted. */
+  checkEnd(): Decision;
 }
 
 /** Framework-independent enforcement; adapters translate to and from it. */
@@ -71,88 +101,106 @@ export interface Guard<P extends Principal = Principal> {
   readonly procedures: ReadonlySet<string>;
   readonly dryRun: boolean;
   entry(procedure: string): TableEntry | undefined;
-  /** Synchronous when the authenticator is; a promise otherwise. */
+  /** Synchronous when the authenticator is; a promise otherwise. Never throws or rejects. */
   authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>>;
 }
 
-/** Builds a guard; throws AuthzConfigError when any table is invalid. */
+/** Builds a guard; throws AuthzConfigError when any table or option is invalid. */
 export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[], options: GuardOptions<P>): Guard<P> {
   if (typeof options?.authenticate !== "function") {
     throw new TypeError("protoauthz: createGuard needs an authenticate function; return undefined from it for anonymous callers");
   }
   const entries = compileTables(tables, options.vocabulary);
+  const authenticateTimeoutMs = timeoutOption(options, "authenticateTimeoutMs", 5000);
+  const relationTimeoutMs = timeoutOption(options, "relationTimeoutMs", 1000);
+  const checker = relationCheckerOf(entries, options.relations);
   const dryRun = options.dangerouslyDryRun === true;
   if (dryRun) {
     console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");
   }
   const audit = options.audit;
-  const emit = (event: AuthzEvent) => {
-    try {
-      audit?.(event);
-    } catch {
-      // An audit sink failing must neither allow nor deny a call.
-    }
-  };
-
   /** Audits a decision and returns what to enforce (everything allowed in dry run). */
   const recorder =
-    (procedure: string, entry: TableEntry | undefined) =>
-    (decision: Decision, principal?: Principal, detail?: string): Decision => {
+    (procedure: string, entry: TableEntry | undefined, caller?: Caller) =>
+    (decision: Decision): Decision => {
       // Built only when someone listens: this runs on every call.
-      if (audit !== undefined) emit(eventOf(procedure, entry, decision, dryRun, principal, detail));
+      if (audit !== undefined) {
+        try {
+          const pending = audit(eventOf(procedure, entry, decision, dryRun, caller));
+          if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
+        } catch {
+          // An audit sink failing must neither allow nor deny a call.
+        }
+      }
       return decision.allowed || !dryRun ? decision : allow("authorized");
     };
 
   // Not async: an authenticator that answers synchronously (API key tables,
-  // tests) costs no promise; one that returns a promise is awaited.
+  // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
   function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>> {
     const entry = entries.get(procedure);
-    const record = recorder(procedure, entry);
-    const closed = (decision: Decision, principal?: P, detail?: string): CallAuthorization<P> => {
-      const effective = record(decision, principal, detail);
-      return { decision: effective, principal, checkMessage: () => effective };
-    };
-
-    if (entry === undefined) return closed(deny("no_rule"));
-    if (entry.checked.rule.access === "deny") return closed(deny("rule_denies"));
-
-    const failed = (error: unknown) => {
-      const detail = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-      return closed(deny(error instanceof AuthenticationError ? "invalid_credentials" : "authenticator_failed"), undefined, detail);
-    };
-    let authenticated: ReturnType<Authenticate<P>>;
+    if (entry === undefined) return closed<P>(recorder(procedure, entry)(deny("no_rule")));
+    if (entry.checked.rule.access === "deny") return closed<P>(recorder(procedure, entry)(deny("rule_denies")));
+    const failed = (error: unknown) => closed<P>(recorder(procedure, entry)(failure(error)));
     try {
-      authenticated = options.authenticate({ procedure, header: request.header, peer: request.peer });
+      const authenticated = options.authenticate({ procedure, header: request.header, peer: request.peer });
+      if (!isThenable(authenticated)) return admitted(entry, authenticated);
+      return withDeadline(authenticated, authenticateTimeoutMs).then((principal) => admitted(entry, principal), failed);
     } catch (error) {
       return failed(error);
     }
-    const verdict = (principal: P | undefined) =>
-      principal === undefined || isPrincipal(principal)
-        ? admitted(entry, principal)
-        : failed(new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)"));
-    return isThenable(authenticated) ? Promise.resolve(authenticated).then(verdict, failed) : verdict(authenticated);
   }
 
-  /** The verdict for an authenticated (or anonymous) caller. */
+  /** The verdict for an authenticated (or anonymous) caller; never throws. */
   function admitted(entry: TableEntry, principal: P | undefined): CallAuthorization<P> {
-    const record = recorder(entry.procedure, entry);
-    const caller = entry.checked.caller(principal);
-    if (!caller.allowed || !entry.hasBindings || principal === undefined) {
-      const effective = record(caller, principal);
-      return { decision: effective, principal, checkMessage: () => effective };
+    const { checked } = entry;
+    let record = recorder(entry.procedure, entry);
+    try {
+      if (principal !== undefined && !isPrincipal(principal)) {
+        throw new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)");
+      }
+      // Read once: events never touch the authenticator's object again.
+      if (principal !== undefined) record = recorder(entry.procedure, entry, callerOf(principal));
+      const caller = checked.caller(principal);
+      if (caller !== "per_message" || principal === undefined)
+        return closed(record(caller === "per_message" ? deny("no_rule") : caller), principal);
+    } catch (error) {
+      // A principal whose getters throw fails here, the same on every transport.
+      return closed<P>(record(failure(error)));
     }
 
-    // Bindings are decided per message; the first message's decision is the
-    // call's event, later messages only report denials.
+    // The request decides. The first message's decision is the call's event;
+    // later messages only report denials, and must name what the first named.
     let pinned: readonly (string | undefined)[] | undefined;
-    const checkMessage = (message: unknown): Decision => {
-      const values = entry.checked.bound(message);
-      const first = pinned === undefined;
-      const decision = !first && !sameValues(pinned ?? [], values) ? deny("binding_changed") : entry.checked.matches(principal, values);
-      if (first && decision.allowed) pinned = values;
-      return first || !decision.allowed ? record(decision, principal) : decision;
+    let admittedBy: Decision | undefined;
+    const settle = (values: readonly (string | undefined)[], decision: Decision) => {
+      if (decision.allowed) {
+        pinned = values;
+        admittedBy = decision;
+      }
+      return record(decision);
     };
-    return { decision: caller, principal, checkMessage };
+    const checkMessage = (message: unknown): Decision | Promise<Decision> => {
+      try {
+        const values = checked.bound(message);
+        if (pinned !== undefined && admittedBy !== undefined) {
+          return sameValues(pinned, values) ? admittedBy : record(deny("binding_changed"));
+        }
+        const result = checked.matches(principal, values);
+        if (!isRelationAsk(result)) return settle(values, result);
+        if (checker === undefined) return record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
+        return askRelations(checker, principal, result, entry.procedure, relationTimeoutMs).then((decision) => settle(values, decision));
+      } catch (error) {
+        return record(failure(error));
+      }
+    };
+    return {
+      decision: allow("authorized"),
+      principal,
+      checksMessages: true,
+      checkMessage,
+      checkEnd: () => admittedBy ?? record(deny("message_missing")),
+    };
   }
 
   return {
@@ -162,6 +210,45 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
     authorize,
   };
 }
+
+/** A call decided before any message: every message and the end get the same answer. */
+function closed<P extends Principal>(decision: Decision, principal?: P): CallAuthorization<P> {
+  return { decision, principal, checksMessages: false, checkMessage: () => decision, checkEnd: () => decision };
+}
+
+/** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
+function failure(error: unknown): Decision {
+  const reason =
+    error instanceof AuthenticationError
+      ? "invalid_credentials"
+      : error instanceof AuthenticatorTimeout
+        ? "authenticator_timeout"
+        : "authenticator_failed";
+  return attributed(deny(reason), { detail: describeError(error) });
+}
+
+class AuthenticatorTimeout extends Error {
+  override name = "AuthenticatorTimeout";
+}
+
+/** Settles with the authenticator's answer, or rejects at the deadline; a late answer is ignored. */
+function withDeadline<T>(pending: PromiseLike<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AuthenticatorTimeout(`authenticate did not settle within ${timeoutMs} ms`)), timeoutMs);
+    Promise.resolve(pending).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
+
+const ignore = () => {};
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";
@@ -186,14 +273,24 @@ function sameValues(a: readonly (string | undefined)[], b: readonly (string | un
   return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
-function eventOf(
-  procedure: string,
-  entry: TableEntry | undefined,
-  decision: Decision,
-  dryRun: boolean,
-  principal?: Principal,
-  detail?: string,
-): AuthzEvent {
+/** Who called, as events name them. */
+interface Caller {
+  readonly kind: string;
+  readonly subject: string;
+  /** What the authenticator could not map (claim mapping), joined for the event's detail. */
+  readonly warnings?: string | undefined;
+}
+
+function callerOf(principal: Principal): Caller {
+  const warnings = principal.warnings;
+  return {
+    kind: principal.kind,
+    subject: principal.subject,
+    warnings: Array.isArray(warnings) && warnings.length > 0 ? warnings.join("; ") : undefined,
+  };
+}
+
+function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, dryRun: boolean, caller?: Caller): AuthzEvent {
   const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
     procedure,
     access: entry?.checked.rule.access,
@@ -203,8 +300,10 @@ function eventOf(
     enforced: decision.allowed || !dryRun,
   };
   if (!decision.allowed) event.code = decision.code;
-  if (principal !== undefined) event.principal = { kind: principal.kind, subject: principal.subject };
-  if (detail !== undefined) event.detail = detail;
-  else if (principal?.warnings !== undefined && principal.warnings.length > 0) event.detail = principal.warnings.join("; ");
+  if (caller !== undefined) event.principal = { kind: caller.kind, subject: caller.subject };
+  if (decision.alternative !== undefined) event.alternative = decision.alternative;
+  if (decision.relation !== undefined) event.relation = decision.relation;
+  if (decision.detail !== undefined) event.detail = decision.detail;
+  else if (caller?.warnings !== undefined) event.detail = caller.warnings;
   return event;
 }

@@ -8,9 +8,19 @@ export {
   servedByConnectRouter,
   servedByGrpcServer,
 } from "./coverage.js";
-export { type BoundField, type CheckedRule, checkRule, decide } from "./decide.js";
+export {
+  type CheckedRule,
+  checkRule,
+  decide,
+  type FieldReader,
+  type ReaderOf,
+  type RelationAsk,
+  type RelationEngine,
+  type RelationUseOfRule,
+} from "./decide.js";
 export {
   type AllowReason,
+  type Attribution,
   type Decision,
   type DenyCode,
   type DenyReason,
@@ -18,6 +28,7 @@ export {
 } from "./decision.js";
 export { AuthenticationError, AuthzConfigError } from "./errors.js";
 export { type FieldPathResult, readFieldPath, resolveFieldPath } from "./field-path.js";
+export { canonicalValue } from "./field-value.js";
 export {
   type Authenticate,
   type AuthnRequest,

@@ -1,9 +1,11 @@
-import type { DescMethod } from "@bufbuild/protobuf";
-import { type BoundField, type CheckedRule, checkRule } from "./decide.js";
+import { type DescMethod, ScalarType } from "@bufbuild/protobuf";
+import { type CheckedRule, checkRule, type FieldReader } from "./decide.js";
 import { AuthzConfigError } from "./errors.js";
 import { readFieldPath, resolveFieldPath } from "./field-path.js";
+import { describeError } from "./relation-call.js";
 import type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "./rule.js";
-import { type Vocabulary, validateRule } from "./validate.js";
+import { checkRuleShape } from "./rule-shape.js";
+import { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";
 
 /** A method's rule, prepared for the guard. */
 export interface TableEntry {
@@ -11,7 +13,6 @@ export interface TableEntry {
   readonly method: DescMethod;
   readonly source: RuleSource;
   readonly checked: CheckedRule;
-  readonly hasBindings: boolean;
 }
 
 /** "/pkg.Service/Method": the gRPC path, computed from the descriptor. */
@@ -27,6 +28,7 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
   const problems: string[] = [];
   const entries = new Map<string, TableEntry>();
   const services = new Set<string>();
+  if (!Array.isArray(tables as unknown)) throw new AuthzConfigError(["the tables are not an array of ServiceAuthz"]);
   for (const table of tables) {
     const service = table?.service;
     if (service?.kind !== "service" || typeof table.rules !== "object" || table.rules === null) {
@@ -51,31 +53,37 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
         problems.push(`${where}: no rule (add "${method.localName}" to the table)`);
         continue;
       }
-      const ruleProblems = validateRule(rule, method.input, vocabulary);
-      for (const p of ruleProblems) problems.push(`${where}: ${p.problem} (${p.fix})`);
-      if (ruleProblems.length > 0) continue;
-      const bindings = boundFields(rule, method);
-      entries.set(procedureOf(method), {
-        procedure: procedureOf(method),
-        method,
-        source: rule.source ?? "code",
-        checked: checkRule(copyRule(rule), bindings),
-        hasBindings: bindings.length > 0,
-      });
+      let checked: CheckedRule | undefined;
+      try {
+        // Shape first: validateRule may then read the rule as its type says.
+        const ruleProblems: RuleProblem[] = checkRuleShape(rule);
+        if (ruleProblems.length === 0) ruleProblems.push(...validateRule(rule, method.input, vocabulary));
+        for (const p of ruleProblems) problems.push(`${where}: ${p.problem} (${p.fix})`);
+        if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method));
+      } catch (error) {
+        // A getter in a hand-written table: still one listed problem, never a crash.
+        problems.push(`${where}: the rule cannot be read (${describeError(error)})`);
+      }
+      if (checked === undefined) continue;
+      entries.set(procedureOf(method), { procedure: procedureOf(method), method, source: rule.source ?? "code", checked });
     }
   }
   if (problems.length > 0) throw new AuthzConfigError(problems);
   return entries;
 }
 
-function boundFields(rule: Rule<unknown>, method: DescMethod): BoundField[] {
-  if (rule.access !== "authenticated") return [];
-  return (rule.bindings ?? []).map(({ field, attribute, read }) => {
-    if (read !== undefined) return { attribute, read };
-    const resolved = resolveFieldPath(method.input, field);
+/** Readers for the fields a rule names: its own accessor where it has one, else one derived from the descriptor. */
+function readerFor(method: DescMethod): (path: string, read: ((request: never) => unknown) | undefined) => FieldReader {
+  return (path, read) => {
+    const resolved = resolveFieldPath(method.input, path);
     // validateRule has already rejected unresolvable paths.
-    return { attribute, read: resolved.ok ? readFieldPath(resolved.fields) : () => undefined };
-  });
+    const fields = resolved.ok ? resolved.fields : [];
+    const last = fields.at(-1);
+    return {
+      read: (read as ((request: unknown) => unknown) | undefined) ?? (resolved.ok ? readFieldPath(fields) : () => undefined),
+      integer: last?.fieldKind === "scalar" && last.scalar !== ScalarType.STRING,
+    };
+  };
 }
 
 /** A frozen copy, so a table mutated after the guard starts changes nothing. */
@@ -96,9 +104,13 @@ function copyRequirements(requirements: Requirements<unknown>): Requirements<unk
     principals: Object.freeze([...(requirements.principals ?? [])]),
     scopes: Object.freeze([...(requirements.scopes ?? [])]),
     roles: Object.freeze([...(requirements.roles ?? [])]),
-    bindings: Object.freeze((requirements.bindings ?? []).map(({ field, attribute }) => Object.freeze({ field, attribute }))),
+    bindings: Object.freeze(
+      (requirements.bindings ?? []).map(({ field, attribute, read }) => Object.freeze({ field, attribute, ...(read ? { read } : {}) })),
+    ),
     relations: Object.freeze(
-      (requirements.relations ?? []).map(({ resourceType, idField, permission }) => Object.freeze({ resourceType, idField, permission })),
+      (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) =>
+        Object.freeze({ resourceType, idField, permission, ...(read ? { read } : {}) }),
+      ),
     ),
   });
 }

@@ -19,22 +19,35 @@ export const callers = {
   service: { kind: "service", subject: "svc-1", scopes: ["things.read"], roles: ["admin"], attributes: { sandbox_id: "sb-own" } },
 } as const satisfies Record<string, AuthzPrincipal>;
 
-export type CallerName = keyof typeof callers | "anonymous" | "badToken" | "brokenAuthenticator";
+export type CallerName = keyof typeof callers | "anonymous" | "badToken" | "brokenAuthenticator" | "brokenPrincipal";
+
+/** A principal whose getter throws, as a buggy authenticator might return. */
+const brokenPrincipal = Object.defineProperty({ ...callers.user }, "kind", {
+  get() {
+    throw new Error("claims were not loaded");
+  },
+}) as AuthzPrincipal;
 
 /**
  * Bearer tokens name a caller. "bad" is rejected as invalid credentials,
- * "boom" makes the authenticator fail like an unreachable key server.
+ * "boom" makes the authenticator fail like an unreachable key server, "broken"
+ * returns a principal whose getter throws. Synchronous, like an API-key table:
+ * the guard's synchronous path is the one under test.
  */
-export async function authenticate(request: AuthnRequest): Promise<AuthzPrincipal | undefined> {
+export function authenticate(request: AuthnRequest): AuthzPrincipal | undefined {
   const header = request.header.get("authorization");
   if (header === null) return undefined;
   const match = /^Bearer ([A-Za-z]+)$/.exec(header);
   if (match === null) throw new AuthenticationError("malformed authorization header");
   const token = match[1] ?? "";
   if (token === "boom") throw new Error("key server unreachable");
+  if (token === "broken") return brokenPrincipal;
   if (!Object.hasOwn(callers, token)) throw new AuthenticationError("unknown token");
   return callers[token as keyof typeof callers];
 }
+
+/** The same table, answering through a promise like a JWT or OIDC authenticator. */
+export const authenticateAsync = async (request: AuthnRequest): Promise<AuthzPrincipal | undefined> => authenticate(request);
 
 export function headersFor(caller: CallerName): Record<string, string> {
   switch (caller) {
@@ -44,6 +57,8 @@ export function headersFor(caller: CallerName): Record<string, string> {
       return { authorization: "Bearer bad" };
     case "brokenAuthenticator":
       return { authorization: "Bearer boom" };
+    case "brokenPrincipal":
+      return { authorization: "Bearer broken" };
     default:
       return { authorization: `Bearer ${caller}` };
   }

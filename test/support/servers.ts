@@ -4,11 +4,11 @@ import { create, type DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import type { Authenticate, AuthzEvent } from "protoauthz";
-import { tlsPeerContextValues } from "protoauthz/connect";
-import { grpcServiceDefinition } from "protoauthz/grpc-js";
+import { type Authenticate, type AuthzEvent, createGuard, type GuardOptions, type ServiceAuthz } from "protoauthz";
+import { createConnectInterceptor, rejectMalformedAuthority, tlsPeerContextValues } from "protoauthz/connect";
+import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import type { AuthzPrincipal } from "../gen/authz_registry.js";
-import { createAuthzGuard, principalOf } from "../gen/authz_registry.js";
+import { authzVocabulary, createAuthzGuard, principalOf } from "../gen/authz_registry.js";
 import { ClosedServiceAuthz, PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "../gen/guardtest/v1/guard_authz.js";
 import { ClosedService, type Msg, MsgSchema, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";
 import { authenticate as tokenTableAuthenticate } from "./principals.js";
@@ -19,6 +19,23 @@ export interface ServerOptions {
   authenticate?: Authenticate<AuthzPrincipal>;
   /** Serve TLS, requesting (not requiring) client certificates signed by `ca`. */
   tls?: { key: string; cert: string; ca: string };
+  /** More guard options: timeouts, a relation checker. */
+  guard?: Pick<GuardOptions<AuthzPrincipal>, "authenticateTimeoutMs" | "relations" | "relationTimeoutMs" | "audit">;
+  /** Tables written in code that replace the generated ones of their services. */
+  tables?: readonly ServiceAuthz[];
+}
+
+/** The guard every test server runs: the generated tables, some replaced by tables in code. */
+function guardFor(seen: Observed, extra: ServerOptions) {
+  const replaced = new Set((extra.tables ?? []).map((t) => t.service));
+  const guard = createGuard<AuthzPrincipal>([...[...tables.values()].filter((t) => !replaced.has(t.service)), ...(extra.tables ?? [])], {
+    vocabulary: authzVocabulary,
+    authenticate: extra.authenticate ?? tokenTableAuthenticate,
+    audit: (e) => seen.events.push(e),
+    dangerouslyDryRun: extra.dryRun ?? false,
+    ...extra.guard,
+  });
+  return { connect: createConnectInterceptor(guard), grpc: createGrpcInterceptor(guard) };
 }
 
 export const services = [PublicService, UserService, WorkloadService, ClosedService] as const;
@@ -115,18 +132,25 @@ export interface Running {
   close(): Promise<void>;
 }
 
-/** A Connect server (connect, gRPC and gRPC-web) on 127.0.0.1 over HTTP/2 cleartext. */
-export async function startConnectServer(seen: Observed, extra: ServerOptions = {}): Promise<Running> {
-  const guard = createAuthzGuard({
+/** The guard as users build it from the generated registry. */
+function generatedGuard(seen: Observed, extra: ServerOptions) {
+  return createAuthzGuard({
     authenticate: extra.authenticate ?? tokenTableAuthenticate,
     audit: (e) => seen.events.push(e),
     dangerouslyDryRun: extra.dryRun ?? false,
   });
-  const handler = connectNodeAdapter({
-    routes: routes(seen),
-    interceptors: [guard.connect, ...(extra.interceptors ?? [])],
-    contextValues: tlsPeerContextValues,
-  });
+}
+
+/** A Connect server (connect, gRPC and gRPC-web) on 127.0.0.1 over HTTP/2 cleartext. */
+export async function startConnectServer(seen: Observed, extra: ServerOptions = {}): Promise<Running> {
+  const guard = extra.tables || extra.guard ? guardFor(seen, extra) : generatedGuard(seen, extra);
+  const handler = rejectMalformedAuthority(
+    connectNodeAdapter({
+      routes: routes(seen),
+      interceptors: [guard.connect, ...(extra.interceptors ?? [])],
+      contextValues: tlsPeerContextValues,
+    }),
+  );
   const server = extra.tls
     ? http2.createSecureServer({ ...extra.tls, requestCert: true, rejectUnauthorized: false, allowHTTP1: false }, handler)
     : http2.createServer(handler);
@@ -150,7 +174,7 @@ export async function startConnectServer(seen: Observed, extra: ServerOptions = 
 
 /** A grpc-js server with the same services, guarded by the grpc-js interceptor. */
 export async function startGrpcServer(seen: Observed, extra: ServerOptions = {}): Promise<Running> {
-  const guard = createAuthzGuard({ authenticate: extra.authenticate ?? tokenTableAuthenticate, audit: (e) => seen.events.push(e) });
+  const guard = extra.tables || extra.guard ? guardFor(seen, extra) : generatedGuard(seen, extra);
   const server = new grpc.Server({ interceptors: [guard.grpc] });
   for (const service of services) server.addService(grpcServiceDefinition(service), grpcImpl(service, seen));
   const port = await new Promise<number>((resolve, reject) =>

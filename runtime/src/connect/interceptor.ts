@@ -22,7 +22,10 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
 /**
  * The guard as a Connect interceptor. It looks the rule up by the method
  * descriptor Connect dispatched, authenticates, checks the request message (or
- * every message of a client stream) and only then lets the handler run.
+ * every message of a client stream) and only then lets the handler run. When
+ * messages decide the call (bindings, relations), a client or bidi stream's
+ * handler starts only once its first message passed; a stream that ends
+ * without one is denied.
  */
 export function createConnectInterceptor(guard: Guard): Interceptor {
   return (next) => async (req) => {
@@ -37,13 +40,18 @@ export function createConnectInterceptor(guard: Guard): Interceptor {
     req.contextValues.set(principalKey, call.principal);
     if (!req.stream) {
       const decision = call.checkMessage(req.message);
-      if (!decision.allowed) throw reject(decision);
+      enforce(decision instanceof Promise ? await decision : decision);
       return next(req);
     }
     const stream = new CheckedStream(call);
-    const res = await next({ ...req, message: stream.inbound(req.message) });
+    const message = call.checksMessages ? await stream.admitFirst(req.message) : stream.inbound(req.message[Symbol.asyncIterator]());
+    const res = await next({ ...req, message });
     return res.stream ? { ...res, message: stream.outbound(res.message) } : res;
   };
+}
+
+function enforce(decision: Decision): void {
+  if (!decision.allowed) throw reject(decision);
 }
 
 /**
@@ -54,11 +62,39 @@ class CheckedStream {
   private denied: ConnectError | undefined;
   constructor(private readonly call: CallAuthorization) {}
 
-  async *inbound<T>(messages: AsyncIterable<T>): AsyncIterable<T> {
-    for await (const message of messages) {
-      const decision = this.call.checkMessage(message);
-      if (!decision.allowed) throw (this.denied = reject(decision));
-      yield message;
+  private enforce(decision: Decision): void {
+    if (!decision.allowed) throw (this.denied = reject(decision));
+  }
+
+  /** Reads and checks the first message before the handler exists. */
+  async admitFirst<T>(messages: AsyncIterable<T>): Promise<AsyncIterable<T>> {
+    const iterator = messages[Symbol.asyncIterator]();
+    const first = await iterator.next();
+    if (first.done === true) {
+      this.enforce(this.call.checkEnd());
+      return this.inbound(iterator, first);
+    }
+    const decision = this.call.checkMessage(first.value);
+    this.enforce(decision instanceof Promise ? await decision : decision);
+    return this.inbound(iterator, first);
+  }
+
+  async *inbound<T>(iterator: AsyncIterator<T>, admitted?: IteratorResult<T>): AsyncIterable<T> {
+    let result = admitted ?? (await iterator.next());
+    if (admitted !== undefined && admitted.done !== true) {
+      yield admitted.value;
+      result = await iterator.next();
+    }
+    try {
+      while (result.done !== true) {
+        // Awaits only when the engine is asked: no promise per message otherwise.
+        const decision = this.call.checkMessage(result.value);
+        this.enforce(decision instanceof Promise ? await decision : decision);
+        yield result.value;
+        result = await iterator.next();
+      }
+    } finally {
+      if (result.done !== true) await iterator.return?.();
     }
   }
 

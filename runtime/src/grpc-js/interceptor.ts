@@ -1,5 +1,5 @@
 import { type Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, status } from "@grpc/grpc-js";
-import { type Decision, publicMessageOf } from "../decision.js";
+import { type Decision, deny, publicMessageOf } from "../decision.js";
 import type { CallAuthorization, Guard, Peer, RequestHeaders } from "../guard.js";
 import { admit } from "../principal-of.js";
 
@@ -9,64 +9,89 @@ const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: stat
  * The guard as a grpc-js server interceptor (`new Server({ interceptors })`).
  * The rule is found by the path of the handler grpc-js dispatched to, matched
  * exactly. Metadata reaches the handler only after authentication, and each
- * request message only after it passed the rule's bindings.
+ * request message only after it passed the rule's bindings and relations.
+ * When messages decide the call, a client or bidi stream's handler (started by
+ * grpc-js on metadata) gets its metadata only once the first message passed.
  */
 export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
   return (definition, call) => {
     const procedure = definition.path;
     let ended = false;
     let authorization: CallAuthorization | undefined;
-    // Steps that arrive while authentication runs wait here, in order; once
-    // it has finished, steps run at once, without a promise per message.
-    let waiting: ((auth: CallAuthorization) => void)[] | undefined = [];
-    const step = (run: (auth: CallAuthorization) => void) => {
-      if (ended) return;
-      if (waiting !== undefined) waiting.push(run);
-      else if (authorization !== undefined) run(authorization);
-    };
+    /** Forwards the held metadata, which starts a streaming handler. */
+    let release: (() => void) | undefined;
     const end = (decision: Decision) => {
       if (ended || decision.allowed) return;
       ended = true;
       call.sendStatus({ code: codes[decision.code], details: publicMessageOf[decision.code] });
     };
+    // Events run in order; one that waits (authentication, the engine) holds the later ones.
+    const step = serialized(() => end(deny("authenticator_failed")));
+    const admitted = (decision: Decision, forward: () => void) => {
+      if (ended) return;
+      if (!decision.allowed) return end(decision);
+      const held = release;
+      release = undefined;
+      held?.();
+      forward();
+    };
     return new ServerInterceptingCall(call, {
       start(next) {
         next({
           onReceiveMetadata(metadata, forward) {
-            step((auth) => {
-              if (!auth.decision.allowed) return end(auth.decision);
-              admit(metadata, procedure, auth.principal);
-              forward(metadata);
+            step(() => {
+              const pending = guard.authorize(procedure, { header: metadataHeaders(metadata), peer: peerOf(call) });
+              const ready = (auth: CallAuthorization) => {
+                authorization = auth;
+                if (!auth.decision.allowed) return end(auth.decision);
+                admit(metadata, procedure, auth.principal);
+                if (!(definition.requestStream && auth.checksMessages)) return forward(metadata);
+                // Hold the handler back; read the first message ourselves.
+                release = () => forward(metadata);
+                call.startRead();
+              };
+              return pending instanceof Promise ? pending.then(ready) : ready(pending);
             });
-            const ready = (auth: CallAuthorization) => {
-              authorization = auth;
-              const steps = waiting ?? [];
-              waiting = undefined;
-              for (const run of steps) if (!ended) run(auth);
-            };
-            let result: ReturnType<Guard["authorize"]>;
-            try {
-              result = guard.authorize(procedure, { header: metadataHeaders(metadata), peer: peerOf(call) });
-            } catch {
-              return end({ allowed: false, reason: "authenticator_failed", code: "unavailable" });
-            }
-            if (result instanceof Promise)
-              result.then(ready, () => end({ allowed: false, reason: "authenticator_failed", code: "unavailable" }));
-            else ready(result);
           },
           onReceiveMessage(message, forward) {
-            step((auth) => {
-              const decision = auth.checkMessage(message);
-              if (decision.allowed) forward(message);
-              else end(decision);
+            step(() => {
+              if (ended || authorization === undefined) return;
+              const decision = authorization.checkMessage(message);
+              const pass = (d: Decision) => admitted(d, () => forward(message));
+              return decision instanceof Promise ? decision.then(pass) : pass(decision);
             });
           },
           onReceiveHalfClose(forward) {
-            step(() => forward());
+            step(() => {
+              if (ended || authorization === undefined) return;
+              admitted(authorization.checkEnd(), forward);
+            });
           },
         });
       },
     });
+  };
+}
+
+/**
+ * Runs steps one after another. A synchronous step runs at once, without a
+ * promise; one that returns a promise holds every later step until it settles.
+ */
+function serialized(onError: (error: unknown) => void): (step: () => void | Promise<void>) => void {
+  let pending = 0;
+  let tail: Promise<unknown> = Promise.resolve();
+  const chain = (work: Promise<unknown>) => {
+    pending++;
+    tail = work.catch(onError).finally(() => pending--);
+  };
+  return (step) => {
+    if (pending > 0) return chain(tail.then(step));
+    try {
+      const result = step();
+      if (result instanceof Promise) chain(result);
+    } catch (error) {
+      onError(error);
+    }
   };
 }
 

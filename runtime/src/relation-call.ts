@@ -1,0 +1,53 @@
+import type { RelationAsk } from "./decide.js";
+import { attributed, type Decision, deny } from "./decision.js";
+import type { Principal } from "./principal.js";
+import type { RelationChecker } from "./relations.js";
+
+/**
+ * Asks the engine every relation of one call in one round trip, under a
+ * deadline. Never rejects: a timeout (the signal is aborted), an engine error
+ * or an answer of the wrong shape is Unavailable, never an allow.
+ */
+export async function askRelations(
+  checker: RelationChecker,
+  principal: Principal,
+  ask: RelationAsk,
+  procedure: string,
+  timeoutMs: number,
+): Promise<Decision> {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timedOut = new Promise<"timeout">((resolve) => {
+    timer = setTimeout(() => {
+      controller.abort(new Error(`relation check timed out after ${timeoutMs} ms`));
+      resolve("timeout");
+    }, timeoutMs);
+  });
+  try {
+    const answers = await Promise.race([
+      // A checker that throws synchronously fails like one that rejects.
+      Promise.resolve().then(() => checker.check(principal, ask.queries, { procedure, signal: controller.signal })),
+      timedOut,
+    ]);
+    if (answers === "timeout") return attributed(deny("relation_timeout"), { detail: `no answer within ${timeoutMs} ms` });
+    if (!Array.isArray(answers) || answers.length !== ask.queries.length) {
+      return attributed(deny("relation_unavailable"), {
+        detail: `the checker answered ${Array.isArray(answers) ? answers.length : typeof answers} for ${ask.queries.length} queries`,
+      });
+    }
+    return ask.settle(answers);
+  } catch (error) {
+    return attributed(deny("relation_unavailable"), { detail: describeError(error) });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** For audit: the error's name and message, never its stack; never throws. */
+export function describeError(error: unknown): string {
+  try {
+    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    return "an error that cannot be described";
+  }
+}
