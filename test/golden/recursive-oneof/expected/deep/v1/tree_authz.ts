@@ -28,6 +28,18 @@ export const TreeServiceAuthz = defineServiceAuthz(TreeService, {
         const s3 = (s2?.case === "child" ? s2.value : undefined)?.kind;
         return (s3?.case === "leaf" ? s3.value : undefined)?.sandboxId;
       } },
+    ],
+  },
+  /**
+   * ById: declared on the RPC (deep/v1/tree.proto:18:12)
+   */
+  byId: {
+    access: "authenticated",
+    source: "method",
+    principals: [],
+    scopes: [],
+    roles: [],
+    bindings: [
       { field: "root.child.id", attribute: "tenant", read: (request) => {
         const s1 = request.root?.kind;
         const s2 = (s1?.case === "child" ? s1.value : undefined)?.kind;
