@@ -9,12 +9,14 @@ import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { create, createFileRegistry, type DescMessage, type DescService } from "@bufbuild/protobuf";
-import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, resolveFieldPath, type ServiceAuthz } from "protoauthz";
 import { createConnectInterceptor } from "protoauthz/connect";
+import { ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { emitAccessor } from "../plugin/src/emit-accessor.js";
 import { runAuthz, runEs } from "./support/generate.js";
 import { buildRequest, repoRoot } from "./support/request.js";
 import { typecheck } from "./support/typecheck.js";
@@ -129,6 +131,51 @@ describe("generated accessors", () => {
     expect(entry.match(/const s\d+ = /g)).toHaveLength(62);
     expect(entry).toContain('return (s62?.case === "leaf" ? s62.value : undefined)?.sandboxId;');
     expect(typecheck(generated, "field-path")).toEqual([]);
+  });
+});
+
+describe("accessor names", () => {
+  // Names come from descriptors, which a hostile CodeGeneratorRequest controls.
+  const hostile = ["x*/y", 'a"b', "c\u2028d", "e`$" + "{f}`", "constructor", "my field; globalThis.pwned = 1", "\u202eok", "__proto__"];
+  const registry = createFileRegistry(
+    create(FileDescriptorSetSchema, {
+      file: [
+        {
+          name: "hostile.proto",
+          package: "h",
+          syntax: "proto3",
+          messageType: [
+            {
+              name: "Req",
+              oneofDecl: [{ name: 'g"*/' }],
+              field: hostile.map((name, i) => ({
+                name,
+                number: i + 1,
+                type: FieldDescriptorProto_Type.STRING,
+                label: FieldDescriptorProto_Label.OPTIONAL,
+                ...(i % 2 === 1 ? { oneofIndex: 0 } : {}),
+              })),
+            },
+          ],
+        },
+      ],
+    }),
+  );
+
+  it("are one arrow function that reads the named property, whatever the name", () => {
+    for (const field of (registry.getMessage("h.Req") as DescMessage).fields) {
+      const text = emitAccessor([field]);
+      const statements = ts.createSourceFile("a.ts", `(${text});`, ts.ScriptTarget.ES2022).statements;
+      expect(statements.length, text).toBe(1);
+      const statement = statements[0];
+      expect(statement && ts.isExpressionStatement(statement) && ts.isParenthesizedExpression(statement.expression), text).toBe(true);
+      const read = new Function(`return ${text}`)() as (request: unknown) => unknown;
+      const request =
+        field.oneof === undefined ? { [field.localName]: "v" } : { [field.oneof.localName]: { case: field.localName, value: "v" } };
+      expect(read(request), text).toBe("v");
+      expect(text).not.toMatch(/[\u2028\u2029]/);
+    }
+    expect("pwned" in globalThis).toBe(false);
   });
 });
 
