@@ -45,7 +45,7 @@ export function resolveFieldPath(message: DescMessage, path: string, what = "bin
   const fields: DescField[] = [];
   let current: DescMessage | undefined = message;
   const names = path.split(".");
-  /** The path up to and including segment i (end of the segment in `path`). */
+  // Where segment i ends in `path`: the walked prefix is path.slice(0, end).
   let end = -1;
   for (const [i, name] of names.entries()) {
     const start = end + 1;
