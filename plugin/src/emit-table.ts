@@ -1,7 +1,8 @@
-import type { DescField, DescFile } from "@bufbuild/protobuf";
+import type { DescFile } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
 import { resolveFieldPath } from "protoauthz";
 import type { MethodModel, ServiceModel } from "./collect.js";
+import { emitAccessor } from "./emit-accessor.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -64,27 +65,12 @@ function methodEntry(model: MethodModel): string {
   const lines = bindings.map(({ field, attribute }) => {
     const resolved = resolveFieldPath(method.input, field);
     // Unreachable otherwise: generation stops on invalid bindings.
-    const read = resolved.ok ? accessor(resolved.fields) : "undefined";
-    return `      { field: ${JSON.stringify(field)}, attribute: ${JSON.stringify(attribute)}, read: (request) => ${read} },\n`;
+    const read = resolved.ok ? emitAccessor(resolved.fields, "      ") : "() => undefined";
+    return `      { field: ${JSON.stringify(field)}, attribute: ${JSON.stringify(attribute)}, read: ${read} },\n`;
   });
   return `${head}${lists}    bindings: [\n${lines.join("")}    ],\n  },`;
 }
 
 function literalList(values: readonly string[] | undefined): string {
   return `[${(values ?? []).map((v) => JSON.stringify(v)).join(", ")}]`;
-}
-
-/** `request.target?.sandboxId`, with oneof members read through their case. */
-function accessor(fields: readonly DescField[]): string {
-  let expression = "request";
-  for (const [i, field] of fields.entries()) {
-    const step = i === 0 ? "." : "?.";
-    if (field.oneof !== undefined) {
-      const group = `${expression}${step}${field.oneof.localName}`;
-      expression = `(${group}.case === ${JSON.stringify(field.localName)} ? ${group}.value : undefined)`;
-    } else {
-      expression = `${expression}${step}${field.localName}`;
-    }
-  }
-  return expression;
 }

@@ -18,21 +18,40 @@ const bindableScalars = new Set<ScalarType>([
 export type FieldPathResult = { ok: true; fields: readonly DescField[] } | { ok: false; problem: string; fix: string };
 
 /**
+ * The deepest path a binding or relation may name. Every step costs the
+ * plugin a line of generated code and the guard a lookup per message, and no
+ * real request nests this deep; a longer path is refused before it is walked.
+ */
+export const maxFieldPathDepth = 64;
+
+/**
  * Resolves a dotted path of proto field names ("target.sandbox_id") against a
  * request message. The path must step through singular message fields only
- * and end on a singular string or integer field.
+ * and end on a singular string or integer field. Linear in the path: the
+ * prefix an error names is cut once, when the error is reported.
  */
 export function resolveFieldPath(message: DescMessage, path: string, what = "binding field"): FieldPathResult {
   if (path === "") {
     return { ok: false, problem: `${what} is empty`, fix: `name a field of ${message.typeName}, e.g. "sandbox_id"` };
   }
+  const depth = countSegments(path);
+  if (depth > maxFieldPathDepth) {
+    return {
+      ok: false,
+      problem: `${what} "${abbreviate(path)}" is ${depth} fields deep, more than the limit of ${maxFieldPathDepth}`,
+      fix: `bind a field at most ${maxFieldPathDepth} fields deep`,
+    };
+  }
   const fields: DescField[] = [];
   let current: DescMessage | undefined = message;
   const names = path.split(".");
+  // Where segment i ends in `path`: the walked prefix is path.slice(0, end).
+  let end = -1;
   for (const [i, name] of names.entries()) {
-    const walked = names.slice(0, i + 1).join(".");
+    const start = end + 1;
+    end = start + name.length;
     if (current === undefined) {
-      const parent = names.slice(0, i).join(".");
+      const parent = path.slice(0, start - 1);
       return {
         ok: false,
         problem: `${what} "${path}" steps into "${parent}", which is not a message`,
@@ -51,7 +70,7 @@ export function resolveFieldPath(message: DescMessage, path: string, what = "bin
     if (field.fieldKind === "list" || field.fieldKind === "map") {
       return {
         ok: false,
-        problem: `${what} "${path}" passes through ${field.fieldKind === "list" ? "repeated" : "map"} field "${walked}"`,
+        problem: `${what} "${path}" passes through ${field.fieldKind === "list" ? "repeated" : "map"} field "${path.slice(0, end)}"`,
         fix: "bind a singular field; a request naming several resources cannot be checked against one attribute",
       };
     }
@@ -69,6 +88,18 @@ export function resolveFieldPath(message: DescMessage, path: string, what = "bin
     }
   }
   return { ok: true, fields };
+}
+
+/** Segments of a dotted path, counted without splitting it. */
+function countSegments(path: string): number {
+  let segments = 1;
+  for (let i = 0; i < path.length; i++) if (path.charCodeAt(i) === 46 /* . */) segments++;
+  return segments;
+}
+
+/** A path too long to repeat in full: its start, enough to find it. */
+function abbreviate(path: string): string {
+  return path.length <= 1024 ? path : `${path.slice(0, 1024)}…`;
 }
 
 /** Reads a resolved path from a message; undefined where any step is unset. */

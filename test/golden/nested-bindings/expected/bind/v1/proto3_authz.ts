@@ -36,7 +36,10 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "by_id", attribute: "sandbox_id", read: (request) => (request.selector.case === "byId" ? request.selector.value : undefined) },
+      { field: "by_id", attribute: "sandbox_id", read: (request) => {
+        const s1 = request.selector;
+        return s1.case === "byId" ? s1.value : undefined;
+      } },
     ],
   },
   /**
@@ -49,7 +52,10 @@ export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
     scopes: [],
     roles: [],
     bindings: [
-      { field: "by_target.sandbox_id", attribute: "sandbox_id", read: (request) => (request.selector.case === "byTarget" ? request.selector.value : undefined)?.sandboxId },
+      { field: "by_target.sandbox_id", attribute: "sandbox_id", read: (request) => {
+        const s1 = request.selector;
+        return (s1.case === "byTarget" ? s1.value : undefined)?.sandboxId;
+      } },
     ],
   },
   /**
