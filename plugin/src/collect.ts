@@ -1,5 +1,6 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
+import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
@@ -35,7 +36,7 @@ export interface Problem extends Location {
 
 /** `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)` */
 export function formatProblem(problem: Problem): string {
-  return `${formatLocation(problem)}: ${problem.element}: ${problem.message}`;
+  return printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
 }
 
 const undeclaredReason = "no rule declared: generated as deny by protoc-gen-authz (undeclared=deny)";
