@@ -2,6 +2,7 @@ import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/p
 import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
 import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
+import { checkCollisions, checkNames } from "./names.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
 /** A method with the rule it ends up with. */
@@ -47,7 +48,7 @@ const undeclaredReason = "no rule declared: generated as deny by protoc-gen-auth
  */
 export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): Collected {
   const services: ServiceModel[] = [];
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...checkNames(files), ...checkCollisions(files)];
   // Decoded rules are shared between RPCs that declare the same bytes, so a
   // rule is validated once per request message type.
   const validated = new Map<Rule<unknown>, Map<DescMessage, RuleProblem[]>>();
