@@ -95,7 +95,7 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
             ...locateMethod(method, serviceIndex, methodIndex),
             element: where,
             message:
-              "no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)",
+              "no rule (add option (protoauthz.v1.rule) = { public | authenticated | any_of | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)",
           });
         }
       }
