@@ -1,8 +1,13 @@
 // Requests no compiler would send: undecodable rule bytes, a rule set twice,
 // names that collide or are not identifiers. Each is a located problem, and
 // none hides the others.
+import { join } from "node:path";
+import { create, createFileRegistry } from "@bufbuild/protobuf";
+import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
+import { compileTables, defineServiceAuthz, type ServiceAuthz } from "protoauthz";
+import { ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
-import { runAuthz } from "./support/generate.js";
+import { generateDir, runAuthz } from "./support/generate.js";
 import { hostileRequest, ruleBytes } from "./support/hostile-request.js";
 
 const bytes = (...b: number[]) => new Uint8Array(b);
@@ -156,5 +161,31 @@ describe("plugin parameters", () => {
     const { files, error } = runAuthz(request(`target=ts,${parameter}`));
     expect(files.size).toBe(0);
     expect(error).toMatch(message);
+  });
+});
+
+describe("methods named like Object.prototype members", () => {
+  it("the generated table, run as JavaScript, gives each its own rule in the guard", () => {
+    const { request, files, error } = generateDir(join(import.meta.dirname, "golden/reserved-names/input"), "target=ts");
+    expect(error).toBeUndefined();
+    const service = createFileRegistry(create(FileDescriptorSetSchema, { file: request.protoFile })).getService("names.v1.Reserved");
+    if (service === undefined) throw new Error("no service");
+    // Run the module body with its two imports supplied; nothing else is in scope.
+    const text = (files.get("names/v1/names_authz.ts") ?? "").replace(/^import .*$/gm, "");
+    const js = ts.transpileModule(text, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022 } }).outputText;
+    const exports: Record<string, ServiceAuthz> = {};
+    new Function("exports", "defineServiceAuthz", "Reserved", js)(exports, defineServiceAuthz, service);
+    const table = exports.ReservedAuthz;
+    if (table === undefined) throw new Error("no table");
+    expect(Object.getPrototypeOf(table.rules)).toBe(Object.prototype);
+    expect(Object.keys(table.rules)).toEqual(["__proto__", "constructor$", "toString$", "hasOwnProperty"]);
+    const entries = compileTables([table]);
+    const access = (method: string) => entries.get(`/names.v1.Reserved/${method}`)?.checked.rule.access;
+    expect([access("__proto__"), access("constructor"), access("toString"), access("hasOwnProperty")]).toEqual([
+      "deny",
+      "public",
+      "authenticated",
+      "deny",
+    ]);
   });
 });

@@ -4,7 +4,8 @@ import { procedureOf } from "./tables.js";
 
 /**
  * The principal a handler of a method sees, typed from that method's rule:
- * narrowed to the admitted kinds, possibly undefined on a public method.
+ * narrowed to the admitted kinds (for any_of, those of any alternative),
+ * possibly undefined on a public method.
  */
 export type PrincipalFor<R, P extends Principal = Principal> = R extends { readonly access: "public" }
   ? P | undefined
@@ -16,7 +17,10 @@ export type PrincipalFor<R, P extends Principal = Principal> = R extends { reado
         : P & { readonly kind: K }
       : R extends { readonly access: "authenticated" }
         ? P
-        : never;
+        : R extends { readonly access: "any_of"; readonly alternatives: readonly (infer A)[] }
+          ? // The union of the alternatives' principals: whichever admitted the call.
+            PrincipalFor<A & { readonly access: "authenticated" }, P>
+          : never;
 
 interface Admitted {
   readonly procedure: string;
