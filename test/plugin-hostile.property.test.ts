@@ -155,7 +155,7 @@ const namesValid = (c: Case) =>
   c.services.every((s) => isIdentifier(s.name) && s.methods.every((m) => isIdentifier(m.name)));
 
 /** The table the declaration asks for, in the plain form evaluate() returns. */
-function expectedTable(c: Case, service: Case["services"][number]) {
+function expectedTable(service: Case["services"][number]) {
   const camel = (f: string) => safeObjectProperty(protoCamelCase(f));
   const req = (q: Requirements) => ({
     principals: q.principals,
@@ -164,17 +164,20 @@ function expectedTable(c: Case, service: Case["services"][number]) {
     bindings: q.bindings.map((b) => ({ ...b, read: `request.${camel(b.field)}` })),
     ...(q.relations.length > 0 && { relations: q.relations.map((r) => ({ ...r, read: `request.${camel(r.idField)}` })) }),
   });
-  void c;
+  const entry = (r: RuleSpec) => {
+    switch (r.access) {
+      case "public":
+      case "deny":
+        return { access: r.access, source: "method", reason: r.reason };
+      case "authenticated":
+        return { access: r.access, source: "method", ...req(r) };
+      case "any_of":
+        return { access: r.access, source: "method", alternatives: r.alternatives.map(req) };
+    }
+  };
   return Object.fromEntries(
     service.methods.map((m) => {
-      const r = m.rule;
-      const entry =
-        r.access === "public" || r.access === "deny"
-          ? { access: r.access, source: "method", reason: r.reason }
-          : r.access === "authenticated"
-            ? { access: r.access, source: "method", ...req(r) }
-            : { access: r.access, source: "method", alternatives: r.alternatives.map(req) };
-      return [methodKey(m.name), entry];
+      return [methodKey(m.name), entry(m.rule)];
     }),
   );
 }
@@ -276,7 +279,7 @@ function checkTableFile(c: Case, text: string): void {
     expect(extra).toEqual([]);
     expect(descriptor && ts.isIdentifier(descriptor)).toBe(true);
     if (rules === undefined || !ts.isSatisfiesExpression(rules) || !ts.isAsExpression(rules.expression)) throw new Error("rules shape");
-    expect(evaluate(rules.expression.expression)).toEqual(expectedTable(c, service));
+    expect(evaluate(rules.expression.expression)).toEqual(expectedTable(service));
   }
 }
 
