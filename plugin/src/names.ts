@@ -6,6 +6,15 @@ import { formatLocation, type Location, locateMethod, locateService } from "./lo
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
 const packageName = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
 
+/** What protobuf-es turns a field name into must be usable as `request.name`. */
+const property = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+const notAProperty = (file: DescFile, element: string, name: string, localName: string): Problem => ({
+  file: file.proto.name,
+  element,
+  message: `field "${name}" becomes the property "${localName}", which is not a JavaScript identifier (protoc-gen-es cannot generate it either; rename the field)`,
+});
+
 const refuse = (location: Location, element: string, what: string, name: string): Problem => ({
   ...location,
   element,
@@ -25,6 +34,7 @@ export function checkNames(files: readonly DescFile[]): Problem[] {
     seenMessages.add(message);
     for (const field of message.fields) {
       if (!identifier.test(field.name)) problems.push(refuse({ file: file.proto.name }, message.typeName, "field name", field.name));
+      else if (!property.test(field.localName)) problems.push(notAProperty(file, message.typeName, field.name, field.localName));
       if (field.oneof !== undefined && !identifier.test(field.oneof.name))
         problems.push(refuse({ file: file.proto.name }, message.typeName, "oneof name", field.oneof.name));
       if (field.message !== undefined) checkMessage(field.message, field.message.file);

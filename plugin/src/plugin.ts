@@ -54,7 +54,7 @@ const esPlugin = createEcmaScriptPlugin({
       throw new GenerationFailed(`${problems.length} authorization problem${problems.length === 1 ? "" : "s"}:\n${problems.join("\n")}`);
     }
     for (const line of collected.undeclared)
-      process.stderr.write(`protoc-gen-authz: ${line}: no rule, generated as deny (undeclared=deny)\n`);
+      process.stderr.write(`protoc-gen-authz: ${printable(line)}: no rule, generated as deny (undeclared=deny)\n`);
     const byFile = new Map<DescFile, ServiceModel[]>();
     for (const model of collected.services) {
       const list = byFile.get(model.service.file) ?? [];
