@@ -144,6 +144,28 @@ describe("generated names", () => {
   });
 });
 
+describe("file paths", () => {
+  it("a path with a bidi override or line separator is refused, shown escaped", () => {
+    const { files, error } = runAuthz(
+      hostileRequest(
+        [
+          {
+            name: "a\u202e/b\u2028.proto",
+            package: "p.v1",
+            fields: ["id"],
+            services: [{ name: "S", methods: [{ name: "M", rule: [open] }] }],
+          },
+        ],
+        "target=ts",
+      ),
+    );
+    expect(files.size).toBe(0);
+    expect(error).toContain(
+      "a\\u202e/b\\u2028.proto: a\\u202e/b\\u2028.proto: the file path contains a control, line-break or invisible character",
+    );
+  });
+});
+
 describe("plugin parameters", () => {
   const request = (parameter: string) =>
     hostileRequest(

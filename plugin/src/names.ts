@@ -1,5 +1,6 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
 import type { Problem } from "./collect.js";
+import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
 
 /** protoc's identifier grammar; names become identifiers and keys in generated code. */
@@ -41,6 +42,14 @@ export function checkNames(files: readonly DescFile[]): Problem[] {
     }
   };
   for (const file of files) {
+    // Paths reach import specifiers protoplugin writes, and every comment.
+    if (printable(file.proto.name) !== file.proto.name) {
+      problems.push({
+        file: file.proto.name,
+        element: file.proto.name,
+        message: "the file path contains a control, line-break or invisible character (rename the file or its directory)",
+      });
+    }
     if (file.proto.package !== "" && !packageName.test(file.proto.package))
       problems.push(refuse({ file: file.proto.name }, file.proto.name, "package", file.proto.package));
     for (const [s, service] of file.services.entries()) {
