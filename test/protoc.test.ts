@@ -65,4 +65,12 @@ describe.skipIf(!hasProtoc && process.env.CI === undefined)("protoc --plugin", (
     );
     expect(stderr).not.toContain("TwiceService.Get");
   });
+
+  it("locates rule bytes that do not decode (invalid UTF-8) and still reports the rest", () => {
+    const { out, code, stderr } = protoc("", "bytes/v1/utf8.proto", "target=ts", join(repoRoot, "test/fixtures/rule-bytes"));
+    rmSync(out, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/bytes\/v1\/utf8\.proto:14:5: bytes\.v1\.Latin1\.Bad: the rule option's bytes do not decode \(.*utf-8.*\)/i);
+    expect(stderr).toContain("bytes/v1/utf8.proto:16:3: bytes.v1.Latin1.Missing: no rule");
+  });
 });
