@@ -77,9 +77,13 @@ const requirements = (fields: string[]): fc.Arbitrary<Requirements> =>
     }),
     relations: fc.uniqueArray(
       fc.record({
-        resourceType: fc.constantFrom("workspace", "tenant/document"),
-        idField: fc.constantFrom(...fields),
-        permission: fc.constantFrom("read", "write"),
+        // Mostly valid; sometimes anything, which validation must refuse.
+        resourceType: fc.oneof(
+          { weight: 30, arbitrary: fc.constantFrom("workspace", "tenant/document") },
+          { weight: 1, arbitrary: hostile },
+        ),
+        idField: fc.oneof({ weight: 30, arbitrary: fc.constantFrom(...fields) }, { weight: 1, arbitrary: hostile }),
+        permission: fc.oneof({ weight: 30, arbitrary: fc.constantFrom("read", "write") }, { weight: 1, arbitrary: hostile }),
       }),
       { maxLength: 2, selector: (r) => `${r.resourceType}\u0000${r.idField}\u0000${r.permission}` },
     ),
@@ -149,6 +153,20 @@ function requestOf(c: Case, parameter: string) {
   };
   return hostileRequest([spec], parameter);
 }
+
+/** SpiceDB's grammar, as validation applies it. */
+const relationValid = (c: Case, r: Requirements["relations"][number]) =>
+  /^([a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/.test(r.resourceType) &&
+  /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/.test(r.permission) &&
+  c.fields.includes(r.idField);
+
+const relationsValid = (c: Case) =>
+  c.services.every((s) =>
+    s.methods.every((m) => {
+      const blocks = m.rule.access === "authenticated" ? [m.rule] : m.rule.access === "any_of" ? m.rule.alternatives : [];
+      return blocks.every((b) => b.relations.every((r) => relationValid(c, r)));
+    }),
+  );
 
 const namesValid = (c: Case) =>
   printable(c.file) === c.file &&
@@ -378,10 +396,10 @@ describe("hostile input cannot change generated code", () => {
     fc.assert(
       fc.property(testCase, (c) => {
         const { files, error } = runAuthz(requestOf(c, "target=ts,report=AUTHZ.md"));
-        if (!namesValid(c)) {
+        if (!namesValid(c) || !relationsValid(c)) {
           expect(files.size).toBe(0);
           expect(error).toMatch(
-            /is not a proto identifier|is not a JavaScript identifier|contains a control, line-break or invisible character/,
+            /is not a proto identifier|is not a JavaScript identifier|contains a control, line-break or invisible character|relation /,
           );
           for (const line of error?.split("\n") ?? []) expect(line).not.toMatch(unprintableInError);
           return;
