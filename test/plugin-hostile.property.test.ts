@@ -16,7 +16,7 @@ import { typecheck } from "./support/typecheck.js";
 /** What a terminal would obey rather than show; error text must not contain it. */
 // biome-ignore lint/suspicious/noControlCharactersInRegex: finding control characters is the point.
 const unprintableInError = /[\u0000-\u001f\u2028\u2029\u202e]/;
-const runs = Number(process.env.FUZZ_RUNS ?? 50);
+const runs = Number(process.env.FUZZ_RUNS ?? 100);
 const seed = Number(process.env.FUZZ_SEED ?? 20260811);
 
 /** Pieces that end literals and comments, hide text, or start template code. */
@@ -47,11 +47,16 @@ const hostile = fc.string({ unit: fc.oneof(fc.constantFrom(...specials), fc.stri
 const name = hostile.filter((s) => s !== "" && s.trim() === s);
 const reason = hostile.filter((s) => s.trim() !== "");
 const identifier = fc.oneof(
-  fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,8}$/),
+  fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,8}$/),
   fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "defineService", "Service"),
 );
 /** Mostly identifiers; sometimes anything, which must be refused. */
-const protoName = fc.oneof({ weight: 6, arbitrary: identifier }, { weight: 1, arbitrary: hostile });
+const protoName = fc.oneof({ weight: 20, arbitrary: identifier }, { weight: 1, arbitrary: hostile });
+/** Path segments: mostly printable (anything else is refused), with every special that is. */
+const pathPart = fc.oneof(
+  { weight: 8, arbitrary: hostile.map((s) => [...s].filter((ch) => printable(ch) === ch).join("")) },
+  { weight: 1, arbitrary: hostile },
+);
 const isIdentifier = (s: string) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(s);
 
 interface Requirements {
@@ -108,8 +113,8 @@ interface Case {
 
 const testCase: fc.Arbitrary<Case> = fc
   .record({
-    file: fc.tuple(hostile, hostile).map(([dir, base]) => `${dir}/${base}x.proto`),
-    pkg: fc.oneof({ weight: 6, arbitrary: fc.constantFrom("", "acme.v1") }, { weight: 1, arbitrary: hostile }),
+    file: fc.tuple(pathPart, pathPart).map(([dir, base]) => `${dir}/${base}x.proto`),
+    pkg: fc.oneof({ weight: 20, arbitrary: fc.constantFrom("", "acme.v1") }, { weight: 1, arbitrary: hostile }),
     fields: fc.uniqueArray(protoName, { minLength: 1, maxLength: 3, selector: (s) => s.toLowerCase().replaceAll("_", "") }),
   })
   .chain(({ file, pkg, fields }) =>
