@@ -11,7 +11,7 @@ import { repoRoot } from "./support/request.js";
 const hasProtoc = spawnSync("protoc", ["--version"]).status === 0;
 const plugin = join(repoRoot, "plugin/bin/protoc-gen-authz");
 
-function protoc(golden: string, file: string, opt = "target=ts") {
+function protoc(golden: string, file: string, opt = "target=ts", inputDir = join(repoRoot, "test/golden", golden, "input")) {
   const out = mkdtempSync(join(tmpdir(), "protoauthz-protoc-"));
   const run = spawnSync(
     "protoc",
@@ -20,7 +20,7 @@ function protoc(golden: string, file: string, opt = "target=ts") {
       `--authz_out=${out}`,
       `--authz_opt=${opt}`,
       "-I",
-      join(repoRoot, "test/golden", golden, "input"),
+      inputDir,
       "-I",
       join(repoRoot, "proto"),
       file,
@@ -51,5 +51,26 @@ describe.skipIf(!hasProtoc && process.env.CI === undefined)("protoc --plugin", (
     expect(code).toBe(1);
     expect(stderr).toContain("e/v1/missing.proto:14:3: e.v1.Open.Forgotten: no rule");
     expect(stderr).toContain("e/v1/missing.proto:20:3: e.v1.Bare.Anything: no rule");
+  });
+
+  it("refuses a rule set by two statements, which protobuf would merge into the later access", () => {
+    const { out, code, stderr } = protoc("", "twice/v1/twice.proto", "target=ts", join(repoRoot, "test/fixtures/rule-twice"));
+    rmSync(out, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(stderr).toContain(
+      "twice/v1/twice.proto:13:3: twice.v1.TwiceService.Purge: the rule option is set by 2 statements, which protobuf merges into one rule (write it as one statement: option (protoauthz.v1.rule) = { … };)",
+    );
+    expect(stderr).toMatch(
+      /twice\/v1\/twice\.proto:\d+:\d+: twice\.v1\.TwiceDefault: default_rule: the default_rule option is set by 2 statements/,
+    );
+    expect(stderr).not.toContain("TwiceService.Get");
+  });
+
+  it("locates rule bytes that do not decode (invalid UTF-8) and still reports the rest", () => {
+    const { out, code, stderr } = protoc("", "bytes/v1/utf8.proto", "target=ts", join(repoRoot, "test/fixtures/rule-bytes"));
+    rmSync(out, { recursive: true, force: true });
+    expect(code).toBe(1);
+    expect(stderr).toMatch(/bytes\/v1\/utf8\.proto:14:5: bytes\.v1\.Latin1\.Bad: the rule option's bytes do not decode \(.*utf-8.*\)/i);
+    expect(stderr).toContain("bytes/v1/utf8.proto:16:3: bytes.v1.Latin1.Missing: no rule");
   });
 });

@@ -62,3 +62,48 @@ describe("the compiler rejects a broken table", () => {
     expect(errors.length).toBeGreaterThan(0);
   });
 });
+
+describe("any_of and relations", () => {
+  const files = generateWithEs("any-of-relations");
+  const table = "ws/v1/ws_authz.ts";
+  const original = files.get(table) ?? "";
+
+  function check(extra: string): string[] {
+    return typecheck(new Map([...files, ["usage.ts", extra]]), "any-of-usage");
+  }
+
+  it("principalOf an any_of method is the union of its alternatives' principals", () => {
+    const usage = [
+      'import type { HandlerContext } from "@connectrpc/connect";',
+      'import { principalOf } from "./authz_registry.js";',
+      'import { WorkspaceServiceAuthz } from "./ws/v1/ws_authz.js";',
+      "export function kinds(ctx: HandlerContext) {",
+      '  const p = principalOf(ctx, WorkspaceServiceAuthz, "updateSandbox");',
+      '  const kind: "sandbox" | "user" = p.kind;',
+      '  const relation: "user" = principalOf(ctx, WorkspaceServiceAuthz, "listSandboxes").kind;',
+      "  return [kind, relation];",
+      "}",
+    ].join("\n");
+    expect(check(usage)).toEqual([]);
+    const narrower = usage.replace('const kind: "sandbox" | "user" = p.kind;', 'const kind: "user" = p.kind;');
+    expect(check(narrower).join("\n")).toMatch(/"sandbox"/);
+  });
+
+  it("a relation accessor reading a field its request does not have", () => {
+    const broken = original.replace("read: (request) => request.workspaceId", "read: (request) => request.workspace");
+    expect(broken).not.toBe(original);
+    expect(typecheck(new Map([...files, [table, broken]]), "broken-relation").join("\n")).toMatch(/workspace/);
+  });
+
+  it("an alternative's accessor is typed by the method's request", () => {
+    const broken = original.replace("read: (request) => request.target?.sandboxId }", "read: (request) => request.sandboxId }");
+    expect(broken).not.toBe(original);
+    expect(typecheck(new Map([...files, [table, broken]]), "broken-alternative").join("\n")).toMatch(/sandboxId/);
+  });
+
+  it("a relation without its resource type", () => {
+    const broken = original.replace('{ resourceType: "workspace", idField: "workspace_id", ', '{ idField: "workspace_id", ');
+    expect(broken).not.toBe(original);
+    expect(typecheck(new Map([...files, [table, broken]]), "broken-relation-shape").join("\n")).toMatch(/resourceType/);
+  });
+});

@@ -1,6 +1,8 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
+import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
+import { checkCollisions, checkNames } from "./names.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
 /** A method with the rule it ends up with. */
@@ -35,7 +37,7 @@ export interface Problem extends Location {
 
 /** `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)` */
 export function formatProblem(problem: Problem): string {
-  return `${formatLocation(problem)}: ${problem.element}: ${problem.message}`;
+  return printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
 }
 
 const undeclaredReason = "no rule declared: generated as deny by protoc-gen-authz (undeclared=deny)";
@@ -46,7 +48,7 @@ const undeclaredReason = "no rule declared: generated as deny by protoc-gen-auth
  */
 export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): Collected {
   const services: ServiceModel[] = [];
-  const problems: Problem[] = [];
+  const problems: Problem[] = [...checkNames(files), ...checkCollisions(files)];
   // Decoded rules are shared between RPCs that declare the same bytes, so a
   // rule is validated once per request message type.
   const validated = new Map<Rule<unknown>, Map<DescMessage, RuleProblem[]>>();
@@ -93,7 +95,7 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
             ...locateMethod(method, serviceIndex, methodIndex),
             element: where,
             message:
-              "no rule (add option (protoauthz.v1.rule) = { public | authenticated | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)",
+              "no rule (add option (protoauthz.v1.rule) = { public | authenticated | any_of | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)",
           });
         }
       }

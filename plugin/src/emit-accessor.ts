@@ -1,4 +1,5 @@
 import type { DescField } from "@bufbuild/protobuf";
+import { isIdentifier, stringLiteral } from "./escape.js";
 
 /**
  * The typed accessor of a resolved field path, as the text of an arrow
@@ -31,7 +32,7 @@ export function emitAccessor(fields: readonly DescField[], indent = ""): string 
     } else {
       const group = `s${steps.length + 1}`;
       steps.push(`const ${group} = ${base}${property(field.oneof.localName, optional)};`);
-      expression = `${group}${optional ? "?." : "."}case === ${literal(field.localName)} ? ${group}.value : undefined`;
+      expression = `${group}${optional ? "?." : "."}case === ${stringLiteral(field.localName)} ? ${group}.value : undefined`;
       ternary = true;
     }
     optional = true;
@@ -41,21 +42,12 @@ export function emitAccessor(fields: readonly DescField[], indent = ""): string 
   return `(request) => {\n${steps.map((s) => `${body}${s}\n`).join("")}${body}return ${expression};\n${indent}}`;
 }
 
-const identifier = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
-
 /**
  * `.name` (or `?.name`) where the name is a plain identifier; otherwise a
  * string-literal key, since names come from descriptors a hostile request
  * controls.
  */
 function property(name: string, optional: boolean): string {
-  if (identifier.test(name)) return `${optional ? "?." : "."}${name}`;
-  return `${optional ? "?." : ""}[${literal(name)}]`;
-}
-
-/** A JavaScript string literal; the one place this file writes input into code. */
-function literal(text: string): string {
-  return JSON.stringify(text)
-    .replace(/\u2028/g, "\\u2028")
-    .replace(/\u2029/g, "\\u2029");
+  if (isIdentifier(name)) return `${optional ? "?." : "."}${name}`;
+  return `${optional ? "?." : ""}[${stringLiteral(name)}]`;
 }

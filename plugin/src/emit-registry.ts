@@ -1,6 +1,7 @@
 import type { Schema } from "@bufbuild/protoplugin";
 import type { ServiceModel } from "./collect.js";
 import { tableModule, tableName } from "./emit-table.js";
+import { jsDoc, stringLiteral } from "./escape.js";
 import type { AuthzOptions } from "./options.js";
 
 /**
@@ -19,36 +20,57 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   const principalOfCall = f.import("principalOf", "protoauthz");
   const tables = services.map(({ service }) => f.import(tableName(service), `./${tableModule(service.file)}.js`));
 
-  f.print(f.jsDoc("Every service table of this generation, in a stable order."));
+  f.print(jsDoc("Every service table of this generation, in a stable order."));
   f.print(f.export("const", "authzTables"), " = [");
   for (const table of tables) f.print("  ", table, ",");
   f.print("] as const;");
   f.print();
 
-  const vocabulary = { principals: options.principals, roles: options.roles, scopes: options.scopes };
-  const union = (names: readonly string[] | undefined) =>
-    names === undefined ? "string" : names.map((n) => JSON.stringify(n)).join(" | ");
+  const vocabulary = {
+    principals: options.principals,
+    roles: options.roles,
+    scopes: options.scopes,
+    resources: options.resources,
+    permissions: options.permissions,
+  };
+  const union = (names: readonly string[] | undefined) => (names === undefined ? "string" : names.map(stringLiteral).join(" | "));
   f.print(
-    f.jsDoc(
+    jsDoc(
       options.principals
         ? "Principal kinds, as declared by the `principals` option."
         : "Principal kinds: open (declare the `principals` option to close them).",
     ),
   );
   f.print(f.export("type", "PrincipalKind"), " = ", union(options.principals), ";");
-  f.print(f.jsDoc(options.roles ? "Roles, as declared by the `roles` option." : "Roles: open (declare the `roles` option to close them)."));
+  f.print(jsDoc(options.roles ? "Roles, as declared by the `roles` option." : "Roles: open (declare the `roles` option to close them)."));
   f.print(f.export("type", "Role"), " = ", union(options.roles), ";");
   f.print(
-    f.jsDoc(options.scopes ? "Scopes, as declared by the `scopes` option." : "Scopes: open (declare the `scopes` option to close them)."),
+    jsDoc(options.scopes ? "Scopes, as declared by the `scopes` option." : "Scopes: open (declare the `scopes` option to close them)."),
   );
   f.print(f.export("type", "Scope"), " = ", union(options.scopes), ";");
-  f.print(f.jsDoc("The principal your authenticate function must return."));
+  f.print(
+    jsDoc(
+      options.resources
+        ? "Resource types relations may name, as declared by the `resources` option."
+        : "Resource types: open (declare the `resources` option to close them).",
+    ),
+  );
+  f.print(f.export("type", "ResourceType"), " = ", union(options.resources), ";");
+  f.print(
+    jsDoc(
+      options.permissions
+        ? "Permissions relations may ask for, as declared by the `permissions` option."
+        : "Permissions: open (declare the `permissions` option to close them).",
+    ),
+  );
+  f.print(f.export("type", "Permission"), " = ", union(options.permissions), ";");
+  f.print(jsDoc("The principal your authenticate function must return."));
   f.print(f.export("type", "AuthzPrincipal"), " = ", Principal, "<PrincipalKind, Role, Scope>;");
   f.print();
-  f.print(f.jsDoc("The declared vocabulary; the guard checks rules written in code against it too."));
+  f.print(jsDoc("The declared vocabulary; the guard checks rules written in code against it too."));
   f.print(f.export("const", "authzVocabulary"), " = {");
   for (const [key, names] of Object.entries(vocabulary)) {
-    if (names !== undefined) f.print("  ", key, ": [", names.map((n) => JSON.stringify(n)).join(", "), "],");
+    if (names !== undefined) f.print("  ", key, ": [", names.map(stringLiteral).join(", "), "],");
   }
   f.print("} as const;");
   f.print();
@@ -60,7 +82,7 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from) }));
 
   f.print(
-    f.jsDoc(
+    jsDoc(
       [
         "Creates the guard for every table of this generation, plus tables written",
         "in code for services you serve but do not own (e.g. grpc.health.v1.Health).",
@@ -93,7 +115,7 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   f.print("}");
   f.print();
   f.print(
-    f.jsDoc(
+    jsDoc(
       [
         "The principal of the call being handled, typed from the method's rule:",
         '`principalOf(ctx, SandboxServiceAuthz, "getPolicy")` in a Connect handler,',

@@ -1,8 +1,9 @@
-import type { DescFile } from "@bufbuild/protobuf";
+import type { DescFile, DescMethod } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
-import { resolveFieldPath } from "protoauthz";
+import { type Requirements, resolveFieldPath } from "protoauthz";
 import type { MethodModel, ServiceModel } from "./collect.js";
 import { emitAccessor } from "./emit-accessor.js";
+import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -21,15 +22,17 @@ export function tableModule(file: DescFile): string {
   return `${file.name}_authz`;
 }
 
-/** Emits `<name>_authz.ts`: one typed table per service of the file. */
+/**
+ * Emits `<name>_authz.ts`: one typed table per service of the file (its
+ * header comes from plugin.ts, above protoplugin's imports).
+ */
 export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
-  f.preamble(file);
   const defineServiceAuthz = f.import("defineServiceAuthz", "protoauthz");
   const ServiceRules = f.import("ServiceRules", "protoauthz", true);
   for (const { service, methods } of services) {
     const descriptor = f.importSchema(service);
-    f.print(f.jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
+    f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
     f.print(f.export("const", tableName(service)), " = ", defineServiceAuthz, "(", descriptor, ", {");
     // One print per method, text joined up front: printing is the plugin's
     // main cost on large inputs, and it grows with the number of pieces.
@@ -40,37 +43,65 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
 }
 
 /**
- * A method's entry as text. Binding accessors take their parameter type from
- * the `satisfies ServiceRules<…>` context (the method's request message), so
- * the compiler checks each one against its method without an import per type.
+ * A method's entry as text. Accessors take their parameter type from the
+ * `satisfies ServiceRules<…>` context (the method's request message), so the
+ * compiler checks each one against its method without an import per type.
  */
 function methodEntry(model: MethodModel): string {
   const { rule, source, method } = model;
   const head = [
-    `  /**\n   * ${method.name}: ${sourceText[source]} (${model.location})\n   */\n`,
-    `  ${method.localName}: {\n`,
-    `    access: ${JSON.stringify(rule.access)},\n`,
-    `    source: ${JSON.stringify(source)},\n`,
+    `${jsDoc(`${method.name}: ${sourceText[source]} (${model.location})`, "  ")}\n`,
+    `  ${propertyKey(method.localName)}: {\n`,
+    `    access: ${stringLiteral(rule.access)},\n`,
+    `    source: ${stringLiteral(source)},\n`,
   ].join("");
-  if (rule.access === "public" || rule.access === "deny") return `${head}    reason: ${JSON.stringify(rule.reason)},\n  },`;
-  // any_of is refused when rules are read, until the emitter supports it.
-  if (rule.access !== "authenticated") throw new Error(`unsupported access ${rule.access}`);
-  const lists = [
-    `    principals: ${literalList(rule.principals)},\n`,
-    `    scopes: ${literalList(rule.scopes)},\n`,
-    `    roles: ${literalList(rule.roles)},\n`,
-  ].join("");
-  const bindings = rule.bindings ?? [];
-  if (bindings.length === 0) return `${head}${lists}    bindings: [],\n  },`;
-  const lines = bindings.map(({ field, attribute }) => {
-    const resolved = resolveFieldPath(method.input, field);
-    // Unreachable otherwise: generation stops on invalid bindings.
-    const read = resolved.ok ? emitAccessor(resolved.fields, "      ") : "() => undefined";
-    return `      { field: ${JSON.stringify(field)}, attribute: ${JSON.stringify(attribute)}, read: ${read} },\n`;
-  });
-  return `${head}${lists}    bindings: [\n${lines.join("")}    ],\n  },`;
+  switch (rule.access) {
+    case "public":
+    case "deny":
+      return `${head}    reason: ${stringLiteral(rule.reason)},\n  },`;
+    case "authenticated":
+      return `${head}${requirements(rule, method, "    ")}  },`;
+    case "any_of": {
+      const alternatives = rule.alternatives.map((a) => `      {\n${requirements(a, method, "        ")}      },\n`);
+      return `${head}    alternatives: [\n${alternatives.join("")}    ],\n  },`;
+    }
+  }
+}
+
+/** The properties of an authenticated rule or of one alternative, one per line. */
+function requirements(rule: Requirements<unknown>, method: DescMethod, indent: string): string {
+  const lines = [
+    `${indent}principals: ${literalList(rule.principals)},\n`,
+    `${indent}scopes: ${literalList(rule.scopes)},\n`,
+    `${indent}roles: ${literalList(rule.roles)},\n`,
+  ];
+  const bindings = (rule.bindings ?? []).map(
+    ({ field, attribute }) =>
+      `{ field: ${stringLiteral(field)}, attribute: ${stringLiteral(attribute)}, read: ${read(method, field, `${indent}  `)} }`,
+  );
+  lines.push(`${indent}bindings: ${block(bindings, indent)},\n`);
+  // Relations are new; a rule without any keeps the shape it always had.
+  const relations = (rule.relations ?? []).map(
+    ({ resourceType, idField, permission }) =>
+      `{ resourceType: ${stringLiteral(resourceType)}, idField: ${stringLiteral(idField)}, permission: ${stringLiteral(permission)}, read: ${read(method, idField, `${indent}  `)} }`,
+  );
+  if (relations.length > 0) lines.push(`${indent}relations: ${block(relations, indent)},\n`);
+  return lines.join("");
+}
+
+/** `[]`, or one element per line. */
+function block(elements: readonly string[], indent: string): string {
+  if (elements.length === 0) return "[]";
+  return `[\n${elements.map((e) => `${indent}  ${e},\n`).join("")}${indent}]`;
+}
+
+/** The typed accessor of a request path; `indent` is that of the line it starts on. */
+function read(method: DescMethod, path: string, indent: string): string {
+  const resolved = resolveFieldPath(method.input, path);
+  // Unreachable otherwise: generation stops on paths that do not resolve.
+  return resolved.ok ? emitAccessor(resolved.fields, indent) : "() => undefined";
 }
 
 function literalList(values: readonly string[] | undefined): string {
-  return `[${(values ?? []).map((v) => JSON.stringify(v)).join(", ")}]`;
+  return `[${(values ?? []).map(stringLiteral).join(", ")}]`;
 }

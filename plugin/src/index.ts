@@ -3,4 +3,4 @@ export { checkProject, type StaticFinding } from "./check/static.js";
 export { runCli } from "./cli.js";
 export { type AuthzOptions, parseOptions } from "./options.js";
 export { protocGenAuthz } from "./plugin.js";
-export { type SurfaceRow, surfaceRows, surfaceToMarkdown } from "./report.js";
+export { type SurfaceAlternative, type SurfaceRow, surfaceRows, surfaceToMarkdown } from "./report.js";

@@ -1,3 +1,5 @@
+import { printable } from "./escape.js";
+
 /**
  * protoc-gen-authz's own options, in one table. The standard protoplugin
  * options (target, import_extension, rewrite_imports, …) are handled by
@@ -12,6 +14,9 @@ export interface AuthzOptions {
   readonly principals: readonly string[] | undefined;
   readonly roles: readonly string[] | undefined;
   readonly scopes: readonly string[] | undefined;
+  /** Closed vocabularies of relations: resource types and permissions. */
+  readonly resources: readonly string[] | undefined;
+  readonly permissions: readonly string[] | undefined;
   /** "error" fails generation on an RPC without a rule; "deny" generates it as deny. */
   readonly undeclared: "error" | "deny";
   /** Path of a Markdown auth-surface report to write; "" writes none. */
@@ -26,7 +31,7 @@ const table: Record<string, { help: string; apply(o: Mutable<AuthzOptions>, valu
   registry: {
     help: 'path of the registry module without extension, default "authz_registry"; empty to disable',
     apply: (o, v) => {
-      o.registry = v.replace(/\.(ts|js)$/, "");
+      o.registry = v === "" ? "" : outputPath(v).replace(/\.(ts|js)$/, "");
     },
   },
   adapters: {
@@ -42,6 +47,8 @@ const table: Record<string, { help: string; apply(o: Mutable<AuthzOptions>, valu
   principals: { help: 'closed list of principal kinds, e.g. "user|service|sandbox"', apply: (o, v) => (o.principals = vocabulary(v)) },
   roles: { help: 'closed list of roles, e.g. "admin|member"', apply: (o, v) => (o.roles = vocabulary(v)) },
   scopes: { help: 'closed list of scopes, e.g. "sandboxes.read|sandboxes.write"', apply: (o, v) => (o.scopes = vocabulary(v)) },
+  resources: { help: 'closed list of relation resource types, e.g. "workspace|sandbox"', apply: (o, v) => (o.resources = vocabulary(v)) },
+  permissions: { help: 'closed list of relation permissions, e.g. "read|write"', apply: (o, v) => (o.permissions = vocabulary(v)) },
   undeclared: {
     help: '"error" (default) fails on an RPC without a rule; "deny" generates it as deny and lists it on stderr',
     apply: (o, v) => {
@@ -49,8 +56,38 @@ const table: Record<string, { help: string; apply(o: Mutable<AuthzOptions>, valu
       o.undeclared = v;
     },
   },
-  report: { help: 'write a Markdown auth-surface report to this path, e.g. "AUTHZ.md"', apply: (o, v) => (o.report = v) },
+  report: {
+    help: 'write a Markdown auth-surface report to this path, e.g. "AUTHZ.md"',
+    apply: (o, v) => (o.report = v === "" ? "" : outputPath(v)),
+  },
 };
+
+/**
+ * A path inside the output directory, as protoc and buf resolve it: relative,
+ * forward slashes, no `..`. Anything else could overwrite files elsewhere.
+ */
+function outputPath(value: string): string {
+  if (value.startsWith("/") || /^[A-Za-z]:/.test(value) || value.includes("\\")) {
+    throw new Error(
+      `"${value}" is not a relative path with forward slashes (write a path inside the output directory, e.g. "authz/index")`,
+    );
+  }
+  if (value.split("/").some((segment) => segment === ".." || segment === "")) {
+    throw new Error(
+      `"${value}" leaves the output directory or has an empty segment (write a path inside it, without "..", e.g. "authz/index")`,
+    );
+  }
+  return value;
+}
+
+/**
+ * The raw plugin parameter, before anything reads it: a control, line-break
+ * or bidi character would end up in a `//` header or a path, so it is refused.
+ */
+export function checkParameter(parameter: string): string | undefined {
+  if (printable(parameter) === parameter) return undefined;
+  return `plugin parameter "${printable(parameter)}" contains a control, line-break or invisible character (remove it from opt/--authz_opt in buf.gen.yaml or the protoc command line)`;
+}
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
@@ -67,6 +104,8 @@ export function parseOptions(raw: { key: string; value: string }[]): AuthzOption
     principals: undefined,
     roles: undefined,
     scopes: undefined,
+    resources: undefined,
+    permissions: undefined,
     undeclared: "error",
     report: "",
   };
@@ -75,7 +114,7 @@ export function parseOptions(raw: { key: string; value: string }[]): AuthzOption
     if (option === undefined) {
       const valid = Object.entries(table).map(([k, o]) => `  ${k}: ${o.help}`);
       throw new Error(
-        `unknown option "${key}". protoc-gen-authz options are:\n${valid.join("\n")}\n(and the standard target, import_extension, js_import_style, rewrite_imports, ts_nocheck)`,
+        `unknown option "${printable(key)}". protoc-gen-authz options are:\n${valid.join("\n")}\n(and the standard target, import_extension, js_import_style, rewrite_imports, ts_nocheck)`,
       );
     }
     try {

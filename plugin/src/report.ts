@@ -1,17 +1,38 @@
-import type { Rule } from "protoauthz";
+import type { Requirements, Rule } from "protoauthz";
 import type { ServiceModel } from "./collect.js";
+import { printable } from "./escape.js";
 
-/** One RPC of the auth surface, flat and stable, for review and diffs. */
-export interface SurfaceRow {
-  readonly procedure: string;
-  readonly access: Rule["access"];
+/** One alternative of an any_of rule, flat and sorted like a row. */
+export interface SurfaceAlternative {
   readonly principals: readonly string[];
   readonly scopes: readonly string[];
   readonly roles: readonly string[];
   readonly bindings: readonly string[];
+  /** "resource_type#permission(id_field)", all required. */
+  readonly relations: readonly string[];
+}
+
+/** One RPC of the auth surface, flat and stable, for review and diffs. */
+export interface SurfaceRow extends SurfaceAlternative {
+  readonly procedure: string;
+  readonly access: Rule["access"];
+  /** For any_of: each alternative, in declaration order; empty otherwise. */
+  readonly alternatives: readonly SurfaceAlternative[];
   readonly reason: string;
   readonly source: string;
   readonly location: string;
+}
+
+const sorted = (items: readonly string[] | undefined) => [...(items ?? [])].sort();
+
+function flatten(requirements: Requirements<unknown> | undefined): SurfaceAlternative {
+  return {
+    principals: sorted(requirements?.principals),
+    scopes: sorted(requirements?.scopes),
+    roles: sorted(requirements?.roles),
+    bindings: sorted(requirements?.bindings?.map((b) => `${b.field}=${b.attribute}`)),
+    relations: sorted(requirements?.relations?.map((r) => `${r.resourceType}#${r.permission}(${r.idField})`)),
+  };
 }
 
 /** Rows sorted by procedure, so reports diff line by line. */
@@ -19,14 +40,11 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
   const rows: SurfaceRow[] = [];
   for (const { service, methods } of services) {
     for (const { method, rule, source, location } of methods) {
-      const authenticated = rule.access === "authenticated" ? rule : undefined;
       rows.push({
         procedure: `/${service.typeName}/${method.name}`,
         access: rule.access,
-        principals: [...(authenticated?.principals ?? [])].sort(),
-        scopes: [...(authenticated?.scopes ?? [])].sort(),
-        roles: [...(authenticated?.roles ?? [])].sort(),
-        bindings: (authenticated?.bindings ?? []).map((b) => `${b.field}=${b.attribute}`).sort(),
+        ...flatten(rule.access === "authenticated" ? rule : undefined),
+        alternatives: rule.access === "any_of" ? rule.alternatives.map(flatten) : [],
         reason: rule.access === "public" || rule.access === "deny" ? rule.reason : "",
         source,
         location,
@@ -36,23 +54,38 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
   return rows.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));
 }
 
-const cell = (text: string) => text.replaceAll("|", "\\|").replaceAll("\n", " ");
-const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map((i) => `\`${i}\``).join(", "));
+/** Input shown as text: printable, on one line, and unable to open or close a table cell. */
+const cell = (text: string) => printable(text).replaceAll("\\u000a", " ").replaceAll("|", "\\|");
+/** A code span no backtick in the text can close. */
+const code = (text: string) => {
+  const fence = "`".repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
+  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
+  return `${fence}${pad}${cell(text)}${pad}${fence}`;
+};
+const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map(code).join(", "));
+
+function requirementCells(r: SurfaceAlternative): string {
+  return [list(r.principals, "any"), list(r.scopes, ""), list(r.roles, ""), list(r.bindings, ""), list(r.relations, "")].join(" | ");
+}
 
 export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
+  const count = (access: Rule["access"]) => rows.filter((r) => r.access === access).length;
+  const anyOf = count("any_of") === 0 ? "" : `, ${count("any_of")} any_of`;
   const lines = [
     "# Auth surface",
     "",
-    `${rows.length} RPCs: ${rows.filter((r) => r.access === "public").length} public, ${rows.filter((r) => r.access === "authenticated").length} authenticated, ${rows.filter((r) => r.access === "deny").length} deny.`,
+    `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny.`,
     "",
-    "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | reason | rule from |",
-    "|---|---|---|---|---|---|---|---|",
+    "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | relations (all) | reason | rule from |",
+    "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
-    const authenticated = r.access === "authenticated";
-    lines.push(
-      `| \`${r.procedure}\` | ${r.access === "public" ? "**public**" : r.access} | ${authenticated ? list(r.principals, "any") : ""} | ${authenticated ? list(r.scopes, "") : ""} | ${authenticated ? list(r.roles, "") : ""} | ${authenticated ? list(r.bindings, "") : ""} | ${cell(r.reason)} | ${r.source.replace("_", " ")} |`,
-    );
+    const access = r.access === "public" ? "**public**" : r.access === "any_of" ? "any of:" : r.access;
+    const requirements = r.access === "authenticated" ? requirementCells(r) : " |  |  |  | ";
+    lines.push(`| ${code(r.procedure)} | ${access} | ${requirements} | ${cell(r.reason)} | ${r.source.replace("_", " ")} |`);
+    for (const [i, alternative] of r.alternatives.entries()) {
+      lines.push(`| ↳ | ${i === 0 ? "" : "or "}alternative ${i + 1} | ${requirementCells(alternative)} |  |  |`);
+    }
   }
   return lines.join("\n");
 }

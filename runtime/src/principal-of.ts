@@ -4,7 +4,7 @@ import { procedureOf } from "./tables.js";
 
 /**
  * The principal a handler of a method sees, typed from that method's rule:
- * narrowed to the admitted kinds (for any_of, those of every alternative),
+ * narrowed to the admitted kinds (for any_of, those of any alternative),
  * possibly undefined on a public method.
  */
 export type PrincipalFor<R, P extends Principal = Principal> = R extends { readonly access: "public" }
@@ -18,13 +18,9 @@ export type PrincipalFor<R, P extends Principal = Principal> = R extends { reado
       : R extends { readonly access: "authenticated" }
         ? P
         : R extends { readonly access: "any_of"; readonly alternatives: readonly (infer A)[] }
-          ? string extends KindsOf<A>
-            ? P
-            : P & { readonly kind: KindsOf<A> }
+          ? // The union of the alternatives' principals: whichever admitted the call.
+            PrincipalFor<A & { readonly access: "authenticated" }, P>
           : never;
-
-/** The kinds one alternative admits; `string` when it admits any kind. */
-type KindsOf<A> = A extends { readonly principals: readonly (infer K extends string)[] } ? ([K] extends [never] ? string : K) : string;
 
 interface Admitted {
   readonly procedure: string;

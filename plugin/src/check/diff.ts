@@ -1,4 +1,4 @@
-import type { SurfaceRow } from "../report.js";
+import type { SurfaceAlternative, SurfaceRow } from "../report.js";
 
 /** One change of who may call an RPC between two versions of the API. */
 export interface SurfaceChange {
@@ -12,7 +12,8 @@ const names = (items: readonly string[]) => items.map((i) => `"${i}"`).join(", "
 /**
  * Every change between two auth surfaces. Loosening: deny → anything,
  * authenticated → public, a new public RPC, a dropped scope or binding, an
- * any-of list (kinds, roles) that grows or is dropped. Tightening is the
+ * any-of list (kinds, roles) that grows or is dropped, a dropped relation, an
+ * any_of alternative added. Tightening is the
  * reverse. A change that comes from a service default is said so.
  */
 export function diffSurfaces(before: readonly SurfaceRow[], after: readonly SurfaceRow[]): SurfaceChange[] {
@@ -32,11 +33,13 @@ export function diffSurfaces(before: readonly SurfaceRow[], after: readonly Surf
       add(rank[row.access] > rank[was.access], `${was.access} → ${row.access}`);
       if (was.access !== "authenticated" || row.access !== "authenticated") continue;
     }
+    if (row.access === "any_of") alternatives(was.alternatives, row.alternatives, add);
     if (row.access !== "authenticated") continue;
     anyOf(was.principals, row.principals, "principal kinds", add);
     anyOf(was.roles, row.roles, "roles", add);
     allOf(was.scopes, row.scopes, "scopes", add);
     allOf(was.bindings, row.bindings, "bindings", add);
+    allOf(was.relations, row.relations, "relations", add);
   }
   for (const row of old.values()) changes.push({ procedure: row.procedure, loosens: false, what: "RPC removed" });
   return changes.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));
@@ -58,4 +61,21 @@ function allOf(was: readonly string[], now: readonly string[], label: string, ad
   const added = now.filter((n) => !was.includes(n));
   if (removed.length > 0) add(true, `${label} no longer required: ${names(removed)}`);
   if (added.length > 0) add(false, `${label} now required: ${names(added)}`);
+}
+
+/** Alternatives any one of which admits: a new one loosens, a dropped one tightens; a changed one is both. */
+function alternatives(
+  was: readonly SurfaceAlternative[],
+  now: readonly SurfaceAlternative[],
+  add: (loosens: boolean, what: string) => void,
+) {
+  const describe = (a: SurfaceAlternative) =>
+    Object.entries(a)
+      .filter(([, items]) => items.length > 0)
+      .map(([key, items]) => `${key} ${names(items)}`)
+      .join("; ");
+  const before = was.map(describe);
+  const after = now.map(describe);
+  for (const a of after) if (!before.includes(a)) add(true, `alternative added: { ${a} }`);
+  for (const a of before) if (!after.includes(a)) add(false, `alternative removed: { ${a} }`);
 }

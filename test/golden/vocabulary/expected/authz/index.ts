@@ -28,6 +28,14 @@ export type Role = "admin" | "viewer";
  */
 export type Scope = "docs.read" | "docs.write";
 /**
+ * Resource types: open (declare the `resources` option to close them).
+ */
+export type ResourceType = string;
+/**
+ * Permissions: open (declare the `permissions` option to close them).
+ */
+export type Permission = string;
+/**
  * The principal your authenticate function must return.
  */
 export type AuthzPrincipal = Principal<PrincipalKind, Role, Scope>;

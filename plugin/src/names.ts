@@ -1,0 +1,101 @@
+import type { DescFile, DescMessage } from "@bufbuild/protobuf";
+import type { Problem } from "./collect.js";
+import { printable } from "./escape.js";
+import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
+
+/** protoc's identifier grammar; names become identifiers and keys in generated code. */
+const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const packageName = /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/;
+
+/** What protobuf-es turns a field name into must be usable as `request.name`. */
+const property = /^[A-Za-z_$][A-Za-z0-9_$]*$/;
+
+const notAProperty = (file: DescFile, element: string, name: string, localName: string): Problem => ({
+  file: file.proto.name,
+  element,
+  message: `field "${name}" becomes the property "${localName}", which is not a JavaScript identifier (protoc-gen-es cannot generate it either; rename the field)`,
+});
+
+const refuse = (location: Location, element: string, what: string, name: string): Problem => ({
+  ...location,
+  element,
+  message: `${what} "${name}" is not a proto identifier (protoc refuses such names; build the request from .proto sources with protoc or buf)`,
+});
+
+/**
+ * Names the generated code is made of: package, services, methods, and the
+ * fields and oneofs accessors read. protoc never produces anything else, but a
+ * request need not come from protoc.
+ */
+export function checkNames(files: readonly DescFile[]): Problem[] {
+  const problems: Problem[] = [];
+  const seenMessages = new Set<DescMessage>();
+  const checkMessage = (message: DescMessage, file: DescFile) => {
+    if (seenMessages.has(message)) return;
+    seenMessages.add(message);
+    for (const field of message.fields) {
+      if (!identifier.test(field.name)) problems.push(refuse({ file: file.proto.name }, message.typeName, "field name", field.name));
+      else if (!property.test(field.localName)) problems.push(notAProperty(file, message.typeName, field.name, field.localName));
+      if (field.oneof !== undefined && !identifier.test(field.oneof.name))
+        problems.push(refuse({ file: file.proto.name }, message.typeName, "oneof name", field.oneof.name));
+      if (field.message !== undefined) checkMessage(field.message, field.message.file);
+    }
+  };
+  for (const file of files) {
+    // Paths reach import specifiers protoplugin writes, and every comment.
+    if (printable(file.proto.name) !== file.proto.name) {
+      problems.push({
+        file: file.proto.name,
+        element: file.proto.name,
+        message: "the file path contains a control, line-break or invisible character (rename the file or its directory)",
+      });
+    }
+    if (file.proto.package !== "" && !packageName.test(file.proto.package))
+      problems.push(refuse({ file: file.proto.name }, file.proto.name, "package", file.proto.package));
+    for (const [s, service] of file.services.entries()) {
+      if (!identifier.test(service.name)) problems.push(refuse(locateService(service, s), service.typeName, "service name", service.name));
+      for (const [m, method] of service.methods.entries()) {
+        const element = `${service.typeName}.${method.name}`;
+        if (!identifier.test(method.name)) problems.push(refuse(locateMethod(method, s, m), element, "method name", method.name));
+        checkMessage(method.input, file);
+      }
+    }
+  }
+  return problems;
+}
+
+/**
+ * Two methods whose names differ only in case or underscores (GetFoo, getFoo,
+ * get_foo) share one table key, and two services with one full name share a
+ * procedure: the later would silently replace the earlier's rule.
+ */
+export function checkCollisions(files: readonly DescFile[]): Problem[] {
+  const problems: Problem[] = [];
+  const services = new Map<string, Location>();
+  for (const file of files) {
+    for (const [s, service] of file.services.entries()) {
+      const here = locateService(service, s);
+      const earlier = services.get(service.typeName);
+      if (earlier !== undefined) {
+        problems.push({
+          ...here,
+          element: service.typeName,
+          message: `service is declared twice, also at ${formatLocation(earlier)} (give each service its own name)`,
+        });
+      } else services.set(service.typeName, here);
+      const keys = new Map<string, { name: string; location: Location }>();
+      for (const [m, method] of service.methods.entries()) {
+        const location = locateMethod(method, s, m);
+        const first = keys.get(method.localName);
+        if (first !== undefined) {
+          problems.push({
+            ...location,
+            element: `${service.typeName}.${method.name}`,
+            message: `${method.name} and ${first.name} (${formatLocation(first.location)}) both become the table key "${method.localName}" (rename one of them)`,
+          });
+        } else keys.set(method.localName, { name: method.name, location });
+      }
+    }
+  }
+  return problems;
+}
