@@ -27,6 +27,14 @@ export type Role = string;
  */
 export type Scope = string;
 /**
+ * Resource types: open (declare the `resources` option to close them).
+ */
+export type ResourceType = string;
+/**
+ * Permissions: open (declare the `permissions` option to close them).
+ */
+export type Permission = string;
+/**
  * The principal your authenticate function must return.
  */
 export type AuthzPrincipal = Principal<PrincipalKind, Role, Scope>;

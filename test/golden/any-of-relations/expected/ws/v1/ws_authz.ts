@@ -72,7 +72,10 @@ export const WorkspaceServiceAuthz = defineServiceAuthz(WorkspaceService, {
         roles: [],
         bindings: [],
         relations: [
-          { resourceType: "workspace", idField: "by_workspace", permission: "admin", read: (request) => (request.selector.case === "byWorkspace" ? request.selector.value : undefined) },
+          { resourceType: "workspace", idField: "by_workspace", permission: "admin", read: (request) => {
+            const s1 = request.selector;
+            return s1.case === "byWorkspace" ? s1.value : undefined;
+          } },
         ],
       },
     ],
