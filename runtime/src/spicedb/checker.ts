@@ -1,0 +1,164 @@
+import { v1 } from "@authzed/authzed-node";
+import { AuthzConfigError } from "../errors.js";
+import type { Principal } from "../principal.js";
+import type { RelationChecker, RelationQuery, RelationUse } from "../relations.js";
+import { DecisionCache, type DecisionCacheOptions } from "./cache.js";
+import { call, type SpiceDBClient, SpiceDBError } from "./client.js";
+import { isObjectId } from "./object-id.js";
+import { readSchema, SchemaReadError, type SpiceDBSchema } from "./schema.js";
+import { type Subject, type SubjectMappings, subjectOf, subjectTypeOf } from "./subject.js";
+
+/**
+ * How fresh an answer must be (SpiceDB's Consistency):
+ * - "minimize_latency" (default): the engine's cached snapshot, seconds old at most.
+ * - "fully_consistent": the newest snapshot, at a latency cost.
+ * - atLeastAsFresh: a ZedToken the caller supplies, read from its principal
+ *   (e.g. an attribute the authenticator copied from a header); when it gives
+ *   none, the call falls back to minimize_latency.
+ */
+export type SpiceDBConsistency =
+  | "minimize_latency"
+  | "fully_consistent"
+  | { readonly atLeastAsFresh: (principal: Principal, procedure: string) => string | undefined };
+
+export interface SpiceDBCheckerOptions {
+  /**
+   * Principal kind -> SpiceDB subject. Default: every kind is an object type
+   * of the same name and the subject its id (`user:alice`). When given, kinds
+   * left out hold no relation, and rules naming them fail validation.
+   */
+  readonly subjects?: SubjectMappings;
+  readonly consistency?: SpiceDBConsistency;
+  /** Reuse engine answers for up to `ttlMs` (default off). Not allowed with fully_consistent. */
+  readonly cache?: DecisionCacheOptions;
+}
+
+export interface SpiceDBChecker extends RelationChecker {
+  validate(uses: readonly RelationUse[]): readonly string[];
+}
+
+const { HAS_PERMISSION, NO_PERMISSION } = v1.CheckPermissionResponse_Permissionship;
+
+/**
+ * A RelationChecker on SpiceDB. Reads the engine's schema once, so that the
+ * guard can validate its tables synchronously when it starts.
+ */
+export async function createSpiceDBChecker(client: SpiceDBClient, options: SpiceDBCheckerOptions = {}): Promise<SpiceDBChecker> {
+  const consistency = options.consistency ?? "minimize_latency";
+  if (options.cache !== undefined && consistency === "fully_consistent") {
+    throw new AuthzConfigError(["spicedb: a decision cache contradicts fully_consistent (drop one of them)"]);
+  }
+  const cache = options.cache === undefined ? undefined : new DecisionCache(options.cache);
+  const schema = await loadSchema(client);
+
+  const consistencyFor = (principal: Principal, procedure: string): v1.Consistency => {
+    if (consistency === "fully_consistent") {
+      return v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } });
+    }
+    const token = consistency === "minimize_latency" ? undefined : consistency.atLeastAsFresh(principal, procedure);
+    if (typeof token === "string" && token !== "") {
+      return v1.Consistency.create({ requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: { token } } });
+    }
+    return v1.Consistency.create({ requirement: { oneofKind: "minimizeLatency", minimizeLatency: true } });
+  };
+
+  return {
+    validate: (uses) => validateUses(schema, uses, options.subjects),
+
+    async check(principal, queries, { procedure, signal }) {
+      signal.throwIfAborted();
+      const held = queries.map(() => false);
+      const subject = subjectOf(principal, options.subjects);
+      if (subject === undefined) return held;
+      const asked: { index: number; key: string }[] = [];
+      const items: v1.CheckBulkPermissionsRequestItem[] = [];
+      queries.forEach((query, index) => {
+        if (!isObjectId(query.resourceId)) return; // cannot exist: not held, nothing asked
+        const key = cacheKey(query, subject);
+        const cached = cache?.get(key);
+        if (cached !== undefined) {
+          held[index] = cached;
+          return;
+        }
+        asked.push({ index, key });
+        items.push(itemOf(query, subject));
+      });
+      if (items.length === 0) return held;
+      const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
+      const response = await call(client.permissions.checkBulkPermissions, request, signal);
+      if (response.pairs.length !== items.length) {
+        throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
+      }
+      response.pairs.forEach((pair, i) => {
+        const { index, key } = asked[i] as { index: number; key: string };
+        if (pair.response.oneofKind !== "item") {
+          const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
+          throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
+        }
+        const permissionship = pair.response.item.permissionship;
+        // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
+        held[index] = permissionship === HAS_PERMISSION;
+        if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, held[index]);
+      });
+      return held;
+    },
+  };
+}
+
+async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
+  const response = await call(client.schema.readSchema, v1.ReadSchemaRequest.create({}));
+  try {
+    return readSchema(response.schemaText);
+  } catch (error) {
+    if (error instanceof SchemaReadError) {
+      throw new AuthzConfigError([`spicedb: cannot read the engine's schema: ${error.message}`], { cause: error });
+    }
+    throw error;
+  }
+}
+
+function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[], subjects: SubjectMappings | undefined): string[] {
+  const problems: string[] = [];
+  for (const use of uses) {
+    const where = `${use.procedure}: relation ${use.resourceType}#${use.permission}`;
+    if (!schema.hasType(use.resourceType)) {
+      problems.push(`${where}: the SpiceDB schema has no definition "${use.resourceType}" (add it, or fix the rule)`);
+      continue;
+    }
+    if (!schema.hasPermission(use.resourceType, use.permission)) {
+      problems.push(
+        `${where}: definition "${use.resourceType}" has no permission or relation "${use.permission}" (add it to the schema, or fix the rule)`,
+      );
+      continue;
+    }
+    const reachable = schema.subjectTypes(use.resourceType, use.permission);
+    for (const kind of use.principals) {
+      const subjectType = subjectTypeOf(kind, subjects);
+      if (subjectType === undefined) {
+        problems.push(`${where}: principal kind "${kind}" has no SpiceDB subject (add it to the checker's subjects)`);
+      } else if (!reachable.has(subjectType)) {
+        const known = [...reachable].sort().join(", ") || "none";
+        problems.push(
+          `${where}: principal kind "${kind}" (subject type ${subjectType}) can never hold it; subject types that can: ${known}`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+function itemOf(query: RelationQuery, subject: Subject): v1.CheckBulkPermissionsRequestItem {
+  return v1.CheckBulkPermissionsRequestItem.create({
+    resource: { objectType: query.resourceType, objectId: query.resourceId },
+    permission: query.permission,
+    subject: {
+      object: { objectType: subject.objectType, objectId: subject.objectId },
+      optionalRelation: subject.optionalRelation,
+    },
+  });
+}
+
+/** Unambiguous: ids and types cannot contain ":", "#" or "@" (both grammars exclude them). */
+function cacheKey(query: RelationQuery, subject: Subject): string {
+  return `${query.resourceType}:${query.resourceId}#${query.permission}@${subject.objectType}:${subject.objectId}#${subject.optionalRelation}`;
+}

