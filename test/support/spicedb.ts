@@ -35,9 +35,31 @@ export function parseRelationships(text: string): v1.Relationship[] {
   return relationships;
 }
 
-/** Starts an embedded engine; close it in afterAll. */
-export function startEngine(schema: string, relationships: string | v1.Relationship[] = ""): Promise<EmbeddedSpiceDB> {
-  return EmbeddedSpiceDB.start(schema, typeof relationships === "string" ? parseRelationships(relationships) : relationships);
+/**
+ * Starts an embedded engine; close it in afterAll. Returns once the seeds are
+ * visible at minimize_latency: for a moment after the write, SpiceDB may
+ * still answer from the snapshot before it (the staleness that mode accepts).
+ */
+export async function startEngine(schema: string, relationships: string | v1.Relationship[] = ""): Promise<EmbeddedSpiceDB> {
+  const seeds = typeof relationships === "string" ? parseRelationships(relationships) : relationships;
+  const engine = await EmbeddedSpiceDB.start(schema, seeds);
+  const last = seeds.at(-1);
+  if (last?.resource === undefined || last.subject?.object === undefined) return engine;
+  const { NO_PERMISSION } = v1.CheckPermissionResponse_Permissionship;
+  const request = v1.CheckPermissionRequest.create({
+    resource: last.resource,
+    permission: last.relation,
+    // A wildcard cannot be checked; any id of its type holds what it holds.
+    subject:
+      last.subject.object.objectId === "*" ? { ...last.subject, object: { ...last.subject.object, objectId: "seed-probe" } } : last.subject,
+  });
+  for (const deadline = Date.now() + 5_000; Date.now() < deadline; ) {
+    const answer = await engine.permissions().promises.checkPermission(request);
+    if (answer.permissionship !== NO_PERMISSION) return engine;
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+  engine.close();
+  throw new Error("embedded SpiceDB: the seed relationships did not become visible within 5 s");
 }
 
 export function startWorkspaces(): Promise<EmbeddedSpiceDB> {
