@@ -19,6 +19,7 @@ const relation = (resourceType: string, permission: string, principals: string[]
 // exclusion and intersection, comments: what a real schema uses.
 const richSchema = `
 use expiration
+use self
 
 /** only on the right day */
 caveat on_day(day int, today int) {
@@ -26,7 +27,9 @@ caveat on_day(day int, today int) {
 }
 
 definition user {}
-definition robot {}
+definition robot {
+    permission itself = self
+}
 definition service {}
 
 definition group {
@@ -120,6 +123,8 @@ describe("validate", () => {
     expect(holders("audit")).toEqual(["user", "service", "team"]); // & treated as a union: never refuses a valid rule
     expect(holders("nothing")).toEqual([]);
     expect(checker.validate([relation("org", "banned", ["robot"])])).toEqual([]);
+    const robotHolders = kinds.filter((kind) => checker.validate([relation("robot", "itself", [kind])]).length === 0);
+    expect(robotHolders).toEqual(["robot"]); // use self: the robot itself
   });
 });
 

@@ -138,6 +138,7 @@ function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[], subje
       continue;
     }
     const reachable = schema.subjectTypes(use.resourceType, use.permission);
+    if (reachable === undefined) continue;
     for (const kind of use.principals) {
       const subjectType = subjectTypeOf(kind, subjects);
       if (subjectType === undefined) {

@@ -37,8 +37,10 @@ export interface SpiceDBSchema {
    * `type#relation`. An over-approximation: exclusions (`-`) and
    * intersections (`&`) are treated like unions, so a subject type is only
    * left out when no path of the schema can ever reach the permission.
+   * Undefined when the permission uses a construct this reader does not know
+   * (then any subject type may reach it).
    */
-  subjectTypes(type: string, permission: string): ReadonlySet<string>;
+  subjectTypes(type: string, permission: string): ReadonlySet<string> | undefined;
 }
 
 const tokenPattern = /\/\/[^\n]*|\/\*[\s\S]*?\*\/|"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|->|[A-Za-z_][A-Za-z0-9_/]*|\S/g;
@@ -163,6 +165,8 @@ export function readSchema(text: string): SpiceDBSchema {
   return schemaOf(definitions);
 }
 
+const anySubject = "*";
+
 function schemaOf(definitions: ReadonlyMap<string, Definition>): SpiceDBSchema {
   const reach = (type: string, member: string, out: Set<string>, seen: Set<string>) => {
     const key = `${type}#${member}`;
@@ -184,7 +188,13 @@ function schemaOf(definitions: ReadonlyMap<string, Definition>): SpiceDBSchema {
     }
     for (const term of definition.permissions.get(member) ?? []) {
       if (term.via === undefined) {
-        reach(type, term.name, out, seen);
+        if (definition.relations.has(term.name) || definition.permissions.has(term.name)) {
+          reach(type, term.name, out, seen);
+        } else if (term.name === "self") {
+          out.add(type); // `use self`: the resource itself is the subject
+        } else {
+          out.add(anySubject); // a construct this reader does not know: assume anything can reach it
+        }
       } else {
         // `a->b`: b evaluated on every object `a` points at.
         for (const ref of definition.relations.get(term.via) ?? []) reach(ref.type, term.name, out, seen);
@@ -200,7 +210,7 @@ function schemaOf(definitions: ReadonlyMap<string, Definition>): SpiceDBSchema {
     subjectTypes: (type, permission) => {
       const out = new Set<string>();
       reach(type, permission, out, new Set());
-      return out;
+      return out.has(anySubject) ? undefined : out;
     },
   };
 }
