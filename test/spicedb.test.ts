@@ -39,6 +39,14 @@ describe("check", () => {
     expect(client.requests[0]?.items).toHaveLength(3);
   });
 
+  it("asks a question repeated within one call once and answers every copy", async () => {
+    const client = recording(engine);
+    const checker = await createSpiceDBChecker(client);
+    const answers = await checker.check(user("alice"), [use("acme"), use("globex"), use("acme")], open());
+    expect(answers).toEqual([true, false, true]);
+    expect(client.requests[0]?.items.map((item) => item.resource?.objectId)).toEqual(["acme", "globex"]);
+  });
+
   it("never sends an id that cannot exist in SpiceDB: not held, no round trip", async () => {
     const client = recording(engine);
     const checker = await createSpiceDBChecker(client);

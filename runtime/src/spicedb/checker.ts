@@ -70,20 +70,18 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
       const held = queries.map(() => false);
       const subject = subjectOf(principal, options.subjects);
       if (subject === undefined) return held;
-      const asked: { index: number; key: string }[] = [];
-      const items: v1.CheckBulkPermissionsRequestItem[] = [];
+      // Each distinct question once, in the order first asked; answers fan out to every query that asked it.
+      const asked = new Map<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }>();
       queries.forEach((query, index) => {
         if (!isObjectId(query.resourceId)) return; // cannot exist: not held, nothing asked
         const key = cacheKey(query, subject);
         const cached = cache?.get(key);
-        if (cached !== undefined) {
-          held[index] = cached;
-          return;
-        }
-        asked.push({ index, key });
-        items.push(itemOf(query, subject));
+        if (cached !== undefined) held[index] = cached;
+        else if (asked.has(key)) asked.get(key)?.indexes.push(index);
+        else asked.set(key, { item: itemOf(query, subject), indexes: [index] });
       });
-      if (items.length === 0) return held;
+      if (asked.size === 0) return held;
+      const items = [...asked.values()].map((question) => question.item);
       const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
       const response = await call<v1.CheckBulkPermissionsResponse>(
         (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
@@ -92,16 +90,20 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
       if (response.pairs.length !== items.length) {
         throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
       }
-      response.pairs.forEach((pair, i) => {
-        const { index, key } = asked[i] as { index: number; key: string };
+      [...asked].forEach(([key, { indexes }], i) => {
+        const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
+        if (pair.request !== undefined && keyOf(pair.request) !== key) {
+          throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
+        }
         if (pair.response.oneofKind !== "item") {
           const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
           throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
         }
         const permissionship = pair.response.item.permissionship;
         // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
-        held[index] = permissionship === HAS_PERMISSION;
-        if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, held[index]);
+        const answer = permissionship === HAS_PERMISSION;
+        for (const index of indexes) held[index] = answer;
+        if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, answer);
       });
       return held;
     },
@@ -168,4 +170,10 @@ function itemOf(query: RelationQuery, subject: Subject): v1.CheckBulkPermissions
 /** Unambiguous: ids and types cannot contain ":", "#" or "@" (both grammars exclude them). */
 function cacheKey(query: RelationQuery, subject: Subject): string {
   return `${query.resourceType}:${query.resourceId}#${query.permission}@${subject.objectType}:${subject.objectId}#${subject.optionalRelation}`;
+}
+
+/** The same key, read back from the request SpiceDB echoes with each answer. */
+function keyOf(item: v1.CheckBulkPermissionsRequestItem): string {
+  const subject = item.subject?.object;
+  return `${item.resource?.objectType}:${item.resource?.objectId}#${item.permission}@${subject?.objectType}:${subject?.objectId}#${item.subject?.optionalRelation ?? ""}`;
 }
