@@ -44,6 +44,7 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
     "",
     `${rows.length} RPCs: ${rows.filter((r) => r.access === "public").length} public, ${rows.filter((r) => r.access === "authenticated").length} authenticated, ${rows.filter((r) => r.access === "deny").length} deny.`,
     "",
+    ...undeclaredSummary(rows),
     "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | reason | rule from |",
     "|---|---|---|---|---|---|---|---|",
   ];
@@ -54,4 +55,16 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
     );
   }
   return lines.join("\n");
+}
+
+/** The RPCs that declare no rule (denied under undeclared=deny), out of all: the migration's to-do list. */
+function undeclaredSummary(rows: readonly SurfaceRow[]): string[] {
+  const undeclared = rows.filter((r) => r.source === "undeclared");
+  if (undeclared.length === 0) return [];
+  return [
+    `**${undeclared.length} of ${rows.length} RPCs declare no rule** and are denied until they do (undeclared=deny):`,
+    "",
+    ...undeclared.map((r) => `- \`${r.procedure}\` (${cell(r.location)})`),
+    "",
+  ];
 }
