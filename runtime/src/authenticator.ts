@@ -15,6 +15,9 @@ export interface Authenticator<P extends Principal = Principal> {
   authenticate(request: AuthnRequest): Promise<P>;
 }
 
+/** The principal an authenticator produces; a union over a list of them. */
+export type PrincipalOf<A> = A extends Authenticator<infer P> ? P : never;
+
 /**
  * Tries authenticators in order. The first that claims the credential decides
  * alone: an invalid credential is Unauthenticated and never falls through to
@@ -22,13 +25,13 @@ export interface Authenticator<P extends Principal = Principal> {
  * as is any Authorization header; only a request without any credential is
  * anonymous.
  */
-export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P> {
+export function authenticateWith<const A extends readonly Authenticator<Principal>[]>(...authenticators: A): Authenticate<PrincipalOf<A[number]>> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
   return async (request) => {
     let unclaimed: string | undefined;
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
-      if (seen === "mine") return authenticator.authenticate(request);
+      if (seen === "mine") return authenticator.authenticate(request) as Promise<PrincipalOf<A[number]>>;
       if (seen === "not-mine") unclaimed ??= authenticator.name;
     }
     if (unclaimed !== undefined) throw new AuthenticationError(`${unclaimed}: credential presented that no authenticator accepts`);
