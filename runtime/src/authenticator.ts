@@ -25,13 +25,18 @@ export type PrincipalOf<A> = A extends Authenticator<infer P> ? P : never;
  * as is any Authorization header; only a request without any credential is
  * anonymous.
  */
-export function authenticateWith<const A extends readonly Authenticator<Principal>[]>(...authenticators: A): Authenticate<PrincipalOf<A[number]>> {
+export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P>;
+/** Authenticators of different kinds: the principal is the union of theirs. */
+export function authenticateWith<const A extends readonly Authenticator<Principal>[]>(
+  ...authenticators: A
+): Authenticate<PrincipalOf<A[number]>>;
+export function authenticateWith(...authenticators: readonly Authenticator[]): Authenticate<Principal> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
   return async (request) => {
     let unclaimed: string | undefined;
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
-      if (seen === "mine") return authenticator.authenticate(request) as Promise<PrincipalOf<A[number]>>;
+      if (seen === "mine") return authenticator.authenticate(request);
       if (seen === "not-mine") unclaimed ??= authenticator.name;
     }
     if (unclaimed !== undefined) throw new AuthenticationError(`${unclaimed}: credential presented that no authenticator accepts`);
