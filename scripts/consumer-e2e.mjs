@@ -84,6 +84,7 @@ try {
     name: "protoauthz-consumer",
     private: true,
     type: "module",
+    scripts: { generate: "buf generate", test: "tsc -p . && node dist/matrix.js" },
     dependencies: {
       protoauthz: `file:${tarball.runtime}`,
       "@bufbuild/protobuf": version("@bufbuild/protobuf"),
@@ -99,6 +100,7 @@ try {
       "@bufbuild/buf": dev["@bufbuild/buf"],
       "@types/node": dev["@types/node"],
       typescript: dev.typescript,
+      "ts-morph": dev["ts-morph"], // for protoc-gen-authz check --project
     },
   };
   writeFileSync(join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);

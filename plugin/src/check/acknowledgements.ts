@@ -25,8 +25,10 @@ export function readAcknowledgements(path: string, shownAs: string = path): Ackn
   let text: string;
   try {
     text = readFileSync(path, "utf8");
-  } catch {
-    throw new InputError(`${shownAs}: cannot read the acknowledgements file (create it, or drop --acknowledgements)`);
+  } catch (error) {
+    // No file yet acknowledges nothing: the check only gets stricter.
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return [];
+    throw new InputError(`${shownAs}: cannot read the acknowledgements file (${(error as NodeJS.ErrnoException).code})`);
   }
   const lines = new LineCounter();
   const document = parseDocument(text, { lineCounter: lines });

@@ -175,7 +175,9 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
       const methodsOf = Node.isPropertyAccessExpression(first) ? first.getExpression() : undefined;
       service = methodsOf && Node.isPropertyAccessExpression(methodsOf) ? methodsOf.getExpression() : undefined;
     } else if (method === "addService" && receiver.getSymbol()?.getName() === "Server") {
-      if (Node.isCallExpression(first) && isProtoauthz(first.getExpression(), "grpcServiceDefinition")) service = first.getArguments()[0];
+      const definition = literalOf(first);
+      if (definition !== undefined && Node.isCallExpression(definition) && isProtoauthz(definition.getExpression(), "grpcServiceDefinition"))
+        service = definition.getArguments()[0];
       else return report(call, "addService() with a definition not built by grpcServiceDefinition(): no table can be matched to it");
     } else return;
     const name = service && serviceName(service);
