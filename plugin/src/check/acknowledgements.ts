@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { isMap, isSeq, LineCounter, parseDocument } from "yaml";
+import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { InputError } from "./image.js";
 import { normalizeProcedure } from "./procedure.js";
 
@@ -43,6 +43,8 @@ export function readAcknowledgements(path: string, shownAs: string = path): Ackn
   const root = document.contents;
   const list = isMap(root) ? root.get("acknowledgements", true) : undefined;
   if (root === null) return [];
+  const empty = isScalar(list) && list.value === null;
+  if (isMap(root) && root.items.length === 1 && empty) return [];
   if (!isMap(root) || !isSeq(list) || root.items.length !== 1) {
     throw new InputError(`${shownAs}:1: expected a single key "acknowledgements" holding a list of { rpc, reason }`);
   }

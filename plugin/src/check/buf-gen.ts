@@ -56,7 +56,12 @@ export function readGenerationConfig(path: string, shownAs: string = path): Gene
   try {
     options = parseOptions(optionsOf(authz).filter((o) => !standardOptions.has(o.key)));
   } catch (error) {
-    throw new InputError(`${shownAs}:${lineOf(authz)}: protoc-gen-authz ${(error as Error).message.split("\n")[0]}`);
+    throw new InputError(
+      `${shownAs}:${lineOf(authz)}: protoc-gen-authz ${(error as Error).message
+        .split("\n")
+        .map((l) => l.trim())
+        .join(" ")}`,
+    );
   }
   const vocabulary: Vocabulary = {
     ...(options.principals && { principals: options.principals }),

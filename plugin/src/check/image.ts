@@ -91,8 +91,12 @@ function buildWithBuf(dir: string): Uint8Array {
  * node_modules/protoauthz/proto and node_modules/protoc-gen-authz/proto).
  */
 export function explainBufFailure(stderr: string): string {
-  const oneLine = stderr.replaceAll(/\s*\n\s*/g, "; ");
-  if (!/declared multiple times|found in multiple/i.test(stderr)) return oneLine;
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const oneLine = [...lines.slice(0, 3), ...(lines.length > 3 ? [`… ${lines.length - 3} more`] : [])].join("; ");
+  if (!/declared multiple times|contained in multiple modules/i.test(stderr)) return oneLine;
   return `${oneLine} (the schema protoauthz/v1/authz.proto is reachable twice, usually because a module at the repository root also sees node_modules: list your protos as their own module, or add "excludes: [node_modules]" to the root module in buf.yaml, and reach the schema through exactly one of node_modules/protoauthz/proto or node_modules/protoc-gen-authz/proto)`;
 }
 

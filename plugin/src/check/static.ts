@@ -176,7 +176,11 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
       service = methodsOf && Node.isPropertyAccessExpression(methodsOf) ? methodsOf.getExpression() : undefined;
     } else if (method === "addService" && receiver.getSymbol()?.getName() === "Server") {
       const definition = literalOf(first);
-      if (definition !== undefined && Node.isCallExpression(definition) && isProtoauthz(definition.getExpression(), "grpcServiceDefinition"))
+      if (
+        definition !== undefined &&
+        Node.isCallExpression(definition) &&
+        isProtoauthz(definition.getExpression(), "grpcServiceDefinition")
+      )
         service = definition.getArguments()[0];
       else return report(call, "addService() with a definition not built by grpcServiceDefinition(): no table can be matched to it");
     } else return;
