@@ -80,6 +80,24 @@ describe("check reads buf.gen.yaml", () => {
   });
 });
 
+describe("services generated elsewhere", () => {
+  it("skips what the plugin's exclude_types leaves out of generation (grpc.health.v1)", () => {
+    const { dir } = project(svc(rpc("A", `{ public: { reason: "ok" } }`)), undefined);
+    cpSync(join(repoRoot, "test/fixtures/health/grpc"), join(dir, "grpc"), { recursive: true });
+    const withTypes = (excluded: boolean) =>
+      writeFileSync(
+        join(dir, "buf.gen.yaml"),
+        template(["target=ts"]).replace("    strategy: all", `    strategy: all${excluded ? "\n    exclude_types: [grpc.health.v1]" : ""}`),
+      );
+    withTypes(true);
+    expect(runCli(dir, "check", ".")).toMatchObject({ code: 0, stdout: "protoauthz check: ok\n" });
+    withTypes(false);
+    const run = runCli(dir, "check", ".");
+    expect(run.code).toBe(1);
+    expect(run.stdout).toMatch(/grpc\/health\/v1\/health\.proto:\d+:\d+: grpc\.health\.v1\.Health\.Check: no rule/);
+  });
+});
+
 describe("buf's default layout", () => {
   it("explains 'declared multiple times' when the schema is reached twice through node_modules", () => {
     const dir = join(work, "default-layout");

@@ -9,7 +9,7 @@ import { InputError, loadImage, loadInput } from "./check/image.js";
 import { type Findings, type Format, failing, render } from "./check/output.js";
 import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
-import { checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
+import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { surfaceToMarkdown } from "./report.js";
 
@@ -86,7 +86,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     const format = values.format ?? "markdown";
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
     // Undeclared RPCs are listed (as deny), never dropped from the surface.
-    const surface = checkFiles(loadInput(input), vocabulary, "deny").surface.map((r) => ({
+    const surface = generated(checkFiles(loadInput(input), vocabulary, "deny"), config).surface.map((r) => ({
       ...r,
       location: mapLocation(r.location, mapPath),
     }));
@@ -106,7 +106,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   if (values.against !== undefined && againstGit !== undefined) throw new UsageError("use --against or --against-git, not both");
 
   const files = input === undefined ? undefined : loadInput(input);
-  const checked = files === undefined ? undefined : checkFiles(files, vocabulary, config?.options.undeclared ?? "error");
+  const checked = files === undefined ? undefined : generated(checkFiles(files, vocabulary, config?.options.undeclared ?? "error"), config);
   const problems = [...(checked?.problems ?? []), ...(files !== undefined && config !== undefined ? config.layoutProblems(files) : [])];
 
   let changes: readonly ReviewedChange[] = [];
@@ -139,6 +139,15 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   };
   out(render(findings, format));
   return failing(findings) ? 1 : 0;
+}
+
+/** What buf generate generates: services the plugin's exclude_types leaves out (e.g. grpc.health.v1) are not judged. */
+function generated(result: CheckResult, config: GenerationConfig | undefined): CheckResult {
+  if (config === undefined) return result;
+  return {
+    problems: result.problems.filter((p) => !config.excluded(p.element)),
+    surface: result.surface.filter((r) => !config.excluded(r.procedure.split("/")[1] ?? "")),
+  };
 }
 
 /** The base version's files at a git ref; none when the input did not exist there. */

@@ -22,6 +22,8 @@ const standardOptions = new Set([
 export interface GenerationConfig {
   readonly options: AuthzOptions;
   readonly vocabulary: Vocabulary;
+  /** Whether the plugin's `exclude_types` leaves this "pkg.Service[.Method]" out of generation. */
+  excluded(element: string): boolean;
   /** Problems of the layout itself: files generated twice or imports that resolve nowhere. */
   layoutProblems(files: readonly DescFile[]): Problem[];
 }
@@ -70,9 +72,11 @@ export function readGenerationConfig(path: string, shownAs: string = path): Gene
   };
   const es = named("protoc-gen-es") ?? named("bufbuild/es");
   const hasInputs = isMap(root) && root.has("inputs");
+  const excludeTypes = ([] as unknown[]).concat(authz.toJSON().exclude_types ?? []).map(String);
   return {
     options,
     vocabulary,
+    excluded: (element) => excludeTypes.some((t) => element === t || element.startsWith(`${t}.`)),
     layoutProblems(files) {
       const problems: Problem[] = [];
       const at = (node: YAMLMap, element: string, message: string) =>
