@@ -117,12 +117,14 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       ...(values["allow-loosening"] ?? []).map((name) => ({
         procedure: normalizeProcedure(name),
         reason: "",
-        file: "--allow-loosening",
+        file: flagged,
         line: 0,
       })),
     ];
     const previous = values.against !== undefined ? loadInput(values.against) : baseFiles(againstGit ?? "", input);
     ({ changes, stale } = compareSurfaces(previous, checked.surface, vocabulary, acknowledgements));
+    // A flag lasts one run; only the reviewed file's entries can go stale.
+    stale = stale.filter((a) => a.file !== flagged);
     changes = changes.map((c) => ({ ...c, ...(c.location !== undefined && { location: mapLocation(c.location, mapPath) }) }));
   }
   let unguarded: StaticFinding[] = [];
@@ -140,6 +142,8 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   out(render(findings, format));
   return failing(findings) ? 1 : 0;
 }
+
+const flagged = "--allow-loosening";
 
 /** What buf generate generates: services the plugin's exclude_types leaves out (e.g. grpc.health.v1) are not judged. */
 function generated(result: CheckResult, config: GenerationConfig | undefined): CheckResult {
