@@ -110,6 +110,8 @@ try {
   for (const name of ["@bufbuild/protobuf", "@bufbuild/protoplugin", "@connectrpc/connect", "@grpc/grpc-js", "protoauthz"]) {
     const copies = installed(join(project, "node_modules"), name);
     check(`one copy of ${name} (${copies.map((c) => c.version).join(", ")})`, copies.length === 1, copies.map((c) => c.path).join(", "));
+    const listed = new Set(step(`npm ls ${name}`, "npm", ["ls", name, "--all", "--parseable"]).trim().split("\n"));
+    check(`npm ls ${name} shows one`, listed.size === 1, [...listed].join(", "));
   }
   for (const pkg of ["protoauthz", "protoc-gen-authz"]) {
     const meta = JSON.parse(readFileSync(join(project, "node_modules", pkg, "package.json"), "utf8"));

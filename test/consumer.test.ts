@@ -29,6 +29,8 @@ describe("a fresh project installing the packed packages", () => {
       "ok   one copy of @connectrpc/connect (2.1.2)",
       "ok   one copy of @grpc/grpc-js (1.14.7)",
       "ok   one copy of @bufbuild/protoplugin (2.13.0)",
+      "ok   npm ls @bufbuild/protobuf shows one",
+      "ok   npm ls @connectrpc/connect shows one",
       "ok   no unused src/gen/protoauthz/v1/authz_pb.ts",
       "ok   tsc (strict)",
       "matrix: ok",
