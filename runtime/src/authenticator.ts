@@ -23,6 +23,9 @@ export interface Authenticator<P extends Principal = Principal> {
   authenticate(request: AuthnRequest): Promise<P>;
 }
 
+/** The principal an authenticator produces; a union over a list of them. */
+export type PrincipalOf<A> = A extends Authenticator<infer P> ? P : never;
+
 /**
  * Composes authenticators; every credential presented must be claimed and
  * valid. For each place a credential travels (see `credential`), the first
@@ -34,10 +37,15 @@ export interface Authenticator<P extends Principal = Principal> {
  * principal is that of the first authenticator listed. Only a request
  * without any credential is anonymous.
  */
-export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P> {
+export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P>;
+/** Authenticators of different kinds: the principal is the union of theirs. */
+export function authenticateWith<const A extends readonly Authenticator<Principal>[]>(
+  ...authenticators: A
+): Authenticate<PrincipalOf<A[number]>>;
+export function authenticateWith(...authenticators: readonly Authenticator[]): Authenticate<Principal> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
   return async (request) => {
-    const claimed = new Map<string, Authenticator<P>>();
+    const claimed = new Map<string, Authenticator>();
     const unclaimed = new Map<string, string>();
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
