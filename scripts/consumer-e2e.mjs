@@ -79,7 +79,10 @@ try {
     "@connectrpc/connect-node",
     "@grpc/grpc-js",
   ];
-  const version = (name) => (values.versions === "latest" && newest.includes(name) ? "latest" : dev[name]);
+  // "latest" resolved once to an exact version: a dist-tag in package.json can
+  // move between install and `npm ls`, which then calls the install invalid.
+  const latest = (name) => step(`latest ${name}`, "npm", ["view", `${name}@latest`, "version"]).trim();
+  const version = (name) => (values.versions === "latest" && newest.includes(name) ? latest(name) : dev[name]);
   const manifest = {
     name: "protoauthz-consumer",
     private: true,
