@@ -11,8 +11,11 @@ import type { Principal } from "./principal.js";
 export interface Authenticator<P extends Principal = Principal> {
   readonly name: string;
   inspect(request: AuthnRequest): "absent" | "mine" | "not-mine";
-  /** Verifies the credential: throws AuthenticationError when it is invalid. */
-  authenticate(request: AuthnRequest): Promise<P>;
+  /**
+   * Verifies the credential: throws (or rejects with) AuthenticationError when
+   * it is invalid. May answer without a promise, which keeps the guard synchronous.
+   */
+  authenticate(request: AuthnRequest): P | Promise<P>;
 }
 
 /**
@@ -24,7 +27,8 @@ export interface Authenticator<P extends Principal = Principal> {
  */
 export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
-  return async (request) => {
+  // Not async: a synchronous authenticator keeps the whole call synchronous.
+  return (request) => {
     let unclaimed: string | undefined;
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
