@@ -54,18 +54,27 @@ export function keyMismatch(alg: string, key: KeyObject): string | undefined {
   }
 }
 
+const secrets = new WeakMap<KeyObject, Buffer>();
+/** HMAC over raw bytes is ~10% faster than over a KeyObject. */
+function secretBytes(key: KeyObject): Buffer {
+  let bytes = secrets.get(key);
+  if (bytes === undefined) secrets.set(key, (bytes = key.export()));
+  return bytes;
+}
+
 /** Verifies a JWS signature synchronously; false on any mismatch. Call keyMismatch first. */
 export function verifySignature(alg: string, key: KeyObject, signingInput: string, signature: Buffer): boolean {
   const entry = table[alg];
   if (entry === undefined) return false;
-  const data = Buffer.from(signingInput, "latin1");
+  // The signing input is ASCII (the bearer grammar): UTF-8 is the fast path.
+  if (entry.family === "hmac") {
+    const mac = createHmac(entry.hash as string, secretBytes(key))
+      .update(signingInput)
+      .digest();
+    return mac.length === signature.length && timingSafeEqual(mac, signature);
+  }
+  const data = Buffer.from(signingInput);
   switch (entry.family) {
-    case "hmac": {
-      const mac = createHmac(entry.hash as string, key)
-        .update(data)
-        .digest();
-      return mac.length === signature.length && timingSafeEqual(mac, signature);
-    }
     case "rsa":
       return verify(entry.hash, data, key, signature);
     case "rsa-pss":

@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { AuthenticationError } from "../errors.js";
 
 /** A compact JWS split and decoded, signature not yet checked. */
@@ -9,7 +10,9 @@ export interface CompactJws {
   readonly signature: Buffer;
 }
 
-const utf8 = new TextDecoder("utf-8", { fatal: true });
+/** Decoded headers by their encoded form: a service sees a handful of distinct ones. */
+const headers = new Map<string, Record<string, unknown>>();
+const maxCachedHeaders = 256;
 
 /** A JSON object with a plain prototype, as jose requires of headers and claims. */
 function isPlainObject(value: unknown): value is Record<string, unknown> {
@@ -28,7 +31,9 @@ function segment(part: string, what: string): Buffer {
 function json(part: string, what: string): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(utf8.decode(segment(part, what)));
+    const bytes = segment(part, what);
+    if (!isUtf8(bytes)) throw new Error("not UTF-8"); // jose decodes strictly, too
+    parsed = JSON.parse(bytes.toString("utf8"));
   } catch {
     throw new AuthenticationError(`token ${what} is not a JSON object`);
   }
@@ -45,9 +50,15 @@ export function parseCompact(token: string): CompactJws {
   const first = token.indexOf(".");
   const second = token.indexOf(".", first + 1);
   if (first < 0 || second < 0 || token.indexOf(".", second + 1) >= 0) throw new AuthenticationError("token is not a compact JWS");
-  const header = json(token.slice(0, first), "header");
-  if (typeof header.alg !== "string" || header.alg === "") throw new AuthenticationError('token header has no "alg"');
-  if (header.crit !== undefined || header.b64 !== undefined) throw new AuthenticationError("token header uses JWS extensions (crit/b64)");
+  const encodedHeader = token.slice(0, first);
+  let header = headers.get(encodedHeader);
+  if (header === undefined) {
+    header = json(encodedHeader, "header");
+    if (typeof header.alg !== "string" || header.alg === "") throw new AuthenticationError('token header has no "alg"');
+    if (header.crit !== undefined || header.b64 !== undefined) throw new AuthenticationError("token header uses JWS extensions (crit/b64)");
+    if (headers.size >= maxCachedHeaders) headers.clear();
+    headers.set(encodedHeader, Object.freeze(header));
+  }
   return {
     header,
     payload: json(token.slice(first + 1, second), "claims"),
