@@ -220,7 +220,7 @@ const lines = [
   "Capacity is what decides how many servers you need: with the load generator on the same two cores, the server is not saturated (see its busy column), so wall-clock req/s mostly measures the clients; CPU per request does not.",
   `Target ≥ 95% of unguarded capacity with the cache on: connect-node ${capacity(jwtConnect, jwtConnect["jwt-cache"]) >= 95 ? "met" : "NOT met"} (${fmt(capacity(jwtConnect, jwtConnect["jwt-cache"]), 1)}%), grpc-js ${capacity(jwtGrpc, jwtGrpc["jwt-cache"]) >= 95 ? "met" : "NOT met"} (${fmt(capacity(jwtGrpc, jwtGrpc["jwt-cache"]), 1)}%).`,
   "",
-  `_Load average (1 min) at start ${fmt(loadBefore, 1)}, at end ${fmt(loadavg()[0] ?? 0, 1)}: other work on the machine inflates every µs figure above alike; ratios measured in the same run stay comparable._",
+  `_Load average (1 min) at start ${fmt(loadBefore, 1)}, at end ${fmt(loadavg()[0] ?? 0, 1)}: other work on the machine inflates every µs figure above alike; ratios measured in the same run stay comparable._`,
 ];
 writeSection("guard", lines.join("\n"));
 console.log(lines.join("\n"));
