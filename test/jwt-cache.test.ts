@@ -3,9 +3,10 @@
 // principal object; a fresh verification builds a new one).
 
 import { type CryptoKey, exportJWK, generateKeyPair, type JWK, SignJWT } from "jose";
-import { AuthenticationError, type AuthnRequest } from "protoauthz";
+import { AuthenticationError, type AuthnRequest, authenticateWith } from "protoauthz";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { authzVocabulary, createAuthzGuard } from "./gen/authz_registry.js";
 import { startKeyServer } from "./support/keyserver.js";
 
 const secret = "0123456789abcdef0123456789abcdef-shared";
@@ -137,6 +138,27 @@ describe("verified-token cache", () => {
       expect(await attempt(auth, old)).toEqual({ ok: false, error: "unauthenticated" });
     } finally {
       await server.close();
+    }
+  });
+
+  it("keeps the guard synchronous: authenticateWith(jwt) with a local key answers without a promise", async () => {
+    const auth = createJwtAuthenticator({
+      issuer,
+      audience: "gateway",
+      algorithms: ["HS256"],
+      key: { secret },
+      principal: { kind: "sandbox", attributes: { sandbox_id: "sandbox_id" } },
+      vocabulary: authzVocabulary,
+    });
+    const { guard } = createAuthzGuard({ authenticate: authenticateWith(auth) });
+    const token = await hs({ sandbox_id: "sb-1" });
+    for (let i = 0; i < 2; i++) {
+      const verdict = guard.authorize("/guardtest.v1.WorkloadService/Unary", {
+        header: new Headers({ authorization: `Bearer ${token}` }),
+        peer: undefined,
+      });
+      expect(verdict).not.toBeInstanceOf(Promise);
+      expect((verdict as { decision: { allowed: boolean } }).decision.allowed).toBe(true);
     }
   });
 });
