@@ -37,7 +37,8 @@ export function checkKeyConfig(algorithms: readonly string[], source: KeySource 
   };
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail('name the accepted algorithms, e.g. algorithms: ["ES256"]');
   for (const alg of algorithms) {
-    if (typeof alg !== "string" || alg.toLowerCase() === "none") fail('algorithm "none" verifies nothing; remove it');
+    if (typeof alg !== "string") fail(`algorithms must be strings, not ${JSON.stringify(alg)}`);
+    if (alg.toLowerCase() === "none") fail('algorithm "none" verifies nothing; remove it');
     if (!supportedAlgorithms.includes(alg)) fail(`algorithm "${alg}" is not supported (use one of ${supportedAlgorithms.join(", ")})`);
   }
   const sources = source === undefined ? [] : (["secret", "publicKey", "jwksUrl", "oidcIssuer"] as const).filter((k) => k in source);
