@@ -67,7 +67,7 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   const name = options.name ?? "jwt";
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
   const cache = options.cache === false ? undefined : new TokenCache<Principal<K, R, S>>(options.cache);
-  const verify = createVerifier(
+  const verifier = createVerifier(
     {
       algorithms: new Set(options.algorithms),
       policy: {
@@ -89,23 +89,38 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
 
+  // inspect() then authenticate() see the same request object: the token and
+  // its hash are worked out once per call, and kept no longer than the request.
+  const seen = new WeakMap<AuthnRequest, { header: string | null; token: string; id: string | undefined }>();
+  const tokenOf = (request: AuthnRequest) => {
+    const header = request.header.get("authorization");
+    let found = seen.get(request);
+    if (found === undefined || found.header !== header) {
+      const token = bearerToken(request.header, maxTokenBytes);
+      if (token === undefined) throw new AuthenticationError("no bearer token");
+      found = { header, token, id: verifier.idOf(token) };
+      seen.set(request, found);
+    }
+    return found;
+  };
+
   return {
     name,
     inspect(request: AuthnRequest) {
       if (!request.header.has("authorization")) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        const token = bearerToken(request.header, maxTokenBytes);
-        return token !== undefined && parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
+        const { token, id } = tokenOf(request);
+        // A cached token was verified with this issuer: no need to decode it again.
+        return verifier.isCached(id) || parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
         return "not-mine";
       }
     },
     authenticate(request: AuthnRequest) {
       try {
-        const token = bearerToken(request.header, maxTokenBytes);
-        if (token === undefined) throw new AuthenticationError("no bearer token");
-        const principal = verify(token);
+        const { token, id } = tokenOf(request);
+        const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {
         return refused(error);

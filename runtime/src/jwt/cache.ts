@@ -50,6 +50,11 @@ export class TokenCache<P> {
     return this.#entries.size;
   }
 
+  has(id: string, now: number): boolean {
+    const entry = this.#entries.get(id);
+    return entry !== undefined && now < entry.until;
+  }
+
   get(id: string, now: number): P | undefined {
     const entry = this.#entries.get(id);
     if (entry === undefined) return undefined;

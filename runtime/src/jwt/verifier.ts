@@ -29,10 +29,18 @@ function frozen<P extends Principal>(principal: P): P {
  * and concurrent calls with the same token then share one verification.
  * Throws AuthenticationError for a bad token, a plain Error when keys are unavailable.
  */
+export interface Verifier<P> {
+  /** The cache key of a token (its SHA-256), or undefined with the cache off. */
+  idOf(token: string): string | undefined;
+  /** Whether the token is cached (without refreshing its LRU position). */
+  isCached(id: string | undefined): boolean;
+  verify(token: string, id: string | undefined): P | Promise<P>;
+}
+
 export function createVerifier<K extends string, R extends string, S extends string>(
   config: VerifierConfig<K, R, S>,
   keys: KeyStore,
-): (token: string) => Principal<K, R, S> | Promise<Principal<K, R, S>> {
+): Verifier<Principal<K, R, S>> {
   type P = Principal<K, R, S>;
   const { cache } = config;
   const pending = new Map<string, Promise<P>>();
@@ -46,8 +54,7 @@ export function createVerifier<K extends string, R extends string, S extends str
     return principal;
   };
 
-  return (token) => {
-    const id = cache === undefined ? undefined : TokenCache.keyOf(token);
+  const verify = (token: string, id: string | undefined) => {
     if (id !== undefined) {
       const hit = cache?.get(id, Date.now()) ?? pending.get(id);
       if (hit !== undefined) return hit;
@@ -63,5 +70,10 @@ export function createVerifier<K extends string, R extends string, S extends str
     const forget = () => pending.delete(id);
     verified.then(forget, forget);
     return verified;
+  };
+  return {
+    idOf: (token) => (cache === undefined ? undefined : TokenCache.keyOf(token)),
+    isCached: (id) => id !== undefined && cache?.has(id, Date.now()) === true,
+    verify,
   };
 }
