@@ -51,6 +51,17 @@ describe("verified-token cache", () => {
     expect(uncached.authenticate(request(token))).not.toBe(uncached.authenticate(request(token)));
   });
 
+  it("a request object whose header changes is judged on its new token", async () => {
+    const auth = local();
+    const reused = request(await hs());
+    expect(auth.inspect(reused)).toBe("mine");
+    expect((auth.authenticate(reused) as { subject: string }).subject).toBe("u-1");
+    (reused.header as Headers).set("authorization", `Bearer ${await hs({ sub: "u-2" })}`);
+    expect((auth.authenticate(reused) as { subject: string }).subject).toBe("u-2");
+    (reused.header as Headers).set("authorization", "Bearer a.b.c");
+    expect(() => auth.authenticate(reused)).toThrow(AuthenticationError);
+  });
+
   it("honours exp to the second, and the TTL", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const start = Math.floor(Date.now() / 1000) * 1000;
