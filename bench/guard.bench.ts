@@ -185,7 +185,7 @@ const lines = [
   "",
   "| | |",
   "|---|---|",
-  `| cache hit (ES256 token, header parse + SHA-256 + LRU touch) | **${fmt(hit, 2)} µs** |`,
+  `| cache hit (ES256 token, a new request object per call: header parse + SHA-256 + LRU touch) | **${fmt(hit, 2)} µs** |`,
   `| jose \`jwtVerify\` ES256 ÷ cache hit | **${fmt(joseEs256 / hit, 0)}×** |`,
   `| extra heap with ${heap.entries.toLocaleString("en")} ES256 tokens cached | **${fmt(heap.mib, 1)} MiB** (${fmt((heap.mib * 2 ** 20) / heap.entries, 0)} bytes per token) |`,
   "",

@@ -92,14 +92,14 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   // inspect() then authenticate() see the same request object: the token and
   // its hash are worked out once per call, and kept no longer than the request.
   const seen = new WeakMap<AuthnRequest, { header: string | null; token: string; id: string | undefined }>();
-  const tokenOf = (request: AuthnRequest) => {
+  const tokenOf = (request: AuthnRequest, remember: boolean) => {
     const header = request.header.get("authorization");
     let found = seen.get(request);
     if (found === undefined || found.header !== header) {
       const token = bearerToken(request.header, maxTokenBytes);
       if (token === undefined) throw new AuthenticationError("no bearer token");
       found = { header, token, id: verifier.idOf(token) };
-      seen.set(request, found);
+      if (remember) seen.set(request, found);
     }
     return found;
   };
@@ -110,7 +110,7 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
       if (!request.header.has("authorization")) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        const { token, id } = tokenOf(request);
+        const { token, id } = tokenOf(request, true);
         // A cached token was verified with this issuer: no need to decode it again.
         return verifier.isCached(id) || parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
@@ -119,7 +119,7 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     },
     authenticate(request: AuthnRequest) {
       try {
-        const { token, id } = tokenOf(request);
+        const { token, id } = tokenOf(request, false);
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {
