@@ -1,5 +1,6 @@
 import type { Vocabulary } from "protoauthz";
 import { collect, type Problem } from "../collect.js";
+import type { Undeclared } from "../options.js";
 import { type SurfaceRow, surfaceRows } from "../report.js";
 import { diffSurfaces, type SurfaceChange } from "./diff.js";
 import { loadInput } from "./image.js";
@@ -11,8 +12,8 @@ export interface CheckResult {
 }
 
 /** The same validation as generation, over a whole image or proto directory. */
-export function checkInput(input: string, vocabulary: Vocabulary): CheckResult {
-  const collected = collect(loadInput(input), vocabulary, "error");
+export function checkInput(input: string, vocabulary: Vocabulary, undeclared: Undeclared = "error"): CheckResult {
+  const collected = collect(loadInput(input), vocabulary, undeclared);
   return { problems: collected.problems, surface: surfaceRows(collected.services) };
 }
 
@@ -28,8 +29,10 @@ export function compareTo(
   current: readonly SurfaceRow[],
   vocabulary: Vocabulary,
   acknowledged: readonly string[],
+  undeclared: Undeclared = "error",
 ): ReviewedChange[] {
-  const before = surfaceRows(collect(loadInput(previous), vocabulary, "deny").services);
+  // An RPC the previous version left undeclared was denied then, unless the migration audited it.
+  const before = surfaceRows(collect(loadInput(previous), vocabulary, undeclared === "audit" ? "audit" : "deny").services);
   const acks = new Set(acknowledged.map(normalizeProcedure));
   return diffSurfaces(before, current).map((c) => ({ ...c, acknowledged: c.loosens && acks.has(c.procedure) }));
 }
