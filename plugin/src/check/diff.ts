@@ -14,7 +14,8 @@ const names = (items: readonly string[]) => items.map((i) => `"${i}"`).join(", "
  * authenticated → public, a new public RPC, a dropped scope or binding, an
  * any-of list (kinds, roles) that grows or is dropped, a dropped relation, an
  * any_of alternative added. Tightening is the
- * reverse. A change that comes from a service default is said so.
+ * reverse. Migration mode: a rule → `audit` (undeclared) loosens; `audit` → a
+ * rule is reported, never failing. A change that comes from a service default is said so.
  */
 export function diffSurfaces(before: readonly SurfaceRow[], after: readonly SurfaceRow[]): SurfaceChange[] {
   const old = new Map(before.map((r) => [r.procedure, r]));
