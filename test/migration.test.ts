@@ -8,7 +8,7 @@ import { join } from "node:path";
 import type { DescService } from "@bufbuild/protobuf";
 import { Code, ConnectError, createClient, type HandlerContext } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
-import { type AuthzEvent, createGuard, principalOf, type ServiceAuthz } from "protoauthz";
+import { AuthzConfigError, type AuthzEvent, createGuard, defineServiceAuthz, principalOf, type ServiceAuthz } from "protoauthz";
 import { createConnectInterceptor } from "protoauthz/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compareTo } from "../plugin/src/check/run.js";
@@ -279,6 +279,33 @@ describe("the guard on audit rules", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe("an audit rule written in code", () => {
+  it("is held to its shape: a reason, and no restriction that would silently be ignored", async () => {
+    const { UserService } = await import("./gen/guardtest/v1/guard_pb.js");
+    const table = (rule: unknown) =>
+      defineServiceAuthz(UserService, {
+        unary: rule as never,
+        serverStream: { access: "audit", reason: "migrating" },
+        clientStream: { access: "deny", reason: "x" },
+        bidi: { access: "deny", reason: "x" },
+      });
+    const problems = (rule: unknown) => {
+      try {
+        createGuard([table(rule)], { authenticate });
+        return [];
+      } catch (error) {
+        return error instanceof AuthzConfigError ? error.problems : [String(error)];
+      }
+    };
+    expect(problems({ access: "audit", reason: "migrating", principals: ["user"] })).toEqual([
+      'guardtest.v1.UserService.Unary: an audit rule has an unknown property "principals" (remove it; known: access, source, reason)',
+    ]);
+    expect(problems({ access: "audit", reason: " " })).toEqual([
+      'guardtest.v1.UserService.Unary: audit rule has an empty reason (say why, e.g. audit: { reason: "…" })',
+    ]);
   });
 });
 

@@ -20,7 +20,7 @@ export function checkRuleShape(rule: unknown): RuleProblem[] {
     case "public":
     case "deny":
     case "audit":
-      checkKeys(rule, ["access", "source", "reason"], `a ${access} rule`, add);
+      checkKeys(rule, ["access", "source", "reason"], `${access === "audit" ? "an" : "a"} ${access} rule`, add);
       if (typeof rule.reason !== "string") {
         add(`${access} rule: reason is ${describe(rule.reason)}, not a string`, `say why, e.g. reason: "…"`);
       }
