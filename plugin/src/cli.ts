@@ -85,8 +85,9 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     if (input === undefined) throw new UsageError("report needs an image or proto directory");
     const format = values.format ?? "markdown";
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
-    // Undeclared RPCs are listed (as deny), never dropped from the surface.
-    const surface = generated(checkFiles(loadInput(input), vocabulary, "deny"), config).surface.map((r) => ({
+    // Undeclared RPCs are listed (as deny, or audit while migrating), never dropped from the surface.
+    const undeclared = config?.options.undeclared === "audit" ? "audit" : "deny";
+    const surface = generated(checkFiles(loadInput(input), vocabulary, undeclared), config).surface.map((r) => ({
       ...r,
       location: mapLocation(r.location, mapPath),
     }));
@@ -122,7 +123,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       })),
     ];
     const previous = values.against !== undefined ? loadInput(values.against) : baseFiles(againstGit ?? "", input);
-    ({ changes, stale } = compareSurfaces(previous, checked.surface, vocabulary, acknowledgements));
+    ({ changes, stale } = compareSurfaces(previous, checked.surface, vocabulary, acknowledgements, config?.options.undeclared));
     // A flag lasts one run; only the reviewed file's entries can go stale.
     stale = stale.filter((a) => a.file !== flagged);
     changes = changes.map((c) => ({ ...c, ...(c.location !== undefined && { location: mapLocation(c.location, mapPath) }) }));

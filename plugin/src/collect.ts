@@ -3,6 +3,7 @@ import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validate
 import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
 import { checkCollisions, checkNames } from "./names.js";
+import type { Undeclared } from "./options.js";
 import { readMethodRule, readServiceRule } from "./read-rule.js";
 
 /** A method with the rule it ends up with. */
@@ -23,7 +24,7 @@ export interface Collected {
   readonly services: readonly ServiceModel[];
   /** Every problem in the request. */
   readonly problems: readonly Problem[];
-  /** RPCs generated as deny because they declare nothing (undeclared=deny). */
+  /** RPCs generated as deny or audit because they declare nothing (undeclared=deny|audit). */
   readonly undeclared: readonly string[];
 }
 
@@ -40,13 +41,19 @@ export function formatProblem(problem: Problem): string {
   return printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
 }
 
-const undeclaredReason = "no rule declared: generated as deny by protoc-gen-authz (undeclared=deny)";
+const undeclaredRule: Record<Exclude<Undeclared, "error">, Rule<unknown>> = {
+  deny: { access: "deny", reason: "no rule declared: generated as deny by protoc-gen-authz (undeclared=deny)" },
+  audit: {
+    access: "audit",
+    reason: "no rule declared: allowed, caller authenticated and audited by protoc-gen-authz (undeclared=audit)",
+  },
+};
 
 /**
  * Decides every method's effective rule across all files and collects every
  * problem in the request, so one run reports them all.
  */
-export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): Collected {
+export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: Undeclared): Collected {
   const services: ServiceModel[] = [];
   const problems: Problem[] = [...checkNames(files), ...checkCollisions(files)];
   // Decoded rules are shared between RPCs that declare the same bytes, so a
@@ -86,10 +93,10 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
             defaultProblems.set(key, [...(defaultProblems.get(key) ?? []), method.name]);
           }
           methods.push({ method, rule, source: "service_default", location: formatLocation(serviceLocation) });
-        } else if (undeclared === "deny") {
+        } else if (undeclared !== "error") {
           const location = formatLocation(locateMethod(method, serviceIndex, methodIndex));
           generatedAsDeny.push(`${location}: ${where}`);
-          methods.push({ method, rule: { access: "deny", reason: undeclaredReason }, source: "undeclared", location });
+          methods.push({ method, rule: undeclaredRule[undeclared], source: "undeclared", location });
         } else {
           problems.push({
             ...locateMethod(method, serviceIndex, methodIndex),

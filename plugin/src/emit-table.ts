@@ -12,6 +12,10 @@ const sourceText: Record<MethodModel["source"], string> = {
   undeclared: "NOT DECLARED: generated as deny (undeclared=deny)",
 };
 
+/** Migration mode says what it is on the entry itself. */
+const auditText =
+  "NOT DECLARED: generated as audit, NOT protected: anyone may call; callers are authenticated and audited (undeclared=audit)";
+
 /** The name of a service's table constant, e.g. `SandboxServiceAuthz`. */
 export function tableName(service: ServiceModel["service"]): string {
   return `${service.name}Authz`;
@@ -50,7 +54,7 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
 function methodEntry(model: MethodModel): string {
   const { rule, source, method } = model;
   const head = [
-    `${jsDoc(`${method.name}: ${sourceText[source]} (${model.location})`, "  ")}\n`,
+    `${jsDoc(`${method.name}: ${rule.access === "audit" ? auditText : sourceText[source]} (${model.location})`, "  ")}\n`,
     `  ${propertyKey(method.localName)}: {\n`,
     `    access: ${stringLiteral(rule.access)},\n`,
     `    source: ${stringLiteral(source)},\n`,
@@ -58,6 +62,7 @@ function methodEntry(model: MethodModel): string {
   switch (rule.access) {
     case "public":
     case "deny":
+    case "audit":
       return `${head}    reason: ${stringLiteral(rule.reason)},\n  },`;
     case "authenticated":
       return `${head}${requirements(rule, method, "    ")}  },`;

@@ -17,13 +17,18 @@ export interface AuthzOptions {
   /** Closed vocabularies of relations: resource types and permissions. */
   readonly resources: readonly string[] | undefined;
   readonly permissions: readonly string[] | undefined;
-  /** "error" fails generation on an RPC without a rule; "deny" generates it as deny. */
-  readonly undeclared: "error" | "deny";
+  /**
+   * An RPC without a rule: "error" fails generation; "deny" generates it as
+   * deny; "audit" (migration) generates an audit rule: allowed, caller authenticated and audited.
+   */
+  readonly undeclared: Undeclared;
   /** Path of a Markdown auth-surface report to write; "" writes none. */
   readonly report: string;
 }
 
 export type Adapter = "connect" | "grpc-js";
+
+export type Undeclared = "error" | "deny" | "audit";
 
 const listOf = (value: string) => value.split("|").map((v) => v.trim());
 
@@ -50,9 +55,9 @@ const table: Record<string, { help: string; apply(o: Mutable<AuthzOptions>, valu
   resources: { help: 'closed list of relation resource types, e.g. "workspace|sandbox"', apply: (o, v) => (o.resources = vocabulary(v)) },
   permissions: { help: 'closed list of relation permissions, e.g. "read|write"', apply: (o, v) => (o.permissions = vocabulary(v)) },
   undeclared: {
-    help: '"error" (default) fails on an RPC without a rule; "deny" generates it as deny and lists it on stderr',
+    help: '"error" (default) fails on an RPC without a rule; "deny" generates it as deny; "audit" (migration) allows it, authenticating and auditing the caller; both list it on stderr',
     apply: (o, v) => {
-      if (v !== "error" && v !== "deny") throw new Error(`must be "error" or "deny"`);
+      if (v !== "error" && v !== "deny" && v !== "audit") throw new Error(`must be "error", "deny" or "audit"`);
       o.undeclared = v;
     },
   },

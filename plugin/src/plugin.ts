@@ -54,7 +54,7 @@ const esPlugin = createEcmaScriptPlugin({
       throw new GenerationFailed(`${problems.length} authorization problem${problems.length === 1 ? "" : "s"}:\n${problems.join("\n")}`);
     }
     for (const line of collected.undeclared)
-      process.stderr.write(`protoc-gen-authz: ${printable(line)}: no rule, generated as deny (undeclared=deny)\n`);
+      process.stderr.write(`protoc-gen-authz: ${printable(line)}: no rule, ${undeclaredNotice[options.undeclared]}\n`);
     const byFile = new Map<DescFile, ServiceModel[]>();
     for (const model of collected.services) {
       const list = byFile.get(model.service.file) ?? [];
@@ -104,6 +104,13 @@ export const protocGenAuthz: Plugin & { readonly standalone: () => Plugin } = {
       return create(CodeGeneratorResponseSchema, { error: message.split("\n").map(printable).join("\n") });
     }
   },
+};
+
+/** What stderr says about each RPC without a rule. */
+const undeclaredNotice: Record<AuthzOptions["undeclared"], string> = {
+  error: "",
+  deny: "generated as deny (undeclared=deny)",
+  audit: "generated as audit: NOT protected, anyone may call; callers are authenticated and audited (undeclared=audit)",
 };
 
 const registryDescription = "registry: every service table of this generation, and a guard bound to them all";

@@ -45,7 +45,7 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
         access: rule.access,
         ...flatten(rule.access === "authenticated" ? rule : undefined),
         alternatives: rule.access === "any_of" ? rule.alternatives.map(flatten) : [],
-        reason: rule.access === "public" || rule.access === "deny" ? rule.reason : "",
+        reason: rule.access === "public" || rule.access === "deny" || rule.access === "audit" ? rule.reason : "",
         source,
         location,
       });
@@ -71,17 +71,19 @@ function requirementCells(r: SurfaceAlternative): string {
 export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
   const count = (access: Rule["access"]) => rows.filter((r) => r.access === access).length;
   const anyOf = count("any_of") === 0 ? "" : `, ${count("any_of")} any_of`;
+  const audit = count("audit") === 0 ? "" : `, ${count("audit")} audit (undeclared, NOT protected)`;
   const lines = [
     "# Auth surface",
     "",
-    `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny.`,
+    `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny${audit}.`,
     "",
     ...undeclaredSummary(rows),
     "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | relations (all) | reason | rule from |",
     "|---|---|---|---|---|---|---|---|---|",
   ];
   for (const r of rows) {
-    const access = r.access === "public" ? "**public**" : r.access === "any_of" ? "any of:" : r.access;
+    const access =
+      r.access === "public" ? "**public**" : r.access === "any_of" ? "any of:" : r.access === "audit" ? "**audit (undeclared)**" : r.access;
     const requirements = r.access === "authenticated" ? requirementCells(r) : " |  |  |  | ";
     lines.push(`| ${code(r.procedure)} | ${access} | ${requirements} | ${cell(r.reason)} | ${r.source.replace("_", " ")} |`);
     for (const [i, alternative] of r.alternatives.entries()) {

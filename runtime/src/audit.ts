@@ -12,11 +12,15 @@ export interface AuthzEvent {
   readonly reason: AllowReason | DenyReason;
   /** The status a denial maps to; absent when allowed. */
   readonly code?: DenyCode;
-  /** False only in dry-run mode, where a denial was recorded but not enforced. */
+  /**
+   * False when a denial was recorded but not enforced: in dry-run mode, and
+   * on an `audit` rule (undeclared=audit), which lets every call through.
+   */
   readonly enforced: boolean;
   /** The rule's access, or undefined when the method has no rule. */
   readonly access?: Rule["access"] | undefined;
   readonly source?: RuleSource | undefined;
+  /** Who called, when credentials were presented and accepted (also on an `audit` rule). */
   readonly principal?: { readonly kind: string; readonly subject: string };
   /** 1-based index of the `any_of` alternative that admitted the caller, or whose denial is reported. */
   readonly alternative?: number;

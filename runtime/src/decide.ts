@@ -128,6 +128,9 @@ function checkCaller(
       return allow("public");
     case "deny":
       return deny("rule_denies");
+    case "audit":
+      // Reported as an authenticated rule would see the caller; the guard never enforces it.
+      return principal === undefined ? deny("no_credentials") : allow("audited");
     case "authenticated":
     case "any_of": {
       if (principal === undefined) return deny("no_credentials");

@@ -1,5 +1,5 @@
 /** Why a call was allowed. */
-export type AllowReason = "public" | "authorized";
+export type AllowReason = "public" | "authorized" | "audited"; // an audit rule (undeclared=audit): allowed, only recorded
 
 /**
  * Why a call was denied. Reported to audit hooks only; the caller sees a
@@ -68,6 +68,7 @@ const codeOf: Record<DenyReason, DenyCode> = {
 const allowedBy: Record<AllowReason, Decision> = {
   public: { allowed: true, reason: "public" },
   authorized: { allowed: true, reason: "authorized" },
+  audited: { allowed: true, reason: "audited" },
 };
 
 const deniedBy = Object.fromEntries(Object.entries(codeOf).map(([reason, code]) => [reason, { allowed: false, reason, code }])) as Record<

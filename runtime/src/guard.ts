@@ -1,6 +1,6 @@
 import type { AuditHook, AuthzEvent } from "./audit.js";
 import { isRelationAsk } from "./decide.js";
-import { allow, attributed, type Decision, deny } from "./decision.js";
+import { allow, attributed, type Decision, type DenyReason, deny } from "./decision.js";
 import { AuthenticationError } from "./errors.js";
 import { relationCheckerOf, timeoutOption } from "./guard-options.js";
 import type { Principal } from "./principal.js";
@@ -93,6 +93,12 @@ export interface CallAuthorization<P extends Principal = Principal> {
   checkMessage(message: unknown): Decision | Promise<Decision>;
   /** The request stream ended: denied (`message_missing`) when messages decide the call and none was admitted. */
   checkEnd(): Decision;
+  /**
+   * The first denial of this call that was recorded but not enforced (dry
+   * run, or an `audit` rule), or undefined while the rule admitted every
+   * part of the call checked so far. `principalOf` reads it.
+   */
+  notEnforced(): DenyReason | undefined;
 }
 
 /** Framework-independent enforcement; adapters translate to and from it. */
@@ -118,55 +124,64 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   if (dryRun) {
     console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");
   }
+  warnMigrationMode(entries);
   const audit = options.audit;
-  /** Audits a decision and returns what to enforce (everything allowed in dry run). */
+  /**
+   * Audits a decision and returns what to enforce: a denial is let through
+   * (and noted in `state`) in dry run and on an `audit` rule, which never refuses.
+   */
   const recorder =
-    (procedure: string, entry: TableEntry | undefined, caller?: Caller) =>
+    (procedure: string, entry: TableEntry | undefined, state: CallState, caller?: Caller) =>
     (decision: Decision): Decision => {
+      const auditOnly = entry?.checked.rule.access === "audit";
+      const enforced = decision.allowed || !(dryRun || auditOnly);
       // Built only when someone listens: this runs on every call.
       if (audit !== undefined) {
         try {
-          const pending = audit(eventOf(procedure, entry, decision, dryRun, caller));
+          const pending = audit(eventOf(procedure, entry, decision, enforced, caller));
           if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
         } catch {
           // An audit sink failing must neither allow nor deny a call.
         }
       }
-      return decision.allowed || !dryRun ? decision : allow("authorized");
+      if (enforced) return decision;
+      if (!decision.allowed) state.notEnforced ??= decision.reason;
+      return allow(auditOnly ? "audited" : "authorized");
     };
 
   // Not async: an authenticator that answers synchronously (API key tables,
   // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
   function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>> {
     const entry = entries.get(procedure);
-    if (entry === undefined) return closed<P>(recorder(procedure, entry)(deny("no_rule")));
-    if (entry.checked.rule.access === "deny") return closed<P>(recorder(procedure, entry)(deny("rule_denies")));
-    const failed = (error: unknown) => closed<P>(recorder(procedure, entry)(failure(error)));
+    const state: CallState = { notEnforced: undefined };
+    if (entry === undefined) return closed<P>(state, recorder(procedure, entry, state)(deny("no_rule")));
+    if (entry.checked.rule.access === "deny") return closed<P>(state, recorder(procedure, entry, state)(deny("rule_denies")));
+    const failed = (error: unknown) => closed<P>(state, recorder(procedure, entry, state)(failure(error)));
     try {
       const authenticated = options.authenticate({ procedure, header: request.header, peer: request.peer });
-      if (!isThenable(authenticated)) return admitted(entry, authenticated);
-      return withDeadline(authenticated, authenticateTimeoutMs).then((principal) => admitted(entry, principal), failed);
+      if (!isThenable(authenticated)) return admitted(entry, state, authenticated);
+      return withDeadline(authenticated, authenticateTimeoutMs).then((principal) => admitted(entry, state, principal), failed);
     } catch (error) {
       return failed(error);
     }
   }
 
   /** The verdict for an authenticated (or anonymous) caller; never throws. */
-  function admitted(entry: TableEntry, principal: P | undefined): CallAuthorization<P> {
+  function admitted(entry: TableEntry, state: CallState, principal: P | undefined): CallAuthorization<P> {
     const { checked } = entry;
-    let record = recorder(entry.procedure, entry);
+    let record = recorder(entry.procedure, entry, state);
     try {
       if (principal !== undefined && !isPrincipal(principal)) {
         throw new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)");
       }
       // Read once: events never touch the authenticator's object again.
-      if (principal !== undefined) record = recorder(entry.procedure, entry, callerOf(principal));
+      if (principal !== undefined) record = recorder(entry.procedure, entry, state, callerOf(principal));
       const caller = checked.caller(principal);
       if (caller !== "per_message" || principal === undefined)
-        return closed(record(caller === "per_message" ? deny("no_rule") : caller), principal);
+        return closed(state, record(caller === "per_message" ? deny("no_rule") : caller), principal);
     } catch (error) {
       // A principal whose getters throw fails here, the same on every transport.
-      return closed<P>(record(failure(error)));
+      return closed<P>(state, record(failure(error)));
     }
 
     // The request decides. The first message's decision is the call's event;
@@ -200,6 +215,7 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
       checksMessages: true,
       checkMessage,
       checkEnd: () => admittedBy ?? record(deny("message_missing")),
+      notEnforced: () => state.notEnforced,
     };
   }
 
@@ -211,9 +227,25 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   };
 }
 
+/** A call's denials that were recorded but let through. */
+interface CallState {
+  notEnforced: DenyReason | undefined;
+}
+
 /** A call decided before any message: every message and the end get the same answer. */
-function closed<P extends Principal>(decision: Decision, principal?: P): CallAuthorization<P> {
-  return { decision, principal, checksMessages: false, checkMessage: () => decision, checkEnd: () => decision };
+function closed<P extends Principal>(state: CallState, decision: Decision, principal?: P): CallAuthorization<P> {
+  const notEnforced = () => state.notEnforced;
+  return { decision, principal, checksMessages: false, checkMessage: () => decision, checkEnd: () => decision, notEnforced };
+}
+
+/** Migration mode is never silent: every start names how many RPCs nothing protects yet. */
+function warnMigrationMode(entries: ReadonlyMap<string, TableEntry>): void {
+  const audited = [...entries.values()].filter((e) => e.checked.rule.access === "audit").map((e) => e.procedure);
+  if (audited.length === 0) return;
+  const examples = audited.slice(0, 3).join(", ") + (audited.length > 3 ? ", …" : "");
+  console.warn(
+    `protoauthz: MIGRATION MODE — ${audited.length} RPC${audited.length === 1 ? " has" : "s have"} no rule (undeclared=audit): anyone may call ${audited.length === 1 ? "it" : "them"}; callers are only authenticated and audited (${examples})`,
+  );
 }
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
@@ -290,14 +322,14 @@ function callerOf(principal: Principal): Caller {
   };
 }
 
-function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, dryRun: boolean, caller?: Caller): AuthzEvent {
+function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, enforced: boolean, caller?: Caller): AuthzEvent {
   const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
     procedure,
     access: entry?.checked.rule.access,
     source: entry?.source,
     allowed: decision.allowed,
     reason: decision.reason,
-    enforced: decision.allowed || !dryRun,
+    enforced,
   };
   if (!decision.allowed) event.code = decision.code;
   if (caller !== undefined) event.principal = { kind: caller.kind, subject: caller.subject };

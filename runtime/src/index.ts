@@ -40,11 +40,12 @@ export {
   type RequestHeaders,
 } from "./guard.js";
 export type { Principal } from "./principal.js";
-export { type CallHandle, type PrincipalFor, principalOf } from "./principal-of.js";
+export { type CallerOf, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
 export type { RelationChecker, RelationQuery, RelationUse } from "./relations.js";
 export {
   type AnyOfRule,
   type AnyServiceRules,
+  type AuditRule,
   type AuthenticatedRule,
   type Binding,
   type DenyRule,

@@ -12,14 +12,15 @@ export function checkRuleShape(rule: unknown): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const add = (problem: string, fix: string) => problems.push({ problem, fix });
   if (!isRecord(rule)) {
-    add(`the rule is ${describe(rule)}, not an object`, 'write { access: "public" | "authenticated" | "any_of" | "deny", … }');
+    add(`the rule is ${describe(rule)}, not an object`, 'write { access: "public" | "authenticated" | "any_of" | "deny" | "audit", … }');
     return problems;
   }
   const access = rule.access;
   switch (access) {
     case "public":
     case "deny":
-      checkKeys(rule, ["access", "source", "reason"], `a ${access} rule`, add);
+    case "audit":
+      checkKeys(rule, ["access", "source", "reason"], `${access === "audit" ? "an" : "a"} ${access} rule`, add);
       if (typeof rule.reason !== "string") {
         add(`${access} rule: reason is ${describe(rule.reason)}, not a string`, `say why, e.g. reason: "…"`);
       }
@@ -45,7 +46,7 @@ export function checkRuleShape(rule: unknown): RuleProblem[] {
       }
       break;
     default:
-      add(`access is ${describe(access)}`, 'set access to "public", "authenticated", "any_of" or "deny"');
+      add(`access is ${describe(access)}`, 'set access to "public", "authenticated", "any_of", "deny" or "audit"');
   }
   if (rule.source !== undefined && !sources.includes(rule.source as string)) {
     add(`source is ${describe(rule.source)}`, `leave it out, or use one of ${sources.map((s) => `"${s}"`).join(", ")}`);

@@ -26,6 +26,20 @@ export interface DenyRule {
 }
 
 /**
+ * Migration mode (generated under the plugin's `undeclared=audit` for an RPC
+ * that declares nothing yet): anyone may still call, as before protoauthz,
+ * but the guard authenticates whoever presents credentials and audits every
+ * call with its principal. Would-be refusals (no or invalid credentials, a
+ * failing authenticator) are audited with `enforced: false`, never enforced.
+ * Not protection: annotate these RPCs from the audit events, then switch to
+ * `undeclared=deny`.
+ */
+export interface AuditRule {
+  readonly access: "audit";
+  readonly reason: string;
+}
+
+/**
  * The caller must hold `permission` on `resourceType:<value of idField>` in
  * the relationship engine (see RelationChecker). Asked only after every
  * static restriction of its rule or alternative holds.
@@ -69,13 +83,15 @@ export interface AnyOfRule<Req = never, Kind extends string = string, Role exten
 export type Rule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> =
   | PublicRule
   | DenyRule
+  | AuditRule
   | AuthenticatedRule<Req, Kind, Role, Scope>
   | AnyOfRule<Req, Kind, Role, Scope>;
 
 /**
  * Where a method's rule came from: its own `rule` option, its service's
  * `default_rule`, code (rules for services you do not own), or nowhere
- * (generated as deny under the plugin's `undeclared=deny`).
+ * (generated as deny under the plugin's `undeclared=deny`, as audit under
+ * `undeclared=audit`).
  */
 export type RuleSource = "method" | "service_default" | "code" | "undeclared";
 

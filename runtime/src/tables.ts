@@ -91,6 +91,7 @@ function copyRule(rule: Rule<unknown>): Rule<unknown> {
   switch (rule.access) {
     case "public":
     case "deny":
+    case "audit":
       return Object.freeze({ access: rule.access, reason: rule.reason });
     case "authenticated":
       return Object.freeze({ access: "authenticated", ...copyRequirements(rule) });

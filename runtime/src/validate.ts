@@ -36,6 +36,7 @@ export function validateRule(rule: Rule<unknown>, request: DescMessage, vocabula
   switch (rule.access) {
     case "public":
     case "deny":
+    case "audit":
       return rule.reason.trim() === ""
         ? [{ problem: `${rule.access} rule has an empty reason`, fix: `say why, e.g. ${rule.access}: { reason: "…" }` }]
         : [];

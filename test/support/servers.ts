@@ -4,7 +4,7 @@ import { create, type DescService } from "@bufbuild/protobuf";
 import type { ConnectRouter, HandlerContext, Interceptor, ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import { type Authenticate, type AuthzEvent, createGuard, type GuardOptions, type ServiceAuthz } from "protoauthz";
+import { type Authenticate, type AuthzEvent, callerOf, createGuard, type GuardOptions, type ServiceAuthz } from "protoauthz";
 import { createConnectInterceptor, rejectMalformedAuthority, tlsPeerContextValues } from "protoauthz/connect";
 import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import type { AuthzPrincipal } from "../gen/authz_registry.js";
@@ -63,7 +63,9 @@ function subjectOf(ctx: HandlerContext, service: DescService, method: string): s
   // Reads the principal the way handlers are meant to: typed, per method.
   const table = tables.get(service);
   if (table === undefined) throw new Error("no table");
-  const principal = principalOf(ctx, table, method as never) as { subject: string } | undefined;
+  // In dry run, a caller the rule would deny has no principal of the rule's type: read it untyped.
+  const caller = callerOf(ctx);
+  const principal = caller.admitted ? (principalOf(ctx, table, method as never) as { subject: string } | undefined) : caller.principal;
   return principal?.subject ?? "anonymous";
 }
 
@@ -193,7 +195,8 @@ function grpcImpl(service: DescService, seen: Observed): grpc.UntypedServiceImpl
   if (table === undefined) throw new Error("no table");
   const record = (method: string, call: { metadata: grpc.Metadata }) => {
     seen.invocations.push(`${name}/${method}`);
-    const principal = principalOf(call, table, method as never) as { subject: string } | undefined;
+    const caller = callerOf(call);
+    const principal = caller.admitted ? (principalOf(call, table, method as never) as { subject: string } | undefined) : caller.principal;
     seen.subjects.push(principal?.subject ?? "anonymous");
   };
   const impl: grpc.UntypedServiceImplementation = {

@@ -14,7 +14,8 @@ const names = (items: readonly string[]) => items.map((i) => `"${i}"`).join(", "
  * authenticated → public, a new public RPC, a dropped scope or binding, an
  * any-of list (kinds, roles) that grows or is dropped, a dropped relation, an
  * any_of alternative added. Tightening is the
- * reverse. A change that comes from a service default is said so.
+ * reverse. Migration mode: a rule → `audit` (undeclared) loosens; `audit` → a
+ * rule is reported, never failing. A change that comes from a service default is said so.
  */
 export function diffSurfaces(before: readonly SurfaceRow[], after: readonly SurfaceRow[]): SurfaceChange[] {
   const old = new Map(before.map((r) => [r.procedure, r]));
@@ -25,11 +26,20 @@ export function diffSurfaces(before: readonly SurfaceRow[], after: readonly Surf
     const via = row.source === "service_default" ? " (via the service's default_rule)" : "";
     const add = (loosens: boolean, what: string) => changes.push({ procedure: row.procedure, loosens, what: `${what}${via}` });
     if (was === undefined) {
-      add(row.access === "public", `new RPC, ${row.access}`);
+      add(row.access === "public" || row.access === "audit", `new RPC, ${row.access}`);
+      continue;
+    }
+    // Migration mode (undeclared=audit): anyone may call. Losing a declaration loosens; gaining one is reported.
+    if (row.access === "audit" && was.access !== "audit") {
+      add(true, `${was.access} → audit (undeclared: no rule, anyone may call)`);
+      continue;
+    }
+    if (was.access === "audit" && row.access !== "audit") {
+      add(false, `audit (undeclared) → ${row.access}: now declared`);
       continue;
     }
     if (was.access !== row.access) {
-      const rank = { deny: 0, authenticated: 1, any_of: 2, public: 3 } as const;
+      const rank = { deny: 0, authenticated: 1, any_of: 2, audit: 3, public: 3 } as const;
       add(rank[row.access] > rank[was.access], `${was.access} → ${row.access}`);
       if (was.access !== "authenticated" || row.access !== "authenticated") continue;
     }

@@ -1,6 +1,7 @@
 import type { DescFile } from "@bufbuild/protobuf";
 import type { Vocabulary } from "protoauthz";
 import { collect, type Problem } from "../collect.js";
+import type { Undeclared } from "../options.js";
 import { type SurfaceRow, surfaceRows } from "../report.js";
 import type { Acknowledgement } from "./acknowledgements.js";
 import { diffSurfaces, type SurfaceChange } from "./diff.js";
@@ -12,7 +13,7 @@ export interface CheckResult {
 }
 
 /** The same validation as generation (same vocabulary, same undeclared=), over a whole image. */
-export function checkFiles(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): CheckResult {
+export function checkFiles(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: Undeclared): CheckResult {
   const collected = collect(files, vocabulary, undeclared);
   return { problems: collected.problems, surface: surfaceRows(collected.services) };
 }
@@ -36,8 +37,10 @@ export function compareSurfaces(
   current: readonly SurfaceRow[],
   vocabulary: Vocabulary,
   acknowledgements: readonly Acknowledgement[],
+  undeclared: Undeclared = "error",
 ): Comparison {
-  const before = surfaceRows(collect(previous, vocabulary, "deny").services);
+  // An RPC the previous version left undeclared was denied then, unless the migration audited it.
+  const before = surfaceRows(collect(previous, vocabulary, undeclared === "audit" ? "audit" : "deny").services);
   const acknowledged = new Set(acknowledgements.map((a) => a.procedure));
   const where = new Map(current.map((r) => [r.procedure, r.location]));
   const changes = diffSurfaces(before, current).map((c) => {

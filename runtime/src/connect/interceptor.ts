@@ -36,7 +36,7 @@ export function createConnectInterceptor(guard: Guard): Interceptor {
     });
     const call = pending instanceof Promise ? await pending : pending;
     if (!call.decision.allowed) throw reject(call.decision);
-    admit(req.contextValues, procedure, call.principal);
+    admit(req.contextValues, procedure, call.principal, call.notEnforced);
     req.contextValues.set(principalKey, call.principal);
     if (!req.stream) {
       const decision = call.checkMessage(req.message);

@@ -44,7 +44,7 @@ export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
               const ready = (auth: CallAuthorization) => {
                 authorization = auth;
                 if (!auth.decision.allowed) return end(auth.decision);
-                admit(metadata, procedure, auth.principal);
+                admit(metadata, procedure, auth.principal, auth.notEnforced);
                 if (!(definition.requestStream && auth.checksMessages)) return forward(metadata);
                 // Hold the handler back; read the first message ourselves.
                 release = () => forward(metadata);
