@@ -169,7 +169,8 @@ describe("report", () => {
   });
 });
 
-describe("check --project", () => {
+// Each case starts the CLI, which loads a TypeScript compiler and type-checks a project.
+describe("check --project", { timeout: 120_000 }, () => {
   const project = (name: string) => runCli(repoRoot, "check", "--project", join(repoRoot, "test/fixtures/static", name, "tsconfig.json"));
 
   it("accepts projects whose servers are all guarded, aliased imports included", () => {
