@@ -83,18 +83,31 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   f.print("} as const;");
   f.print();
 
-  const adapters: { key: string; factory: string; from: string }[] = [];
+  const adapters: { key: string; factory: string; from: string; type: string; typeFrom: string }[] = [];
   if (options.adapters.includes("connect"))
-    adapters.push({ key: "connect", factory: "createConnectInterceptor", from: "protoauthz/connect" });
-  if (options.adapters.includes("grpc-js")) adapters.push({ key: "grpc", factory: "createGrpcInterceptor", from: "protoauthz/grpc-js" });
-  const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from) }));
+    adapters.push({
+      key: "connect",
+      factory: "createConnectInterceptor",
+      from: "protoauthz/connect",
+      type: "Interceptor",
+      typeFrom: "@connectrpc/connect",
+    });
+  if (options.adapters.includes("grpc-js"))
+    adapters.push({
+      key: "grpc",
+      factory: "createGrpcInterceptor",
+      from: "protoauthz/grpc-js",
+      type: "ServerInterceptor",
+      typeFrom: "@grpc/grpc-js",
+    });
+  const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from), typeSymbol: f.import(a.type, a.typeFrom, true) }));
 
   f.print(jsDoc("What createAuthzGuard returns: the guard, and its interceptor for each adapter of this generation."));
   f.print(f.export("interface", "AuthzGuard"), " {");
   f.print("  readonly guard: ", Guard, "<AuthzPrincipal>;");
   for (const a of factories) {
     f.print(jsDoc(`Install it on your ${installOn[a.key]}.`, "  "));
-    f.print("  readonly ", a.key, ": ReturnType<typeof ", a.symbol, ">;");
+    f.print("  readonly ", a.key, ": ", a.typeSymbol, ";");
   }
   f.print("}");
   f.print();
