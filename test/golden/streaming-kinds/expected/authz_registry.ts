@@ -5,6 +5,7 @@
 import { StreamServiceAuthz } from "./stream/v1/stream_authz.js";
 import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
 import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
+import type { Interceptor } from "@connectrpc/connect";
 import { createConnectInterceptor } from "protoauthz/connect";
 import type { DescService } from "@bufbuild/protobuf";
 
@@ -56,7 +57,7 @@ export interface AuthzGuard {
   /**
    * Install it on your Connect router (interceptors: [guard.connect]).
    */
-  readonly connect: ReturnType<typeof createConnectInterceptor>;
+  readonly connect: Interceptor;
 }
 
 /**

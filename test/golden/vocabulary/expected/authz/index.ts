@@ -5,6 +5,8 @@
 import { DocServiceAuthz } from "../vocab/v1/docs_authz.js";
 import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
 import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
+import type { Interceptor } from "@connectrpc/connect";
+import type { ServerInterceptor } from "@grpc/grpc-js";
 import { createConnectInterceptor } from "protoauthz/connect";
 import { createGrpcInterceptor } from "protoauthz/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
@@ -60,11 +62,11 @@ export interface AuthzGuard {
   /**
    * Install it on your Connect router (interceptors: [guard.connect]).
    */
-  readonly connect: ReturnType<typeof createConnectInterceptor>;
+  readonly connect: Interceptor;
   /**
    * Install it on your grpc-js server (new Server({ interceptors: [guard.grpc] })).
    */
-  readonly grpc: ReturnType<typeof createGrpcInterceptor>;
+  readonly grpc: ServerInterceptor;
 }
 
 /**
