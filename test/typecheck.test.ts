@@ -45,6 +45,12 @@ describe("generated code type-checks", () => {
     });
   }
 
+  it("a js+dts run leaves the next run's target alone", () => {
+    generateWithEs("streaming-kinds", "js+dts");
+    const files = [...generateWithEs("streaming-kinds", "ts").keys()];
+    expect(files.filter((f) => f.endsWith(".js") || f.endsWith(".d.ts"))).toEqual([]);
+  });
+
   it("isolatedDeclarations is enforced: an export without its type fails", () => {
     const files = generateWithEs("any-of-relations", "ts");
     const registry = files.get("authz_registry.ts") ?? "";
