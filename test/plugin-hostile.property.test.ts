@@ -8,7 +8,7 @@ import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { printable } from "../plugin/src/escape.js";
 import { runAuthz, runEs } from "./support/generate.js";
-import { checkRegistry, checkReport, checkTableFile, expectHeader } from "./support/generated-shape.js";
+import { checkRegistry, checkReport, checkTableFile, expectHeader, parse } from "./support/generated-shape.js";
 import {
   type Case,
   hostile,
@@ -120,6 +120,19 @@ describe("hostile strings compile under strict", () => {
     const { files, error } = runAuthz(request);
     expect(error).toBeUndefined();
     checkTableFile(c, [...files].find(([f]) => f.endsWith("_authz.ts"))?.[1] ?? "");
-    expect(typecheck(new Map([...runEs(request), ...files]), "hostile")).toEqual([]);
+    const es = runEs(request);
+    expect(typecheck(new Map([...es, ...files]), "hostile", { isolatedDeclarations: true, declaration: true })).toEqual([]);
+    // The declarations of target=js+dts hold the same strings, escaped the
+    // same way. (protoplugin's transpiler cannot map a path with an empty
+    // segment or a backslash back to its source; such paths fail generation.)
+    const dts = runAuthz(requestOf({ ...c, file: c.file.replace(/[/\\]+/g, "/") }, "target=js+dts,import_extension=js"));
+    expect(dts.error).toBeUndefined();
+    const declarations = [...dts.files].filter(([f]) => f.endsWith(".d.ts"));
+    expect(declarations).toHaveLength(2);
+    for (const [name, text] of declarations) {
+      expectHeader(text);
+      parse(name, text);
+    }
+    expect(typecheck(new Map([...es, ...dts.files]), "hostile-dts")).toEqual([]);
   });
 });

@@ -17,13 +17,21 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   const ServiceAuthz = f.import("ServiceAuthz", "protoauthz", true);
   const CallHandle = f.import("CallHandle", "protoauthz", true);
   const PrincipalFor = f.import("PrincipalFor", "protoauthz", true);
+  const Guard = f.import("Guard", "protoauthz", true);
+  const ServiceRules = f.import("ServiceRules", "protoauthz", true);
+  const DescService = f.import("DescService", "@bufbuild/protobuf", true);
   const principalOfCall = f.import("principalOf", "protoauthz");
+  const defineServiceAuthzCall = f.import("defineServiceAuthz", "protoauthz");
   const tables = services.map(({ service }) => f.import(tableName(service), `./${tableModule(service.file)}.js`));
 
+  // Every export has its type written out (isolatedDeclarations), so the
+  // declaration files of target=js+dts keep exactly these types.
   f.print(jsDoc("Every service table of this generation, in a stable order."));
-  f.print(f.export("const", "authzTables"), " = [");
+  f.print(f.export("const", "authzTables"), ": readonly [");
+  for (const table of tables) f.print("  typeof ", table, ",");
+  f.print("] = [");
   for (const table of tables) f.print("  ", table, ",");
-  f.print("] as const;");
+  f.print("];");
   f.print();
 
   const vocabulary = {
@@ -75,23 +83,41 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   f.print("} as const;");
   f.print();
 
-  const adapters: { key: string; factory: string; from: string }[] = [];
+  const adapters: { key: string; factory: string; from: string; type: string; typeFrom: string }[] = [];
   if (options.adapters.includes("connect"))
-    adapters.push({ key: "connect", factory: "createConnectInterceptor", from: "protoauthz/connect" });
-  if (options.adapters.includes("grpc-js")) adapters.push({ key: "grpc", factory: "createGrpcInterceptor", from: "protoauthz/grpc-js" });
-  const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from) }));
+    adapters.push({
+      key: "connect",
+      factory: "createConnectInterceptor",
+      from: "protoauthz/connect",
+      type: "Interceptor",
+      typeFrom: "@connectrpc/connect",
+    });
+  if (options.adapters.includes("grpc-js"))
+    adapters.push({
+      key: "grpc",
+      factory: "createGrpcInterceptor",
+      from: "protoauthz/grpc-js",
+      type: "ServerInterceptor",
+      typeFrom: "@grpc/grpc-js",
+    });
+  const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from), typeSymbol: f.import(a.type, a.typeFrom, true) }));
 
+  f.print(jsDoc("What createAuthzGuard returns: the guard, and its interceptor for each adapter of this generation."));
+  f.print(f.export("interface", "AuthzGuard"), " {");
+  f.print("  readonly guard: ", Guard, "<AuthzPrincipal>;");
+  for (const a of factories) {
+    f.print(jsDoc(`Install it on your ${installOn[a.key]}.`, "  "));
+    f.print("  readonly ", a.key, ": ", a.typeSymbol, ";");
+  }
+  f.print("}");
+  f.print();
   f.print(
     jsDoc(
       [
         "Creates the guard for every table of this generation, plus tables written",
-        "in code for services you serve but do not own (e.g. grpc.health.v1.Health).",
-        "Throws AuthzConfigError when any table is invalid.",
-        "",
-        ...adapters.map(
-          (a) =>
-            `\`${a.key}\`: install it on your ${a.key === "connect" ? "Connect router (interceptors: [guard.connect])" : "grpc-js server (new Server({ interceptors: [guard.grpc] }))"}.`,
-        ),
+        "in code for services you serve but do not own (e.g. grpc.health.v1.Health;",
+        "declare those with defineServiceAuthz below). Throws AuthzConfigError when",
+        "any table is invalid.",
       ].join("\n"),
     ),
   );
@@ -101,7 +127,7 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
     GuardOptions,
     "<AuthzPrincipal>, ...extraTables: readonly ",
     ServiceAuthz,
-    "[]) {",
+    "[]): AuthzGuard {",
   );
   f.print(
     "  const guard = ",
@@ -135,4 +161,33 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   );
   f.print("  return ", principalOfCall, "<AuthzPrincipal, T, K>(call, table, method);");
   f.print("}");
+  f.print();
+  f.print(
+    jsDoc(
+      [
+        "Rules written in code for a service you serve but do not own (health,",
+        "reflection), typed with this generation's vocabulary: a principal kind,",
+        "role, scope, resource type or permission outside it, or a missing method,",
+        "does not compile. Pass the table to createAuthzGuard.",
+      ].join("\n"),
+    ),
+  );
+  f.print(
+    f.export("function", "defineServiceAuthz"),
+    "<S extends ",
+    DescService,
+    ", const R extends ",
+    ServiceRules,
+    "<S, PrincipalKind, Role, Scope, ResourceType, Permission>>(service: S, rules: R): ",
+    ServiceAuthz,
+    "<S, R> {",
+  );
+  f.print("  return ", defineServiceAuthzCall, "(service, rules);");
+  f.print("}");
 }
+
+/** Where each adapter's interceptor goes. */
+const installOn: Record<string, string> = {
+  connect: "Connect router (interceptors: [guard.connect])",
+  grpc: "grpc-js server (new Server({ interceptors: [guard.grpc] }))",
+};

@@ -3,6 +3,7 @@ import type { Schema } from "@bufbuild/protoplugin";
 import { type Requirements, resolveFieldPath } from "protoauthz";
 import type { MethodModel, ServiceModel } from "./collect.js";
 import { emitAccessor } from "./emit-accessor.js";
+import { methodType, rulesTypeSymbols } from "./emit-rules-type.js";
 import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
@@ -21,23 +22,51 @@ export function tableName(service: ServiceModel["service"]): string {
   return `${service.name}Authz`;
 }
 
+/** The name of a table's rules type, e.g. `SandboxServiceRules`. */
+export function rulesTypeName(service: ServiceModel["service"]): string {
+  return `${service.name}Rules`;
+}
+
 /** Module path (without extension) of a file's table module. */
 export function tableModule(file: DescFile): string {
   return `${file.name}_authz`;
 }
 
 /**
- * Emits `<name>_authz.ts`: one typed table per service of the file (its
- * header comes from plugin.ts, above protoplugin's imports).
+ * Emits `<name>_authz.ts`: per service of the file, its rules type and its
+ * table (the header comes from plugin.ts, above protoplugin's imports). The
+ * table's type is written out, so declaration files keep it and the module
+ * passes `isolatedDeclarations`; the literal is checked against the service
+ * (`satisfies`) and against that type (the annotation).
  */
 export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
   const defineServiceAuthz = f.import("defineServiceAuthz", "protoauthz");
+  const ServiceAuthz = f.import("ServiceAuthz", "protoauthz", true);
   const ServiceRules = f.import("ServiceRules", "protoauthz", true);
   for (const { service, methods } of services) {
     const descriptor = f.importSchema(service);
+    const symbols = rulesTypeSymbols(f, descriptor);
+    f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
+    f.print(f.export("type", rulesTypeName(service)), " = {");
+    for (const model of methods) f.print(...methodType(model, symbols));
+    f.print("};");
+    f.print();
     f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
-    f.print(f.export("const", tableName(service)), " = ", defineServiceAuthz, "(", descriptor, ", {");
+    f.print(
+      f.export("const", tableName(service)),
+      ": ",
+      ServiceAuthz,
+      "<typeof ",
+      descriptor,
+      ", ",
+      rulesTypeName(service),
+      "> = ",
+      defineServiceAuthz,
+      "(",
+      descriptor,
+      ", {",
+    );
     // One print per method, text joined up front: printing is the plugin's
     // main cost on large inputs, and it grows with the number of pieces.
     for (const model of methods) f.print(methodEntry(model));

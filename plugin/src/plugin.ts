@@ -28,51 +28,57 @@ class GenerationFailed extends Error {
 /** Set by the executable: look for sibling runs of the same buf process. */
 let detectSiblingRuns = false;
 
-const esPlugin = createEcmaScriptPlugin({
-  name: "protoc-gen-authz",
-  version: `v${version}`,
-  parseOptions,
-  generateTs(schema: Schema<AuthzOptions>) {
-    const { options } = schema;
-    const vocabulary = {
-      ...(options.principals && { principals: options.principals }),
-      ...(options.roles && { roles: options.roles }),
-      ...(options.scopes && { scopes: options.scopes }),
-      ...(options.resources && { resources: options.resources }),
-      ...(options.permissions && { permissions: options.permissions }),
-    };
-    const collected = collect(schema.files, vocabulary, options.undeclared);
-    const problems = collected.problems.map(formatProblem);
-    if (options.registry !== "" && collected.services.length > 0) {
-      problems.push(...checkStrategy(schema));
-      if (detectSiblingRuns) {
-        const directories = [...new Set(schema.files.map((f) => dirname(f.proto.name)))].sort();
-        problems.push(...checkSiblingRuns(directories, schema.proto.parameter ?? ""));
+/**
+ * A fresh protoplugin plugin: one keeps whether it once transpiled (a
+ * target=js or dts run) and then transpiles every later run in the same
+ * process, so each run gets its own.
+ */
+const createEsPlugin = () =>
+  createEcmaScriptPlugin({
+    name: "protoc-gen-authz",
+    version: `v${version}`,
+    parseOptions,
+    generateTs(schema: Schema<AuthzOptions>) {
+      const { options } = schema;
+      const vocabulary = {
+        ...(options.principals && { principals: options.principals }),
+        ...(options.roles && { roles: options.roles }),
+        ...(options.scopes && { scopes: options.scopes }),
+        ...(options.resources && { resources: options.resources }),
+        ...(options.permissions && { permissions: options.permissions }),
+      };
+      const collected = collect(schema.files, vocabulary, options.undeclared);
+      const problems = collected.problems.map(formatProblem);
+      if (options.registry !== "" && collected.services.length > 0) {
+        problems.push(...checkStrategy(schema));
+        if (detectSiblingRuns) {
+          const directories = [...new Set(schema.files.map((f) => dirname(f.proto.name)))].sort();
+          problems.push(...checkSiblingRuns(directories, schema.proto.parameter ?? ""));
+        }
       }
-    }
-    if (problems.length > 0) {
-      throw new GenerationFailed(`${problems.length} authorization problem${problems.length === 1 ? "" : "s"}:\n${problems.join("\n")}`);
-    }
-    for (const line of collected.undeclared)
-      process.stderr.write(`protoc-gen-authz: ${printable(line)}: no rule, ${undeclaredNotice[options.undeclared]}\n`);
-    const byFile = new Map<DescFile, ServiceModel[]>();
-    for (const model of collected.services) {
-      const list = byFile.get(model.service.file) ?? [];
-      list.push(model);
-      byFile.set(model.service.file, list);
-    }
-    const parameter = schema.proto.parameter ?? "";
-    for (const [file, services] of byFile) {
-      headers.set(tableModule(file), generatedHeader(parameter, file));
-      emitTables(schema, file, services);
-    }
-    if (collected.services.length > 0 && options.registry !== "") {
-      headers.set(options.registry, generatedHeader(parameter, registryDescription));
-      emitRegistry(schema, collected.services);
-    }
-    if (options.report !== "") emitReport(schema, collected.services);
-  },
-});
+      if (problems.length > 0) {
+        throw new GenerationFailed(`${problems.length} authorization problem${problems.length === 1 ? "" : "s"}:\n${problems.join("\n")}`);
+      }
+      for (const line of collected.undeclared)
+        process.stderr.write(`protoc-gen-authz: ${printable(line)}: no rule, ${undeclaredNotice[options.undeclared]}\n`);
+      const byFile = new Map<DescFile, ServiceModel[]>();
+      for (const model of collected.services) {
+        const list = byFile.get(model.service.file) ?? [];
+        list.push(model);
+        byFile.set(model.service.file, list);
+      }
+      const parameter = schema.proto.parameter ?? "";
+      for (const [file, services] of byFile) {
+        headers.set(tableModule(file), generatedHeader(parameter, file));
+        emitTables(schema, file, services);
+      }
+      if (collected.services.length > 0 && options.registry !== "") {
+        headers.set(options.registry, generatedHeader(parameter, registryDescription));
+        emitRegistry(schema, collected.services);
+      }
+      if (options.report !== "") emitReport(schema, collected.services);
+    },
+  });
 
 /**
  * protoc-gen-authz. Problems with rules or options come back in the
@@ -85,14 +91,14 @@ export const protocGenAuthz: Plugin & { readonly standalone: () => Plugin } = {
     detectSiblingRuns = true;
     return this;
   },
-  name: esPlugin.name,
-  version: esPlugin.version,
+  name: "protoc-gen-authz",
+  version: `v${version}`,
   run(request: CodeGeneratorRequest) {
     headers.clear();
     const refused = checkParameter(request.parameter);
     if (refused !== undefined) return create(CodeGeneratorResponseSchema, { error: refused });
     try {
-      const response = esPlugin.run(request);
+      const response = createEsPlugin().run(request);
       for (const file of response.file) {
         const header = headers.get(file.name.replace(/(\.d)?\.(ts|js)$/, ""));
         if (header !== undefined) file.content = header + file.content;

@@ -53,6 +53,7 @@ export {
   type MethodRule,
   type PublicRule,
   type Relation,
+  type RequestOf,
   type Requirements,
   type Rule,
   type RuleSource,

@@ -44,19 +44,26 @@ export interface AuditRule {
  * the relationship engine (see RelationChecker). Asked only after every
  * static restriction of its rule or alternative holds.
  */
-export interface Relation<Req = never> {
+export interface Relation<Req = never, Resource extends string = string, Permission extends string = string> {
   /** Object type in the engine's schema, e.g. "workspace". */
-  readonly resourceType: string;
+  readonly resourceType: Resource;
   /** Dotted proto path of the resource id, with the rules of `Binding.field`. */
   readonly idField: string;
   /** Permission (or relation) in the engine's schema, e.g. "write". */
-  readonly permission: string;
+  readonly permission: Permission;
   /** Typed accessor for `idField`; generated, optional in code. */
   readonly read?: (request: Req) => unknown;
 }
 
 /** What an authenticated caller must meet; also one alternative of `any_of`. */
-export interface Requirements<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
+export interface Requirements<
+  Req = never,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> {
   /** Allowed principal kinds; empty or absent allows any kind. */
   readonly principals?: readonly Kind[];
   /** All required. */
@@ -65,27 +72,47 @@ export interface Requirements<Req = never, Kind extends string = string, Role ex
   readonly roles?: readonly Role[];
   readonly bindings?: readonly Binding<Req>[];
   /** All must hold. */
-  readonly relations?: readonly Relation<Req>[];
+  readonly relations?: readonly Relation<Req, Resource, Permission>[];
 }
 
 /** An identified principal that meets every restriction may call. */
-export interface AuthenticatedRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string>
-  extends Requirements<Req, Kind, Role, Scope> {
+export interface AuthenticatedRule<
+  Req = never,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> extends Requirements<Req, Kind, Role, Scope, Resource, Permission> {
   readonly access: "authenticated";
 }
 
 /** Admitted when at least one alternative (of two or more) admits the caller: "the owner, or an admin". */
-export interface AnyOfRule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> {
+export interface AnyOfRule<
+  Req = never,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> {
   readonly access: "any_of";
-  readonly alternatives: readonly Requirements<Req, Kind, Role, Scope>[];
+  readonly alternatives: readonly Requirements<Req, Kind, Role, Scope, Resource, Permission>[];
 }
 
-export type Rule<Req = never, Kind extends string = string, Role extends string = string, Scope extends string = string> =
+export type Rule<
+  Req = never,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> =
   | PublicRule
   | DenyRule
   | AuditRule
-  | AuthenticatedRule<Req, Kind, Role, Scope>
-  | AnyOfRule<Req, Kind, Role, Scope>;
+  | AuthenticatedRule<Req, Kind, Role, Scope, Resource, Permission>
+  | AnyOfRule<Req, Kind, Role, Scope, Resource, Permission>;
 
 /**
  * Where a method's rule came from: its own `rule` option, its service's
@@ -96,16 +123,39 @@ export type Rule<Req = never, Kind extends string = string, Role extends string 
 export type RuleSource = "method" | "service_default" | "code" | "undeclared";
 
 /** A rule as it stands in a table, with its origin for audit and review. */
-export type MethodRule<Req = never> = Rule<Req> & {
+export type MethodRule<
+  Req = never,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> = Rule<Req, Kind, Role, Scope, Resource, Permission> & {
   readonly source?: RuleSource;
 };
 
-/** The request message type of a method of a generated service. */
-type RequestOf<M> = M extends Pick<DescMethod, "input"> ? MessageShape<M["input"]> : never;
+/**
+ * The request message of the method `K` (its local name) of service `S`, e.g.
+ * `RequestOf<typeof SandboxService, "getPolicy">`. Generated tables type
+ * their accessors with it.
+ */
+export type RequestOf<S extends DescService, K extends keyof S["method"]> =
+  S["method"][K] extends Pick<DescMethod, "input"> ? MessageShape<S["method"][K]["input"]> : never;
 
-/** Every method of a service, keyed by its local name, mapped to its rule. */
-export type ServiceRules<S extends DescService> = {
-  readonly [K in keyof S["method"]]: MethodRule<RequestOf<S["method"][K]>>;
+/**
+ * Every method of a service, keyed by its local name, mapped to its rule;
+ * the names a rule may use are open unless given (the registry's
+ * `defineServiceAuthz` closes them to the generated vocabulary).
+ */
+export type ServiceRules<
+  S extends DescService,
+  Kind extends string = string,
+  Role extends string = string,
+  Scope extends string = string,
+  Resource extends string = string,
+  Permission extends string = string,
+> = {
+  readonly [K in keyof S["method"]]: MethodRule<RequestOf<S, K>, Kind, Role, Scope, Resource, Permission>;
 };
 
 /** Rules of any service: `never` accepts every typed binding accessor. */

@@ -3,7 +3,7 @@
 // and exactly the declared rules.
 import { ts } from "ts-morph";
 import { expect } from "vitest";
-import { type Case, expectedTable } from "./hostile-case.js";
+import { type Case, expectedRulesType, expectedTable } from "./hostile-case.js";
 
 /**
  * Evaluates a literal the way JavaScript would, refusing every node that is
@@ -16,14 +16,7 @@ function evaluate(node: ts.Node): unknown {
     const out: Record<string, unknown> = {};
     for (const p of node.properties) {
       if (!ts.isPropertyAssignment(p)) throw new Error(`not a plain property: ${p.getText()}`);
-      const key = ts.isIdentifier(p.name)
-        ? p.name.text
-        : ts.isStringLiteral(p.name)
-          ? p.name.text
-          : ts.isComputedPropertyName(p.name) && ts.isStringLiteral(p.name.expression)
-            ? p.name.expression.text
-            : undefined;
-      if (key === undefined) throw new Error(`unexpected key ${p.name.getText()}`);
+      const key = keyOf(p.name);
       if (key === "__proto__" && !ts.isComputedPropertyName(p.name)) throw new Error("a __proto__ key sets the prototype");
       if (Object.hasOwn(out, key)) throw new Error(`duplicate key ${key}`);
       Object.defineProperty(out, key, { value: evaluate(p.initializer), enumerable: true, writable: true, configurable: true });
@@ -36,6 +29,62 @@ function evaluate(node: ts.Node): unknown {
     return node.body.getText();
   }
   throw new Error(`unexpected ${ts.SyntaxKind[node.kind]}: ${node.getText()}`);
+}
+
+/** A property key of an object literal or a type literal, as its text. */
+function keyOf(name: ts.PropertyName): string {
+  if (ts.isIdentifier(name) || ts.isStringLiteral(name)) return name.text;
+  if (ts.isComputedPropertyName(name) && ts.isStringLiteral(name.expression)) return name.expression.text;
+  throw new Error(`unexpected key ${name.getText()}`);
+}
+
+/**
+ * Evaluates a rules type to plain data, refusing every node but readonly
+ * members, string literal types, readonly tuples of them, `string`, and
+ * `readonly Binding<RequestOf<typeof <descriptor>, "key">>[]` (returned as
+ * `Binding<key>`).
+ */
+function evaluateType(node: ts.TypeNode, descriptor: string): unknown {
+  if (ts.isLiteralTypeNode(node) && ts.isStringLiteral(node.literal)) return node.literal.text;
+  if (node.kind === ts.SyntaxKind.StringKeyword) return "string";
+  if (ts.isTypeLiteralNode(node)) {
+    const out: Record<string, unknown> = {};
+    for (const member of node.members) {
+      if (!ts.isPropertySignature(member) || member.type === undefined || member.questionToken !== undefined)
+        throw new Error(`not a plain member: ${member.getText()}`);
+      expect(member.modifiers?.map((m) => m.kind)).toEqual([ts.SyntaxKind.ReadonlyKeyword]);
+      const key = keyOf(member.name);
+      if (Object.hasOwn(out, key)) throw new Error(`duplicate key ${key}`);
+      Object.defineProperty(out, key, {
+        value: evaluateType(member.type, descriptor),
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    }
+    return out;
+  }
+  if (ts.isTypeOperatorNode(node) && node.operator === ts.SyntaxKind.ReadonlyKeyword) {
+    const inner = node.type;
+    if (ts.isTupleTypeNode(inner)) return inner.elements.map((e) => evaluateType(e, descriptor));
+    if (ts.isArrayTypeNode(inner) && ts.isTypeReferenceNode(inner.elementType)) {
+      const { typeName, typeArguments } = inner.elementType;
+      const [request, ...more] = typeArguments ?? [];
+      expect(more).toEqual([]);
+      if (request === undefined || !ts.isTypeReferenceNode(request)) throw new Error(`not a request type: ${inner.getText()}`);
+      expect(request.typeName.getText()).toMatch(/^RequestOf(\$\d+)?$/);
+      const [service, method, ...extra] = request.typeArguments ?? [];
+      expect(extra).toEqual([]);
+      if (service === undefined || !ts.isTypeQueryNode(service)) throw new Error(`not typeof the service: ${request.getText()}`);
+      expect(service.exprName.getText()).toBe(descriptor);
+      if (method === undefined || !ts.isLiteralTypeNode(method) || !ts.isStringLiteral(method.literal))
+        throw new Error(`not a method key: ${request.getText()}`);
+      const list = typeName.getText().replace(/\$\d+$/, "");
+      expect(["Binding", "Relation"]).toContain(list);
+      return `${list}<${method.literal.text}>`;
+    }
+  }
+  throw new Error(`unexpected type ${ts.SyntaxKind[node.kind]}: ${node.getText()}`);
 }
 
 /** An accessor body: reads only, no calls. */
@@ -72,7 +121,11 @@ export function expectHeader(text: string): void {
   for (const line of [by, from]) expect(line).not.toMatch(/[\u2028\u2029\r]/);
 }
 
-/** Every import comes first; then one `export const XAuthz = defineServiceAuthz(X, {…} as const satisfies …)` per service. */
+/**
+ * Every import comes first; then per service its rules type
+ * `export type XRules = {…}` and its table
+ * `export const XAuthz: ServiceAuthz<typeof X, XRules> = defineServiceAuthz(X, {…} as const satisfies …)`.
+ */
 export function checkTableFile(c: Case, text: string): void {
   expectHeader(text);
   const source = parse("table.ts", text);
@@ -80,7 +133,7 @@ export function checkTableFile(c: Case, text: string): void {
   const imports = statements.filter(ts.isImportDeclaration);
   expect(statements.slice(0, imports.length)).toEqual(imports);
   const rest = statements.slice(imports.length);
-  expect(rest).toHaveLength(c.services.length);
+  expect(rest).toHaveLength(2 * c.services.length);
   let calls = 0;
   const countCalls = (n: ts.Node) => {
     if (ts.isCallExpression(n) || ts.isNewExpression(n) || ts.isTaggedTemplateExpression(n) || ts.isDecorator(n)) calls++;
@@ -88,9 +141,14 @@ export function checkTableFile(c: Case, text: string): void {
   };
   source.forEachChild(countCalls);
   expect(calls).toBe(c.services.length);
-  for (const [i, statement] of rest.entries()) {
-    const service = c.services[i];
-    if (service === undefined || !ts.isVariableStatement(statement)) throw new Error(`statement ${i} is not a table`);
+  for (const [i, service] of c.services.entries()) {
+    const rulesType = rest[2 * i];
+    const statement = rest[2 * i + 1];
+    if (rulesType === undefined || !ts.isTypeAliasDeclaration(rulesType)) throw new Error(`statement ${2 * i} is not a rules type`);
+    if (statement === undefined || !ts.isVariableStatement(statement)) throw new Error(`statement ${2 * i + 1} is not a table`);
+    expect(rulesType.modifiers?.map((m) => m.kind)).toEqual([ts.SyntaxKind.ExportKeyword]);
+    expect(rulesType.name.text).toBe(`${service.name}Rules`);
+    expect(rulesType.typeParameters).toBeUndefined();
     expect(statement.modifiers?.map((m) => m.kind)).toEqual([ts.SyntaxKind.ExportKeyword]);
     const [declaration, ...more] = statement.declarationList.declarations;
     expect(more).toEqual([]);
@@ -98,9 +156,21 @@ export function checkTableFile(c: Case, text: string): void {
     const call = declaration?.initializer;
     if (call === undefined || !ts.isCallExpression(call)) throw new Error("table is not a call");
     expect(call.expression.getText()).toMatch(/^defineServiceAuthz(\$\d+)?$/);
+    expect(call.typeArguments).toBeUndefined();
     const [descriptor, rules, ...extra] = call.arguments;
     expect(extra).toEqual([]);
-    expect(descriptor && ts.isIdentifier(descriptor)).toBe(true);
+    if (descriptor === undefined || !ts.isIdentifier(descriptor)) throw new Error("descriptor is not an identifier");
+    // The table's type: ServiceAuthz<typeof <descriptor>, <its rules type>>.
+    const annotation = declaration?.type;
+    if (annotation === undefined || !ts.isTypeReferenceNode(annotation)) throw new Error("table has no type");
+    expect(annotation.typeName.getText()).toMatch(/^ServiceAuthz(\$\d+)?$/);
+    const [ofService, ofRules, ...extraTypes] = annotation.typeArguments ?? [];
+    expect(extraTypes).toEqual([]);
+    expect(ofService && ts.isTypeQueryNode(ofService) && ofService.exprName.getText()).toBe(descriptor.text);
+    expect(ofRules && ts.isTypeReferenceNode(ofRules) && ofRules.typeArguments === undefined && ofRules.typeName.getText()).toBe(
+      `${service.name}Rules`,
+    );
+    expect(evaluateType(rulesType.type, descriptor.text)).toEqual(expectedRulesType(service));
     if (rules === undefined || !ts.isSatisfiesExpression(rules) || !ts.isAsExpression(rules.expression)) throw new Error("rules shape");
     expect(evaluate(rules.expression.expression)).toEqual(expectedTable(service));
   }
@@ -112,13 +182,12 @@ export function checkTableFile(c: Case, text: string): void {
 
 /** Executes a table module with its imports supplied; returns its exports. */
 function run(source: ts.SourceFile, text: string): Record<string, unknown> {
-  const imported = source.statements
-    .filter(ts.isImportDeclaration)
-    .flatMap((d) => {
-      const bindings = d.importClause?.namedBindings;
-      return bindings !== undefined && ts.isNamedImports(bindings) ? bindings.elements.map((e) => e.name.text) : [];
-    })
-    .filter((name) => name !== "ServiceRules");
+  // Type-only imports vanish in transpilation; the rest become parameters.
+  const imported = source.statements.filter(ts.isImportDeclaration).flatMap((d) => {
+    const bindings = d.importClause?.namedBindings;
+    if (d.importClause?.isTypeOnly || bindings === undefined || !ts.isNamedImports(bindings)) return [];
+    return bindings.elements.map((e) => e.name.text);
+  });
   // Imports removed, their names become the function's parameters.
   const imports = source.statements.filter(ts.isImportDeclaration);
   const withoutImports = text.slice(imports.at(-1)?.end ?? 0);
@@ -159,7 +228,7 @@ export function checkRegistry(text: string): void {
     .map((s) =>
       ts.isVariableStatement(s)
         ? s.declarationList.declarations.map((d) => d.name.getText()).join()
-        : (ts.isFunctionDeclaration(s) || ts.isTypeAliasDeclaration(s)) && s.name
+        : (ts.isFunctionDeclaration(s) || ts.isTypeAliasDeclaration(s) || ts.isInterfaceDeclaration(s)) && s.name
           ? s.name.text
           : ts.SyntaxKind[s.kind],
     );
@@ -172,8 +241,10 @@ export function checkRegistry(text: string): void {
     "Permission",
     "AuthzPrincipal",
     "authzVocabulary",
+    "AuthzGuard",
     "createAuthzGuard",
     "principalOf",
+    "defineServiceAuthz",
   ]);
 }
 

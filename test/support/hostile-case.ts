@@ -37,7 +37,21 @@ const name = hostile.filter((s) => s !== "" && s.trim() === s);
 const reason = hostile.filter((s) => s.trim() !== "");
 const identifier = fc.oneof(
   fc.stringMatching(/^[A-Za-z][A-Za-z0-9_]{0,8}$/),
-  fc.constantFrom("__proto__", "constructor", "toString", "valueOf", "hasOwnProperty", "defineService", "Service"),
+  fc.constantFrom(
+    "__proto__",
+    "constructor",
+    "toString",
+    "valueOf",
+    "hasOwnProperty",
+    "defineService",
+    "Service",
+    // Names the table module imports or declares: the generated ones must not shadow them.
+    "ServiceRules",
+    "ServiceAuthz",
+    "Binding",
+    "Relation",
+    "RequestOf",
+  ),
 );
 /** Mostly identifiers; sometimes anything, which must be refused. */
 const protoName = fc.oneof({ weight: 20, arbitrary: identifier }, { weight: 1, arbitrary: hostile });
@@ -167,6 +181,33 @@ export const namesValid = (c: Case) =>
   (c.pkg === "" || /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(c.pkg)) &&
   c.fields.every((f) => isIdentifier(f) && isIdentifier(protoCamelCase(f))) &&
   c.services.every((s) => isIdentifier(s.name) && s.methods.every((m) => isIdentifier(m.name)));
+
+/**
+ * The rules type the declaration asks for, in the plain form evaluateType()
+ * returns: literals kept, reasons `string`, accessor lists typed by the
+ * method's request (`Binding<key>`).
+ */
+export function expectedRulesType(service: Case["services"][number]) {
+  const req = (q: Requirements, key: string) => ({
+    principals: q.principals,
+    scopes: q.scopes,
+    roles: q.roles,
+    bindings: `Binding<${key}>`,
+    ...(q.relations.length > 0 && { relations: `Relation<${key}>` }),
+  });
+  const entry = (r: RuleSpec, key: string) => {
+    switch (r.access) {
+      case "public":
+      case "deny":
+        return { access: r.access, source: "method", reason: "string" };
+      case "authenticated":
+        return { access: r.access, source: "method", ...req(r, key) };
+      case "any_of":
+        return { access: r.access, source: "method", alternatives: r.alternatives.map((a) => req(a, key)) };
+    }
+  };
+  return Object.fromEntries(service.methods.map((m) => [methodKey(m.name), entry(m.rule, methodKey(m.name))]));
+}
 
 /** The table the declaration asks for, in the plain form evaluate() returns. */
 export function expectedTable(service: Case["services"][number]) {

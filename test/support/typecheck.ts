@@ -1,13 +1,13 @@
 import { join } from "node:path";
-import { type Diagnostic, Project, ts } from "ts-morph";
+import { type CompilerOptions, type Diagnostic, type Node, Project, type SourceFile, ts } from "ts-morph";
 import { repoRoot } from "./request.js";
 
 /**
- * Type-checks in-memory files as if they sat in the repository (so that
- * "protoauthz" resolves to the workspace sources), under the strict options
- * users are told to use. Returns the diagnostics of those files, formatted.
+ * In-memory files as if they sat in the repository (so that "protoauthz"
+ * resolves to the workspace sources), under the strict options users are told
+ * to use, plus `extra` (e.g. `isolatedDeclarations`).
  */
-export function typecheck(files: ReadonlyMap<string, string>, folder: string): string[] {
+function load(files: ReadonlyMap<string, string>, folder: string, extra: CompilerOptions): { base: string; sources: SourceFile[] } {
   const project = new Project({
     compilerOptions: {
       target: ts.ScriptTarget.ES2022,
@@ -21,6 +21,7 @@ export function typecheck(files: ReadonlyMap<string, string>, folder: string): s
       noEmit: true,
       types: ["node"],
       customConditions: ["source"],
+      ...extra,
     },
     skipAddingFilesFromTsConfig: true,
   });
@@ -28,6 +29,12 @@ export function typecheck(files: ReadonlyMap<string, string>, folder: string): s
   const sources = [...files]
     .filter(([name]) => name.endsWith(".ts"))
     .map(([name, text]) => project.createSourceFile(join(base, name), text, { overwrite: true }));
+  return { base, sources };
+}
+
+/** Type-checks the files (see load); returns the diagnostics of those files, formatted. */
+export function typecheck(files: ReadonlyMap<string, string>, folder: string, extra: CompilerOptions = {}): string[] {
+  const { base, sources } = load(files, folder, extra);
   const diagnostics: Diagnostic[] = sources.flatMap((s) => s.getPreEmitDiagnostics());
   return diagnostics.map(
     (d) =>
@@ -36,4 +43,37 @@ export function typecheck(files: ReadonlyMap<string, string>, folder: string): s
         ?.getFilePath()
         .slice(base.length + 1)}:${d.getLineNumber()}: ${ts.flattenDiagnosticMessageText(d.compilerObject.messageText, "\n")}`,
   );
+}
+
+const fullText = ts.TypeFormatFlags.NoTruncation | ts.TypeFormatFlags.InTypeAlias;
+
+/**
+ * What the compiler makes of every export of the named modules (paths without
+ * extension, so `x.ts` and `x.d.ts` compare): `module#name` → its type, and
+ * the type of each of its properties, written out in full.
+ */
+export function exportedTypes(files: ReadonlyMap<string, string>, folder: string, modules: readonly string[]): Map<string, string> {
+  const { base, sources } = load(files, folder, {});
+  const types = new Map<string, string>();
+  for (const source of sources) {
+    const module = source
+      .getFilePath()
+      .slice(base.length + 1)
+      .replace(/(\.d)?\.ts$/, "");
+    if (!modules.includes(module)) continue;
+    for (const [name, declarations] of source.getExportedDeclarations()) {
+      for (const [i, node] of declarations.entries()) types.set(`${module}#${name}#${i}`, describe(node));
+    }
+  }
+  return types;
+}
+
+function describe(node: Node): string {
+  const type = node.getType();
+  // Members of the generated objects; those of built-ins (strings, arrays) say nothing.
+  const own = type.isObject() && !type.isArray() && !type.isTuple();
+  const properties = (own ? type.getProperties() : [])
+    .map((p) => `  ${p.getName()}: ${p.getTypeAtLocation(node).getText(node, fullText)}`)
+    .join("\n");
+  return `${node.getKindName()} ${type.getText(node, fullText)}\n${properties}`;
 }

@@ -5,16 +5,42 @@
 // @generated from file guardtest/v1/guard.proto (package guardtest.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { ClosedService, PublicService, UserService, WorkloadService } from "./guard_pb.js";
+
+/**
+ * The rules of PublicServiceAuthz, one member per RPC of guardtest.v1.PublicService.
+ */
+export type PublicServiceRules = {
+  readonly unary: {
+    readonly access: "public";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly serverStream: {
+    readonly access: "public";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly clientStream: {
+    readonly access: "public";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly bidi: {
+    readonly access: "public";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of guardtest.v1.PublicService.
  *
  * @generated from service guardtest.v1.PublicService
  */
-export const PublicServiceAuthz = defineServiceAuthz(PublicService, {
+export const PublicServiceAuthz: ServiceAuthz<typeof PublicService, PublicServiceRules> = defineServiceAuthz(PublicService, {
   /**
    * Unary: the service's default_rule (guardtest/v1/guard.proto:11:10)
    */
@@ -50,11 +76,49 @@ export const PublicServiceAuthz = defineServiceAuthz(PublicService, {
 } as const satisfies ServiceRules<typeof PublicService>);
 
 /**
+ * The rules of UserServiceAuthz, one member per RPC of guardtest.v1.UserService.
+ */
+export type UserServiceRules = {
+  readonly unary: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["things.read"];
+    readonly roles: readonly ["admin", "member"];
+    readonly bindings: readonly Binding<RequestOf<typeof UserService, "unary">>[];
+  };
+  readonly serverStream: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["things.read"];
+    readonly roles: readonly ["admin", "member"];
+    readonly bindings: readonly Binding<RequestOf<typeof UserService, "serverStream">>[];
+  };
+  readonly clientStream: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["things.read"];
+    readonly roles: readonly ["admin", "member"];
+    readonly bindings: readonly Binding<RequestOf<typeof UserService, "clientStream">>[];
+  };
+  readonly bidi: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["things.read"];
+    readonly roles: readonly ["admin", "member"];
+    readonly bindings: readonly Binding<RequestOf<typeof UserService, "bidi">>[];
+  };
+};
+
+/**
  * Who may call each RPC of guardtest.v1.UserService.
  *
  * @generated from service guardtest.v1.UserService
  */
-export const UserServiceAuthz = defineServiceAuthz(UserService, {
+export const UserServiceAuthz: ServiceAuthz<typeof UserService, UserServiceRules> = defineServiceAuthz(UserService, {
   /**
    * Unary: the service's default_rule (guardtest/v1/guard.proto:27:10)
    */
@@ -102,11 +166,57 @@ export const UserServiceAuthz = defineServiceAuthz(UserService, {
 } as const satisfies ServiceRules<typeof UserService>);
 
 /**
+ * The rules of WorkloadServiceAuthz, one member per RPC of guardtest.v1.WorkloadService.
+ */
+export type WorkloadServiceRules = {
+  readonly unary: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "unary">>[];
+  };
+  readonly serverStream: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "serverStream">>[];
+  };
+  readonly clientStream: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "clientStream">>[];
+  };
+  readonly bidi: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "bidi">>[];
+  };
+  readonly get: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "get">>[];
+  };
+};
+
+/**
  * Who may call each RPC of guardtest.v1.WorkloadService.
  *
  * @generated from service guardtest.v1.WorkloadService
  */
-export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
+export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
    * Unary: the service's default_rule (guardtest/v1/guard.proto:47:10)
    */
@@ -175,11 +285,37 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
 } as const satisfies ServiceRules<typeof WorkloadService>);
 
 /**
+ * The rules of ClosedServiceAuthz, one member per RPC of guardtest.v1.ClosedService.
+ */
+export type ClosedServiceRules = {
+  readonly unary: {
+    readonly access: "deny";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly serverStream: {
+    readonly access: "deny";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly clientStream: {
+    readonly access: "deny";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly bidi: {
+    readonly access: "deny";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+};
+
+/**
  * Who may call each RPC of guardtest.v1.ClosedService.
  *
  * @generated from service guardtest.v1.ClosedService
  */
-export const ClosedServiceAuthz = defineServiceAuthz(ClosedService, {
+export const ClosedServiceAuthz: ServiceAuthz<typeof ClosedService, ClosedServiceRules> = defineServiceAuthz(ClosedService, {
   /**
    * Unary: the service's default_rule (guardtest/v1/guard.proto:70:10)
    */

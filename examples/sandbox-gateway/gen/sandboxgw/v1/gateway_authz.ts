@@ -5,16 +5,59 @@
 // @generated from file sandboxgw/v1/gateway.proto (package sandboxgw.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { BootstrapService, HealthService, SandboxService, WorkloadService } from "./gateway_pb.js";
+
+/**
+ * The rules of SandboxServiceAuthz, one member per RPC of sandboxgw.v1.SandboxService.
+ */
+export type SandboxServiceRules = {
+  readonly createSandbox: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["sandboxes.write"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "createSandbox">>[];
+  };
+  readonly getSandbox: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "getSandbox">>[];
+  };
+  readonly watchSandbox: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "watchSandbox">>[];
+  };
+  readonly deleteSandbox: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly ["admin"];
+    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "deleteSandbox">>[];
+  };
+  readonly purgeSandbox: {
+    readonly access: "deny";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of sandboxgw.v1.SandboxService.
  *
  * @generated from service sandboxgw.v1.SandboxService
  */
-export const SandboxServiceAuthz = defineServiceAuthz(SandboxService, {
+export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxServiceRules> = defineServiceAuthz(SandboxService, {
   /**
    * CreateSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:18:12)
    */
@@ -70,11 +113,33 @@ export const SandboxServiceAuthz = defineServiceAuthz(SandboxService, {
 } as const satisfies ServiceRules<typeof SandboxService>);
 
 /**
+ * The rules of WorkloadServiceAuthz, one member per RPC of sandboxgw.v1.WorkloadService.
+ */
+export type WorkloadServiceRules = {
+  readonly getPolicy: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "getPolicy">>[];
+  };
+  readonly pushLogs: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkloadService, "pushLogs">>[];
+  };
+};
+
+/**
  * Who may call each RPC of sandboxgw.v1.WorkloadService.
  *
  * @generated from service sandboxgw.v1.WorkloadService
  */
-export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
+export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
    * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:56:12)
    */
@@ -104,11 +169,25 @@ export const WorkloadServiceAuthz = defineServiceAuthz(WorkloadService, {
 } as const satisfies ServiceRules<typeof WorkloadService>);
 
 /**
+ * The rules of BootstrapServiceAuthz, one member per RPC of sandboxgw.v1.BootstrapService.
+ */
+export type BootstrapServiceRules = {
+  readonly issueSandboxToken: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["workload"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof BootstrapService, "issueSandboxToken">>[];
+  };
+};
+
+/**
  * Who may call each RPC of sandboxgw.v1.BootstrapService.
  *
  * @generated from service sandboxgw.v1.BootstrapService
  */
-export const BootstrapServiceAuthz = defineServiceAuthz(BootstrapService, {
+export const BootstrapServiceAuthz: ServiceAuthz<typeof BootstrapService, BootstrapServiceRules> = defineServiceAuthz(BootstrapService, {
   /**
    * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:82:12)
    */
@@ -125,11 +204,22 @@ export const BootstrapServiceAuthz = defineServiceAuthz(BootstrapService, {
 } as const satisfies ServiceRules<typeof BootstrapService>);
 
 /**
+ * The rules of HealthServiceAuthz, one member per RPC of sandboxgw.v1.HealthService.
+ */
+export type HealthServiceRules = {
+  readonly check: {
+    readonly access: "public";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
+
+/**
  * Who may call each RPC of sandboxgw.v1.HealthService.
  *
  * @generated from service sandboxgw.v1.HealthService
  */
-export const HealthServiceAuthz = defineServiceAuthz(HealthService, {
+export const HealthServiceAuthz: ServiceAuthz<typeof HealthService, HealthServiceRules> = defineServiceAuthz(HealthService, {
   /**
    * Check: declared on the RPC (sandboxgw/v1/gateway.proto:94:12)
    */

@@ -2,16 +2,69 @@
 // @generated from file ws/v1/ws.proto (package ws.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, Relation, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { WorkspaceService } from "./ws_pb.js";
+
+/**
+ * The rules of WorkspaceServiceAuthz, one member per RPC of ws.v1.WorkspaceService.
+ */
+export type WorkspaceServiceRules = {
+  readonly listSandboxes: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+  };
+  readonly updateSandbox: {
+    readonly access: "any_of";
+    readonly source: "method";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["sandbox"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly ["sandboxes.write"];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
+      },
+    ];
+  };
+  readonly delete: {
+    readonly access: "any_of";
+    readonly source: "method";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly [];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
+      },
+    ];
+  };
+};
 
 /**
  * Who may call each RPC of ws.v1.WorkspaceService.
  *
  * @generated from service ws.v1.WorkspaceService
  */
-export const WorkspaceServiceAuthz = defineServiceAuthz(WorkspaceService, {
+export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, WorkspaceServiceRules> = defineServiceAuthz(WorkspaceService, {
   /**
    * ListSandboxes: declared on the RPC (ws/v1/ws.proto:12:12)
    */

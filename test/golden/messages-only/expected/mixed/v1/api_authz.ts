@@ -2,16 +2,27 @@
 // @generated from file mixed/v1/api.proto (package mixed.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { ThingService } from "./api_pb.js";
+
+/**
+ * The rules of ThingServiceAuthz, one member per RPC of mixed.v1.ThingService.
+ */
+export type ThingServiceRules = {
+  readonly get: {
+    readonly access: "public";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of mixed.v1.ThingService.
  *
  * @generated from service mixed.v1.ThingService
  */
-export const ThingServiceAuthz = defineServiceAuthz(ThingService, {
+export const ThingServiceAuthz: ServiceAuthz<typeof ThingService, ThingServiceRules> = defineServiceAuthz(ThingService, {
   /**
    * Get: declared on the RPC (mixed/v1/api.proto:10:12)
    */

@@ -2,16 +2,35 @@
 // @generated from file bind/v1/editions.proto (package bind.v1, edition 2023)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { ModernService } from "./editions_pb.js";
+
+/**
+ * The rules of ModernServiceAuthz, one member per RPC of bind.v1.ModernService.
+ */
+export type ModernServiceRules = {
+  readonly get: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof ModernService, "get">>[];
+  };
+  readonly put: {
+    readonly access: "deny";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of bind.v1.ModernService.
  *
  * @generated from service bind.v1.ModernService
  */
-export const ModernServiceAuthz = defineServiceAuthz(ModernService, {
+export const ModernServiceAuthz: ServiceAuthz<typeof ModernService, ModernServiceRules> = defineServiceAuthz(ModernService, {
   /**
    * Get: declared on the RPC (bind/v1/editions.proto:14:12)
    */

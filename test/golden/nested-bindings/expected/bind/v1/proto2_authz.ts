@@ -2,16 +2,30 @@
 // @generated from file bind/v1/proto2.proto (package bind.v1, syntax proto2)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { LegacyService } from "./proto2_pb.js";
+
+/**
+ * The rules of LegacyServiceAuthz, one member per RPC of bind.v1.LegacyService.
+ */
+export type LegacyServiceRules = {
+  readonly get: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof LegacyService, "get">>[];
+  };
+};
 
 /**
  * Who may call each RPC of bind.v1.LegacyService.
  *
  * @generated from service bind.v1.LegacyService
  */
-export const LegacyServiceAuthz = defineServiceAuthz(LegacyService, {
+export const LegacyServiceAuthz: ServiceAuthz<typeof LegacyService, LegacyServiceRules> = defineServiceAuthz(LegacyService, {
   /**
    * Get: declared on the RPC (bind/v1/proto2.proto:10:12)
    */

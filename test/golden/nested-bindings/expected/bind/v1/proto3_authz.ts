@@ -2,16 +2,54 @@
 // @generated from file bind/v1/proto3.proto (package bind.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { ResourceService } from "./proto3_pb.js";
+
+/**
+ * The rules of ResourceServiceAuthz, one member per RPC of bind.v1.ResourceService.
+ */
+export type ResourceServiceRules = {
+  readonly nested: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["sandbox"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof ResourceService, "nested">>[];
+  };
+  readonly byOneof: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof ResourceService, "byOneof">>[];
+  };
+  readonly byOneofMessage: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof ResourceService, "byOneofMessage">>[];
+  };
+  readonly byInteger: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof ResourceService, "byInteger">>[];
+  };
+};
 
 /**
  * Who may call each RPC of bind.v1.ResourceService.
  *
  * @generated from service bind.v1.ResourceService
  */
-export const ResourceServiceAuthz = defineServiceAuthz(ResourceService, {
+export const ResourceServiceAuthz: ServiceAuthz<typeof ResourceService, ResourceServiceRules> = defineServiceAuthz(ResourceService, {
   /**
    * Nested: declared on the RPC (bind/v1/proto3.proto:10:12)
    */

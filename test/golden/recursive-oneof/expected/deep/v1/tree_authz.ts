@@ -2,16 +2,38 @@
 // @generated from file deep/v1/tree.proto (package deep.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { TreeService } from "./tree_pb.js";
+
+/**
+ * The rules of TreeServiceAuthz, one member per RPC of deep.v1.TreeService.
+ */
+export type TreeServiceRules = {
+  readonly walk: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof TreeService, "walk">>[];
+  };
+  readonly byId: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof TreeService, "byId">>[];
+  };
+};
 
 /**
  * Who may call each RPC of deep.v1.TreeService.
  *
  * @generated from service deep.v1.TreeService
  */
-export const TreeServiceAuthz = defineServiceAuthz(TreeService, {
+export const TreeServiceAuthz: ServiceAuthz<typeof TreeService, TreeServiceRules> = defineServiceAuthz(TreeService, {
   /**
    * Walk: declared on the RPC (deep/v1/tree.proto:11:12)
    */

@@ -2,16 +2,48 @@
 // @generated from file shop/v1/shop.proto (package shop.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { OrderService } from "./shop_pb.js";
+
+/**
+ * The rules of OrderServiceAuthz, one member per RPC of shop.v1.OrderService.
+ */
+export type OrderServiceRules = {
+  readonly listOrders: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["customer"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof OrderService, "listOrders">>[];
+  };
+  readonly catalog: {
+    readonly access: "public";
+    readonly source: "method";
+    readonly reason: string;
+  };
+  readonly refund: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["staff", "service"];
+    readonly scopes: readonly ["orders.write", "orders.read"];
+    readonly roles: readonly ["support"];
+    readonly bindings: readonly Binding<RequestOf<typeof OrderService, "refund">>[];
+  };
+  readonly archive: {
+    readonly access: "deny";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of shop.v1.OrderService.
  *
  * @generated from service shop.v1.OrderService
  */
-export const OrderServiceAuthz = defineServiceAuthz(OrderService, {
+export const OrderServiceAuthz: ServiceAuthz<typeof OrderService, OrderServiceRules> = defineServiceAuthz(OrderService, {
   /**
    * ListOrders: the service's default_rule (shop/v1/shop.proto:9:10)
    */

@@ -2,16 +2,45 @@
 // @generated from file names/v1/names.proto (package names.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { Reserved } from "./names_pb.js";
+
+/**
+ * The rules of ReservedAuthz, one member per RPC of names.v1.Reserved.
+ */
+export type ReservedRules = {
+  readonly ["__proto__"]: {
+    readonly access: "deny";
+    readonly source: "method";
+    readonly reason: string;
+  };
+  readonly constructor$: {
+    readonly access: "public";
+    readonly source: "method";
+    readonly reason: string;
+  };
+  readonly toString$: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof Reserved, "toString$">>[];
+  };
+  readonly hasOwnProperty: {
+    readonly access: "deny";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of names.v1.Reserved.
  *
  * @generated from service names.v1.Reserved
  */
-export const ReservedAuthz = defineServiceAuthz(Reserved, {
+export const ReservedAuthz: ServiceAuthz<typeof Reserved, ReservedRules> = defineServiceAuthz(Reserved, {
   /**
    * __proto__: declared on the RPC (names/v1/names.proto:11:12)
    */

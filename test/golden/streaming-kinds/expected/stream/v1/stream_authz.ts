@@ -2,16 +2,54 @@
 // @generated from file stream/v1/stream.proto (package stream.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { StreamService } from "./stream_pb.js";
+
+/**
+ * The rules of StreamServiceAuthz, one member per RPC of stream.v1.StreamService.
+ */
+export type StreamServiceRules = {
+  readonly unary: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof StreamService, "unary">>[];
+  };
+  readonly serverStream: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user", "service"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof StreamService, "serverStream">>[];
+  };
+  readonly clientStream: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly ["logs.write"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof StreamService, "clientStream">>[];
+  };
+  readonly bidi: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly ["admin", "operator"];
+    readonly bindings: readonly Binding<RequestOf<typeof StreamService, "bidi">>[];
+  };
+};
 
 /**
  * Who may call each RPC of stream.v1.StreamService.
  *
  * @generated from service stream.v1.StreamService
  */
-export const StreamServiceAuthz = defineServiceAuthz(StreamService, {
+export const StreamServiceAuthz: ServiceAuthz<typeof StreamService, StreamServiceRules> = defineServiceAuthz(StreamService, {
   /**
    * Unary: declared on the RPC (stream/v1/stream.proto:10:12)
    */

@@ -2,16 +2,35 @@
 // @generated from file legacy/v1/legacy.proto (package legacy.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { LegacyService } from "./legacy_pb.js";
+
+/**
+ * The rules of LegacyServiceAuthz, one member per RPC of legacy.v1.LegacyService.
+ */
+export type LegacyServiceRules = {
+  readonly declared: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly [];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof LegacyService, "declared">>[];
+  };
+  readonly notYet: {
+    readonly access: "audit";
+    readonly source: "undeclared";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of legacy.v1.LegacyService.
  *
  * @generated from service legacy.v1.LegacyService
  */
-export const LegacyServiceAuthz = defineServiceAuthz(LegacyService, {
+export const LegacyServiceAuthz: ServiceAuthz<typeof LegacyService, LegacyServiceRules> = defineServiceAuthz(LegacyService, {
   /**
    * Declared: declared on the RPC (legacy/v1/legacy.proto:10:12)
    */

@@ -2,16 +2,38 @@
 // @generated from file vocab/v1/docs.proto (package vocab.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { DocService } from "./docs_pb.js";
+
+/**
+ * The rules of DocServiceAuthz, one member per RPC of vocab.v1.DocService.
+ */
+export type DocServiceRules = {
+  readonly read: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["docs.read"];
+    readonly roles: readonly ["admin", "viewer"];
+    readonly bindings: readonly Binding<RequestOf<typeof DocService, "read">>[];
+  };
+  readonly write: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user", "sandbox"];
+    readonly scopes: readonly ["docs.read", "docs.write"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof DocService, "write">>[];
+  };
+};
 
 /**
  * Who may call each RPC of vocab.v1.DocService.
  *
  * @generated from service vocab.v1.DocService
  */
-export const DocServiceAuthz = defineServiceAuthz(DocService, {
+export const DocServiceAuthz: ServiceAuthz<typeof DocService, DocServiceRules> = defineServiceAuthz(DocService, {
   /**
    * Read: declared on the RPC (vocab/v1/docs.proto:9:12)
    */

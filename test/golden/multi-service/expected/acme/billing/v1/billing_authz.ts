@@ -2,16 +2,51 @@
 // @generated from file acme/billing/v1/billing.proto (package acme.billing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { InvoiceService, PriceService } from "./billing_pb.js";
+
+/**
+ * The rules of InvoiceServiceAuthz, one member per RPC of acme.billing.v1.InvoiceService.
+ */
+export type InvoiceServiceRules = {
+  readonly getInvoice: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["invoices.read"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "getInvoice">>[];
+  };
+  readonly listInvoices: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["invoices.read"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "listInvoices">>[];
+  };
+  readonly voidInvoice: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["invoices.read", "invoices.write"];
+    readonly roles: readonly ["billing-admin"];
+    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "voidInvoice">>[];
+  };
+  readonly exportAll: {
+    readonly access: "deny";
+    readonly source: "method";
+    readonly reason: string;
+  };
+};
 
 /**
  * Who may call each RPC of acme.billing.v1.InvoiceService.
  *
  * @generated from service acme.billing.v1.InvoiceService
  */
-export const InvoiceServiceAuthz = defineServiceAuthz(InvoiceService, {
+export const InvoiceServiceAuthz: ServiceAuthz<typeof InvoiceService, InvoiceServiceRules> = defineServiceAuthz(InvoiceService, {
   /**
    * GetInvoice: the service's default_rule (acme/billing/v1/billing.proto:9:10)
    */
@@ -56,11 +91,30 @@ export const InvoiceServiceAuthz = defineServiceAuthz(InvoiceService, {
 } as const satisfies ServiceRules<typeof InvoiceService>);
 
 /**
+ * The rules of PriceServiceAuthz, one member per RPC of acme.billing.v1.PriceService.
+ */
+export type PriceServiceRules = {
+  readonly getPrice: {
+    readonly access: "public";
+    readonly source: "service_default";
+    readonly reason: string;
+  };
+  readonly setPrice: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["service"];
+    readonly scopes: readonly ["prices.write"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof PriceService, "setPrice">>[];
+  };
+};
+
+/**
  * Who may call each RPC of acme.billing.v1.PriceService.
  *
  * @generated from service acme.billing.v1.PriceService
  */
-export const PriceServiceAuthz = defineServiceAuthz(PriceService, {
+export const PriceServiceAuthz: ServiceAuthz<typeof PriceService, PriceServiceRules> = defineServiceAuthz(PriceService, {
   /**
    * GetPrice: the service's default_rule (acme/billing/v1/billing.proto:36:10)
    */

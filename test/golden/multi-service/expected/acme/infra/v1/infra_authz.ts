@@ -2,16 +2,30 @@
 // @generated from file acme/infra/v1/infra.proto (package acme.infra.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { MeteringService } from "./infra_pb.js";
+
+/**
+ * The rules of MeteringServiceAuthz, one member per RPC of acme.infra.v1.MeteringService.
+ */
+export type MeteringServiceRules = {
+  readonly record: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["service"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof MeteringService, "record">>[];
+  };
+};
 
 /**
  * Who may call each RPC of acme.infra.v1.MeteringService.
  *
  * @generated from service acme.infra.v1.MeteringService
  */
-export const MeteringServiceAuthz = defineServiceAuthz(MeteringService, {
+export const MeteringServiceAuthz: ServiceAuthz<typeof MeteringService, MeteringServiceRules> = defineServiceAuthz(MeteringService, {
   /**
    * Record: declared on the RPC (acme/infra/v1/infra.proto:11:12)
    */
