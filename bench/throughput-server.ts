@@ -1,6 +1,7 @@
 // A benchmark server in its own process, so that the client's work does not
-// share a core with it: `<connect|grpc> <guarded|unguarded>`; prints its port,
-// then answers each line on stdin with its CPU time so far (µs).
+// share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|jwt-…>`;
+// prints its port, then answers each line on stdin with its CPU time so far (µs).
+// The jwt-… modes verify real ES256 tokens (public key in BENCH_JWT_PUBLIC_KEY).
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
@@ -10,13 +11,19 @@ import type { AuthnRequest } from "protoauthz";
 import { grpcServiceDefinition } from "protoauthz/grpc-js";
 import { type AuthzPrincipal, createAuthzGuard } from "../test/gen/authz_registry.js";
 import { type Msg, WorkloadService } from "../test/gen/guardtest/v1/guard_pb.js";
+import { benchAuthenticate, type JwtMode, jwtModes } from "./jwt-authenticators.js";
 
 const [framework, mode] = process.argv.slice(2);
-const guarded = mode === "guarded";
+const jwtMode = jwtModes.includes(mode as JwtMode) ? (mode as JwtMode) : undefined;
+const guarded = mode === "guarded" || jwtMode !== undefined;
 const sandbox: AuthzPrincipal = { kind: "sandbox", subject: "sb-1", scopes: [], roles: [], attributes: { sandbox_id: "sb-1" } };
 // A static authenticator: the benchmark measures the guard, not token checks.
-const authenticate = (request: AuthnRequest): AuthzPrincipal | undefined =>
+const staticAuthenticate = (request: AuthnRequest): AuthzPrincipal | undefined =>
   request.header.get("authorization") === "Bearer sb-1" ? sandbox : undefined;
+const authenticate =
+  jwtMode === undefined
+    ? staticAuthenticate
+    : (benchAuthenticate(jwtMode, process.env.BENCH_JWT_PUBLIC_KEY ?? "") as (r: AuthnRequest) => AuthzPrincipal);
 
 if (framework === "connect") {
   const passThrough: Interceptor = (next) => (req) => next(req);

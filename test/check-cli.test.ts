@@ -1,43 +1,22 @@
+import { rmSync } from "node:fs";
 // `protoc-gen-authz check` and `report` over real buf images, as CI runs them.
-import { spawnSync } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { bufBin, repoRoot } from "./support/request.js";
+import { buildImage, protoDir, rpc, runCli, scratch, svc } from "./support/check-cli.js";
+import { repoRoot } from "./support/request.js";
 
-const bin = join(repoRoot, "plugin/bin/protoc-gen-authz");
-const work = mkdtempSync(join(tmpdir(), "protoauthz-check-"));
+const work = scratch("check");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 let images = 0;
 
 /** Builds an image of one proto file (package check.v1) with buf. */
 function image(body: string): string {
-  const dir = join(work, `img-${++images}`);
-  mkdirSync(join(dir, "check/v1"), { recursive: true });
-  cpSync(join(repoRoot, "proto/protoauthz"), join(dir, "protoauthz"), { recursive: true });
-  writeFileSync(
-    join(dir, "check/v1/api.proto"),
-    `syntax = "proto3";\npackage check.v1;\nimport "protoauthz/v1/authz.proto";\nmessage Req { string sandbox_id = 1; }\n${body}\n`,
-  );
-  const out = join(dir, "image.binpb");
-  const build = spawnSync(bufBin, ["build", dir, "-o", out], { encoding: "utf8" });
-  if (build.status !== 0) throw new Error(build.stderr);
-  return out;
+  const dir = protoDir(join(work, `img-${++images}`), body);
+  return buildImage(dir, join(dir, "image.binpb"));
 }
 
-function cli(...args: string[]) {
-  const run = spawnSync(process.execPath, [bin, ...args], {
-    encoding: "utf8",
-    env: { ...process.env, PATH: `${join(repoRoot, "node_modules/.bin")}:${process.env.PATH}` },
-  });
-  return { code: run.status, stdout: run.stdout, stderr: run.stderr };
-}
-
-const svc = (rpcs: string, defaultRule = "") =>
-  `service Api {\n${defaultRule ? `  option (protoauthz.v1.default_rule) = ${defaultRule};\n` : ""}${rpcs}\n}`;
-const rpc = (name: string, rule?: string) =>
-  `  rpc ${name}(Req) returns (Req)${rule ? ` { option (protoauthz.v1.rule) = ${rule}; }` : ";"}`;
+/** The CLI from a folder without buf.gen.yaml, as on a bare image. */
+const cli = (...args: string[]) => runCli(work, ...args);
 
 describe("check", () => {
   it("passes a clean image and fails one with problems, listing every one", () => {
@@ -145,7 +124,7 @@ describe("check --against", () => {
     const run = cli("check", current, "--against", previous);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(message);
-    const procedure = /(\/check\.v1\.Api\/\w+)/.exec(run.stdout.split("\n").find((l) => l.startsWith("LOOSENS")) ?? "")?.[1] ?? "";
+    const procedure = /LOOSENS: (\/check\.v1\.Api\/\w+)/.exec(run.stdout)?.[1] ?? "";
     expect(cli("check", current, "--against", previous, "--allow-loosening", procedure).code).toBe(0);
   });
 
@@ -168,7 +147,7 @@ describe("check --against", () => {
   it.each(tightenings)("%s is reported, not failed", (_name, before, after) => {
     const run = cli("check", image(after), "--against", image(before));
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(/^tightens\/changes: \/check\.v1\.Api\/A: /m);
+    expect(run.stdout).toMatch(/^check\/v1\/api\.proto:\d+:\d+: tightens\/changes: \/check\.v1\.Api\/A: /m);
   });
 });
 
@@ -191,7 +170,7 @@ describe("report", () => {
 });
 
 describe("check --project", () => {
-  const project = (name: string) => cli("check", "--project", join(repoRoot, "test/fixtures/static", name, "tsconfig.json"));
+  const project = (name: string) => runCli(repoRoot, "check", "--project", join(repoRoot, "test/fixtures/static", name, "tsconfig.json"));
 
   it("accepts projects whose servers are all guarded, aliased imports included", () => {
     expect(project("guarded")).toMatchObject({ code: 0 });
@@ -214,5 +193,15 @@ describe("check --project", () => {
     expect(partial.stdout).toMatch(/partial\/server\.ts:19:\d+: connectNodeAdapter\(\) without the protoauthz guard/);
     expect(partial.stdout).toMatch(/partial\/server\.ts:21:\d+: addService\(\) with a definition not built by grpcServiceDefinition/);
     expect(partial.stdout).not.toMatch(/:18:/); // the guarded server
+  });
+
+  it("follows interceptor arrays held in variables and honours a reviewed suppression comment", () => {
+    const run = project("indirect");
+    expect(run.stdout.split("\n").filter((l) => l.includes("without the protoauthz guard"))).toEqual([
+      expect.stringMatching(
+        /^test\/fixtures\/static\/indirect\/server\.ts:25:\d+: connectNodeAdapter\(\) without the protoauthz guard.*needs a reason/,
+      ),
+    ]);
+    expect(run.code).toBe(1);
   });
 });

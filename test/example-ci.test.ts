@@ -32,7 +32,7 @@ describe("examples/ci", () => {
         "npm run generate",
         "git diff --exit-code",
         "protoc-gen-authz check current.binpb",
-        "--against previous.binpb",
+        "--against-git",
         "protoc-gen-authz report",
       ]) {
         expect(workflow).toContain(step);

@@ -32,7 +32,10 @@ async function mint(
 }
 
 /** "ok:<subject>", "unauthenticated: …" or "unavailable: …" */
-async function outcome(authenticate: (r: AuthnRequest) => Promise<{ subject: string }>, authorization?: string | string[]) {
+async function outcome(
+  authenticate: (r: AuthnRequest) => { subject: string } | Promise<{ subject: string }>,
+  authorization?: string | string[],
+) {
   try {
     return `ok:${(await authenticate(request(authorization))).subject}`;
   } catch (error) {

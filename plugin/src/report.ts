@@ -76,6 +76,7 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
     "",
     `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny.`,
     "",
+    ...undeclaredSummary(rows),
     "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | relations (all) | reason | rule from |",
     "|---|---|---|---|---|---|---|---|---|",
   ];
@@ -88,4 +89,16 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
     }
   }
   return lines.join("\n");
+}
+
+/** The RPCs that declare no rule (denied under undeclared=deny), out of all: the migration's to-do list. */
+function undeclaredSummary(rows: readonly SurfaceRow[]): string[] {
+  const undeclared = rows.filter((r) => r.source === "undeclared");
+  if (undeclared.length === 0) return [];
+  return [
+    `**${undeclared.length} of ${rows.length} RPCs declare no rule** and are denied until they do (undeclared=deny):`,
+    "",
+    ...undeclared.map((r) => `- ${code(r.procedure)} (${cell(r.location)})`),
+    "",
+  ];
 }

@@ -19,9 +19,15 @@ export interface Authenticator<P extends Principal = Principal> {
    */
   readonly credential?: string;
   inspect(request: AuthnRequest): "absent" | "mine" | "not-mine";
-  /** Verifies the credential: throws AuthenticationError when it is invalid. */
-  authenticate(request: AuthnRequest): Promise<P>;
+  /**
+   * Verifies the credential: throws (or rejects with) AuthenticationError when
+   * it is invalid. May answer without a promise, which keeps the guard synchronous.
+   */
+  authenticate(request: AuthnRequest): P | Promise<P>;
 }
+
+/** The principal an authenticator produces; a union over a list of them. */
+export type PrincipalOf<A> = A extends Authenticator<infer P> ? P : never;
 
 /**
  * Composes authenticators; every credential presented must be claimed and
@@ -34,10 +40,17 @@ export interface Authenticator<P extends Principal = Principal> {
  * principal is that of the first authenticator listed. Only a request
  * without any credential is anonymous.
  */
-export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P> {
+export function authenticateWith<P extends Principal>(...authenticators: readonly Authenticator<P>[]): Authenticate<P>;
+/** Authenticators of different kinds: the principal is the union of theirs. */
+export function authenticateWith<const A extends readonly Authenticator<Principal>[]>(
+  ...authenticators: A
+): Authenticate<PrincipalOf<A[number]>>;
+export function authenticateWith(...authenticators: readonly Authenticator[]): Authenticate<Principal> {
   if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
-  return async (request) => {
-    const claimed = new Map<string, Authenticator<P>>();
+  // Not async: when every claimed authenticator answers without a promise (a
+  // cache hit, a local key), so does the composition, and the guard stays synchronous.
+  return (request) => {
+    const claimed = new Map<string, Authenticator>();
     const unclaimed = new Map<string, string>();
     for (const authenticator of authenticators) {
       const seen = authenticator.inspect(request);
@@ -51,7 +64,15 @@ export function authenticateWith<P extends Principal>(...authenticators: readonl
       if (!claimed.has(place)) throw new AuthenticationError(`${name}: credential presented that no authenticator accepts`);
     }
     if (claimed.size === 0) return undefined;
-    const principals = await Promise.all([...claimed.values()].map((authenticator) => authenticator.authenticate(request)));
-    return principals[0];
+    const answers: (Principal | Promise<Principal>)[] = [];
+    try {
+      for (const authenticator of claimed.values()) answers.push(authenticator.authenticate(request));
+    } catch (error) {
+      // One threw: the answers already pending must not reject unhandled.
+      for (const answer of answers) if (answer instanceof Promise) answer.catch(() => {});
+      throw error;
+    }
+    if (!answers.some((answer) => answer instanceof Promise)) return answers[0];
+    return Promise.all(answers).then((principals) => principals[0]);
   };
 }

@@ -11,13 +11,21 @@ export interface KeyServer {
   delayMs: number;
   /** Answer every request with 503. */
   down: boolean;
+  /** Answers requests itself when it returns true (oversized or endless bodies). */
+  respond: ((path: string, res: http.ServerResponse) => boolean) | undefined;
   /** Requests served, by path. */
   readonly hits: string[];
   close(): Promise<void>;
 }
 
 export async function startKeyServer(): Promise<KeyServer> {
-  const state = { keys: [] as JWK[], delayMs: 0, down: false, hits: [] as string[] };
+  const state = {
+    keys: [] as JWK[],
+    delayMs: 0,
+    down: false,
+    respond: undefined as KeyServer["respond"],
+    hits: [] as string[],
+  };
   const sockets = new Set<import("node:net").Socket>();
   const server = http.createServer((req, res) => {
     state.hits.push(req.url ?? "");
@@ -26,6 +34,7 @@ export async function startKeyServer(): Promise<KeyServer> {
         res.writeHead(503).end();
         return;
       }
+      if (state.respond?.(req.url ?? "", res) === true) return;
       res.setHeader("content-type", "application/json");
       if (req.url === "/.well-known/openid-configuration") {
         res.end(JSON.stringify({ issuer, jwks_uri: `${issuer}/jwks.json` }));

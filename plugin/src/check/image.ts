@@ -12,10 +12,14 @@ export class InputError extends Error {
   override name = "InputError";
 }
 
+const buildHint = "build one with 'buf build -o image.binpb'";
+
 /**
  * The files of a buf image (`buf build -o image.binpb`; a FileDescriptorSet
  * works too), or of a directory of protos built with buf on PATH. Returns
- * only the files that are not imports: those are the ones to check.
+ * only the files that are not imports: those are the ones to check. Refuses
+ * anything that is not a regular file or a directory (a pipe or device would
+ * block or read forever), an empty image, and an image without its imports.
  */
 export function loadInput(input: string): DescFile[] {
   let stat: ReturnType<typeof statSync>;
@@ -26,16 +30,36 @@ export function loadInput(input: string): DescFile[] {
       `${input}: no such file or directory (pass a buf image, e.g. from 'buf build -o image.binpb', or a directory of protos)`,
     );
   }
-  const bytes = stat.isDirectory() ? buildWithBuf(input) : readFileSync(input);
+  if (!stat.isFile() && !stat.isDirectory()) {
+    throw new InputError(
+      `${input}: not a regular file or directory (pipes and devices are refused; write the image to a file: ${buildHint})`,
+    );
+  }
+  return loadImage(stat.isDirectory() ? buildWithBuf(input) : readFileSync(input), input);
+}
+
+/** The files to check of an image's bytes; `input` names it in errors. */
+export function loadImage(bytes: Uint8Array, input: string): DescFile[] {
+  if (bytes.length === 0) throw new InputError(`${input}: the image is empty (0 bytes); ${buildHint}`);
   let set: ReturnType<typeof fromBinary<typeof FileDescriptorSetSchema>>;
   try {
     set = fromBinary(FileDescriptorSetSchema, bytes);
   } catch (error) {
+    throw new InputError(`${input}: not a binary buf image or FileDescriptorSet (${(error as Error).message}); ${buildHint}`);
+  }
+  const present = new Set(set.file.map((f) => f.name));
+  const missing = [...new Set(set.file.flatMap((f) => f.dependency).filter((d) => !present.has(d)))];
+  if (missing.length > 0) {
     throw new InputError(
-      `${input}: not a binary buf image or FileDescriptorSet (${(error as Error).message}); build one with 'buf build -o image.binpb'`,
+      `${input}: the image lacks imported files (${missing.slice(0, 3).join(", ")}${missing.length > 3 ? ", …" : ""}); build it with its imports ('buf build -o image.binpb' without --exclude-imports, or protoc --include_imports -o)`,
     );
   }
-  const registry = createFileRegistry(create(FileDescriptorSetSchema, { file: set.file }));
+  let registry: ReturnType<typeof createFileRegistry>;
+  try {
+    registry = createFileRegistry(create(FileDescriptorSetSchema, { file: set.file }));
+  } catch (error) {
+    throw new InputError(`${input}: the image's descriptors are inconsistent (${(error as Error).message}); ${buildHint}`);
+  }
   const imports = new Set(set.file.filter(isImport).map((f) => f.name));
   const files: DescFile[] = [];
   for (const proto of set.file) {
@@ -43,6 +67,7 @@ export function loadInput(input: string): DescFile[] {
     const file = registry.getFile(proto.name);
     if (file !== undefined) files.push(file);
   }
+  if (files.length === 0) throw new InputError(`${input}: the image holds no proto files to check; ${buildHint} from your protos`);
   return files;
 }
 
@@ -50,14 +75,29 @@ function buildWithBuf(dir: string): Uint8Array {
   try {
     return execFileSync("buf", ["build", dir, "-o", "-#format=binpb"], { maxBuffer: 1 << 30, stdio: ["ignore", "pipe", "pipe"] });
   } catch (error) {
-    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim();
+    const stderr = (error as { stderr?: Buffer }).stderr?.toString().trim() ?? (error as Error).message;
     if ((error as { code?: string }).code === "ENOENT") {
       throw new InputError(
         `${dir}: building protos needs buf on PATH (npm install @bufbuild/buf and run through an npm script), or pass an image from 'buf build -o image.binpb'`,
       );
     }
-    throw new InputError(`${dir}: buf build failed:\n${stderr ?? (error as Error).message}`);
+    throw new InputError(`${dir}: buf build failed: ${explainBufFailure(stderr)}`);
   }
+}
+
+/**
+ * buf's message, plus the fix for the failure a default layout meets: the
+ * shipped schema reached twice (a root buf.yaml whose module also sees
+ * node_modules/protoauthz/proto and node_modules/protoc-gen-authz/proto).
+ */
+export function explainBufFailure(stderr: string): string {
+  const lines = stderr
+    .split("\n")
+    .map((l) => l.trim())
+    .filter((l) => l !== "");
+  const oneLine = [...lines.slice(0, 3), ...(lines.length > 3 ? [`… ${lines.length - 3} more`] : [])].join("; ");
+  if (!/declared multiple times|contained in multiple modules/i.test(stderr)) return oneLine;
+  return `${oneLine} (the schema protoauthz/v1/authz.proto is reachable twice, usually because a module at the repository root also sees node_modules: list your protos as their own module, or add "excludes: [node_modules]" to the root module in buf.yaml, and reach the schema through exactly one of node_modules/protoauthz/proto or node_modules/protoc-gen-authz/proto)`;
 }
 
 /** Whether buf marked this file of an image as an import. */

@@ -1,8 +1,9 @@
+import type { DescFile } from "@bufbuild/protobuf";
 import type { Vocabulary } from "protoauthz";
 import { collect, type Problem } from "../collect.js";
 import { type SurfaceRow, surfaceRows } from "../report.js";
+import type { Acknowledgement } from "./acknowledgements.js";
 import { diffSurfaces, type SurfaceChange } from "./diff.js";
-import { loadInput } from "./image.js";
 
 /** Everything `check` found in one input. */
 export interface CheckResult {
@@ -10,34 +11,39 @@ export interface CheckResult {
   readonly surface: readonly SurfaceRow[];
 }
 
-/** The same validation as generation, over a whole image or proto directory. */
-export function checkInput(input: string, vocabulary: Vocabulary): CheckResult {
-  const collected = collect(loadInput(input), vocabulary, "error");
+/** The same validation as generation (same vocabulary, same undeclared=), over a whole image. */
+export function checkFiles(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: "error" | "deny"): CheckResult {
+  const collected = collect(files, vocabulary, undeclared);
   return { problems: collected.problems, surface: surfaceRows(collected.services) };
 }
 
-/** A change, and whether a reviewer acknowledged it (loosenings only). */
-export type ReviewedChange = SurfaceChange & { readonly acknowledged: boolean };
+/** A change, where the RPC's rule now is, and the acknowledgement that covers it (loosenings only). */
+export type ReviewedChange = SurfaceChange & {
+  readonly acknowledged: boolean;
+  /** "file.proto:LINE:COL" of the current rule; absent for a removed RPC. */
+  readonly location?: string;
+};
 
-/**
- * Changes against a previous version. `acknowledged` names RPCs whose
- * loosening was reviewed, as "/pkg.Service/Method" or "pkg.Service.Method".
- */
-export function compareTo(
-  previous: string,
-  current: readonly SurfaceRow[],
-  vocabulary: Vocabulary,
-  acknowledged: readonly string[],
-): ReviewedChange[] {
-  const before = surfaceRows(collect(loadInput(previous), vocabulary, "deny").services);
-  const acks = new Set(acknowledged.map(normalizeProcedure));
-  return diffSurfaces(before, current).map((c) => ({ ...c, acknowledged: c.loosens && acks.has(c.procedure) }));
+export interface Comparison {
+  readonly changes: readonly ReviewedChange[];
+  /** Acknowledgements that match no loosening: left over, and able to hide a future one. */
+  readonly stale: readonly Acknowledgement[];
 }
 
-/** "pkg.Service.Method" or "pkg.Service/Method" → "/pkg.Service/Method". */
-export function normalizeProcedure(name: string): string {
-  if (name.startsWith("/")) return name;
-  if (name.includes("/")) return `/${name}`;
-  const dot = name.lastIndexOf(".");
-  return `/${name.slice(0, dot)}/${name.slice(dot + 1)}`;
+/** Changes from a previous version's files to the current surface, with the reviewed acknowledgements applied. */
+export function compareSurfaces(
+  previous: readonly DescFile[],
+  current: readonly SurfaceRow[],
+  vocabulary: Vocabulary,
+  acknowledgements: readonly Acknowledgement[],
+): Comparison {
+  const before = surfaceRows(collect(previous, vocabulary, "deny").services);
+  const acknowledged = new Set(acknowledgements.map((a) => a.procedure));
+  const where = new Map(current.map((r) => [r.procedure, r.location]));
+  const changes = diffSurfaces(before, current).map((c) => {
+    const location = where.get(c.procedure);
+    return { ...c, acknowledged: c.loosens && acknowledged.has(c.procedure), ...(location !== undefined && { location }) };
+  });
+  const loosened = new Set(changes.filter((c) => c.loosens).map((c) => c.procedure));
+  return { changes, stale: acknowledgements.filter((a) => !loosened.has(a.procedure)) };
 }

@@ -1,6 +1,7 @@
 import { relative } from "node:path";
 import type { CallExpression, Expression, Node as MorphNode, Project as MorphProject, NewExpression } from "ts-morph";
 import { InputError } from "./image.js";
+import { repositoryRoot } from "./paths.js";
 
 /** A place in the TypeScript project that serves something unguarded. */
 export interface StaticFinding {
@@ -41,10 +42,15 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
   }
   const { SyntaxKind, Node } = morph;
   const findings: StaticFinding[] = [];
+  const root = repositoryRoot();
   const report = (node: MorphNode, message: string) => {
     const file = node.getSourceFile();
     const { line, column } = file.getLineAndColumnAtPos(node.getStart());
-    findings.push({ file: relative(process.cwd(), file.getFilePath()), line, column, message });
+    const path = relative(root, file.getFilePath());
+    const suppression = suppressionAbove(file.getFullText(), line);
+    if (suppression === "reviewed") return;
+    if (suppression === "no reason") message = `${message}; the protoauthz-unguarded comment above needs a reason after the colon`;
+    findings.push({ file: path, line, column, message });
   };
 
   /** The declaration an expression's symbol finally stands for, through aliases. */
@@ -97,19 +103,33 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
     }
     return false;
   };
-  const options = (argument: MorphNode | undefined): MorphNode | undefined => {
-    if (argument === undefined) return undefined;
-    if (Node.isObjectLiteralExpression(argument)) return argument;
-    const declaration = declarationOf(argument);
-    return declaration && Node.isVariableDeclaration(declaration) ? options(declaration.getInitializer()) : undefined;
+  /** The literal an expression holds: through variables, `as`, `satisfies` and parentheses (bounded). */
+  const literalOf = (node: MorphNode | undefined, depth = 0): MorphNode | undefined => {
+    if (node === undefined || depth > 16) return undefined;
+    if (Node.isAsExpression(node) || Node.isSatisfiesExpression(node) || Node.isParenthesizedExpression(node))
+      return literalOf(node.getExpression(), depth + 1);
+    if (!Node.isIdentifier(node)) return node;
+    const declaration = declarationOf(node);
+    return declaration && Node.isVariableDeclaration(declaration) ? literalOf(declaration.getInitializer(), depth + 1) : undefined;
+  };
+  /** Whether an interceptor list (literal, variable, spreads of either) holds the guard. */
+  const holdsGuard = (list: MorphNode | undefined, adapter: "connect" | "grpc", depth = 0): boolean => {
+    const array = literalOf(list);
+    if (array === undefined || depth > 16 || !Node.isArrayLiteralExpression(array)) return false;
+    return array
+      .getElements()
+      .some((e) => (Node.isSpreadElement(e) ? holdsGuard(e.getExpression(), adapter, depth + 1) : isGuard(e, adapter)));
   };
   const guarded = (optionsArg: MorphNode | undefined, adapter: "connect" | "grpc"): boolean => {
-    const literal = options(optionsArg);
+    const literal = literalOf(optionsArg);
     if (literal === undefined || !Node.isObjectLiteralExpression(literal)) return false;
     const property = literal.getProperty("interceptors");
-    const value = property && Node.isPropertyAssignment(property) ? property.getInitializer() : undefined;
-    const array = value && (Node.isArrayLiteralExpression(value) ? value : options(value));
-    return array !== undefined && Node.isArrayLiteralExpression(array) && array.getElements().some((e) => isGuard(e, adapter));
+    if (property !== undefined && Node.isPropertyAssignment(property)) return holdsGuard(property.getInitializer(), adapter);
+    if (property !== undefined && Node.isShorthandPropertyAssignment(property)) {
+      const declaration = property.getValueSymbol()?.getDeclarations()[0];
+      return declaration !== undefined && Node.isVariableDeclaration(declaration) && holdsGuard(declaration.getInitializer(), adapter);
+    }
+    return false;
   };
 
   for (const call of calls) {
@@ -155,7 +175,13 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
       const methodsOf = Node.isPropertyAccessExpression(first) ? first.getExpression() : undefined;
       service = methodsOf && Node.isPropertyAccessExpression(methodsOf) ? methodsOf.getExpression() : undefined;
     } else if (method === "addService" && receiver.getSymbol()?.getName() === "Server") {
-      if (Node.isCallExpression(first) && isProtoauthz(first.getExpression(), "grpcServiceDefinition")) service = first.getArguments()[0];
+      const definition = literalOf(first);
+      if (
+        definition !== undefined &&
+        Node.isCallExpression(definition) &&
+        isProtoauthz(definition.getExpression(), "grpcServiceDefinition")
+      )
+        service = definition.getArguments()[0];
       else return report(call, "addService() with a definition not built by grpcServiceDefinition(): no table can be matched to it");
     } else return;
     const name = service && serviceName(service);
@@ -168,4 +194,15 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
   }
 
   return findings.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+/**
+ * A reviewed exception on the line above a finding:
+ * `// protoauthz-unguarded: <why this server needs no guard>`.
+ */
+function suppressionAbove(text: string, line: number): "reviewed" | "no reason" | undefined {
+  const above = text.split("\n")[line - 2]?.trim() ?? "";
+  const match = /^\/\/\s*protoauthz-unguarded(:\s*(.*))?$/.exec(above);
+  if (match === null) return undefined;
+  return (match[2] ?? "").trim() === "" ? "no reason" : "reviewed";
 }

@@ -1,2 +1,2 @@
 export { createGrpcInterceptor } from "./interceptor.js";
-export { grpcServiceDefinition } from "./service-definition.js";
+export { type GrpcHandler, type GrpcServiceImplementation, grpcServiceDefinition } from "./service-definition.js";

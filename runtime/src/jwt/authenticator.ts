@@ -1,11 +1,13 @@
-import { decodeJwt, errors, type JWTVerifyOptions, jwtVerify } from "jose";
 import type { Authenticator } from "../authenticator.js";
 import { AuthenticationError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import type { Principal } from "../principal.js";
 import { bearerToken } from "./bearer.js";
-import { type ClaimMapping, type PrincipalVocabulary, principalFromClaims } from "./claims.js";
-import { checkKeyConfig, type KeySource, keyResolver } from "./keys.js";
+import { TokenCache, type TokenCacheOptions } from "./cache.js";
+import type { ClaimMapping, PrincipalVocabulary } from "./claims.js";
+import { parseCompact } from "./compact.js";
+import { checkKeyConfig, type KeySource, keyStore } from "./keys.js";
+import { createVerifier } from "./verifier.js";
 
 export interface JwtAuthenticatorOptions<K extends string = string, R extends string = string, S extends string = string> {
   /** Shown in audit details and composition errors. Default "jwt". */
@@ -18,34 +20,36 @@ export interface JwtAuthenticatorOptions<K extends string = string, R extends st
   /** Required `aud` (one of). Opt out only by `dangerouslyAcceptAnyAudience: true`. */
   readonly audience?: string | readonly string[];
   readonly dangerouslyAcceptAnyAudience?: boolean;
-  /** Seconds of clock skew tolerated on exp/nbf. Default 30. */
+  /** Seconds of clock skew tolerated on exp/nbf/iat. Default 30. */
   readonly clockToleranceSeconds?: number;
+  /** When set, `iat` is required and may be at most this many seconds old. */
+  readonly maxTokenAgeSeconds?: number;
+  /** Tokens whose `exp` is further ahead than this are refused. Default 86400 (24 h). */
+  readonly maxTokenLifetimeSeconds?: number;
   /** Largest Authorization header accepted, in bytes. Default 8192. */
   readonly maxTokenBytes?: number;
+  /** Verified-token cache; on by default (10,000 tokens, 60 s). `false` verifies every call. */
+  readonly cache?: TokenCacheOptions | false;
   readonly key: KeySource;
   readonly principal: ClaimMapping<K>;
   /** The generated `authzVocabulary`: types the principal, drops unknown roles/scopes. */
   readonly vocabulary?: PrincipalVocabulary<R, S>;
 }
 
-/** jose error codes that mean "this credential is bad", not "we could not check". */
-const credentialErrors = new Set([
-  "ERR_JWT_EXPIRED",
-  "ERR_JWT_CLAIM_VALIDATION_FAILED",
-  "ERR_JWT_INVALID",
-  "ERR_JWS_INVALID",
-  "ERR_JWS_SIGNATURE_VERIFICATION_FAILED",
-  "ERR_JOSE_ALG_NOT_ALLOWED",
-  "ERR_JOSE_NOT_SUPPORTED",
-  "ERR_JWKS_NO_MATCHING_KEY",
-  "ERR_JWKS_MULTIPLE_MATCHING_KEYS",
-]);
+function seconds(value: number | undefined, fallback: number | undefined, what: string, max: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max)
+    throw new TypeError(`protoauthz/jwt: ${what} must be a number of seconds from 0 to ${max}`);
+  return value;
+}
 
 /**
- * Verifies `Authorization: Bearer <jwt>` with jose and maps its claims to a
- * principal. Misconfiguration throws here, at creation. At request time an
- * invalid token throws AuthenticationError (Unauthenticated); unreachable or
- * slow keys throw a plain Error (Unavailable).
+ * Verifies `Authorization: Bearer <jwt>` on Node's synchronous crypto with
+ * keys imported once, and maps its claims to a principal. Misconfiguration
+ * throws here, at creation. At request time an invalid token throws
+ * AuthenticationError (Unauthenticated); unreachable or slow keys throw a
+ * plain Error (Unavailable). Answers synchronously for a cached token or a
+ * local key, so the guard stays synchronous too.
  */
 export function createJwtAuthenticator<K extends string, R extends string = string, S extends string = string>(
   options: JwtAuthenticatorOptions<K, R, S>,
@@ -62,15 +66,43 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   }
   const name = options.name ?? "jwt";
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
-  const verifyOptions: JWTVerifyOptions = {
-    algorithms: [...options.algorithms],
-    clockTolerance: options.clockToleranceSeconds ?? 30,
-    requiredClaims: ["exp", "sub"],
-    ...(options.issuer !== undefined && { issuer: options.issuer }),
-    ...(options.audience !== undefined && { audience: typeof options.audience === "string" ? options.audience : [...options.audience] }),
+  const cache = options.cache === false ? undefined : new TokenCache<Principal<K, R, S>>(options.cache);
+  const verifier = createVerifier(
+    {
+      algorithms: new Set(options.algorithms),
+      policy: {
+        issuer: options.issuer,
+        audiences: options.audience === undefined ? undefined : [options.audience].flat(),
+        toleranceSeconds: seconds(options.clockToleranceSeconds, 30, "clockToleranceSeconds", 300) as number,
+        maxTokenAgeSeconds: seconds(options.maxTokenAgeSeconds, undefined, "maxTokenAgeSeconds", 31_536_000),
+        maxLifetimeSeconds: seconds(options.maxTokenLifetimeSeconds, 86_400, "maxTokenLifetimeSeconds", 31_536_000) as number,
+      },
+      mapping: options.principal,
+      vocabulary: options.vocabulary,
+      cache,
+    },
+    keyStore(options.algorithms, options.key, (retired) => cache?.evictKeys(retired)),
+  );
+
+  const refused = (error: unknown): never => {
+    if (error instanceof AuthenticationError) throw new AuthenticationError(`${name}: ${error.message}`, { cause: error });
+    throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
-  const key = keyResolver(options.algorithms, options.key);
-  key.catch(() => {}); // a bad key surfaces on use, as Unavailable
+
+  // inspect() then authenticate() see the same request object: the token and
+  // its hash are worked out once per call, and kept no longer than the request.
+  const seen = new WeakMap<AuthnRequest, { header: string | null; token: string; id: string | undefined }>();
+  const tokenOf = (request: AuthnRequest, remember: boolean) => {
+    const header = request.header.get("authorization");
+    let found = seen.get(request);
+    if (found === undefined || found.header !== header) {
+      const token = bearerToken(request.header, maxTokenBytes);
+      if (token === undefined) throw new AuthenticationError("no bearer token");
+      found = { header, token, id: verifier.idOf(token) };
+      if (remember) seen.set(request, found);
+    }
+    return found;
+  };
 
   return {
     name,
@@ -79,34 +111,20 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
       if (!request.header.has("authorization")) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        const token = bearerToken(request.header, maxTokenBytes);
-        return token !== undefined && decodeJwt(token).iss === options.issuer ? "mine" : "not-mine";
+        const { token, id } = tokenOf(request, true);
+        // A cached token was verified with this issuer: no need to decode it again.
+        return verifier.isCached(id) || parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
         return "not-mine";
       }
     },
-    async authenticate(request: AuthnRequest) {
-      const token = bearerToken(request.header, maxTokenBytes);
-      if (token === undefined) throw new AuthenticationError(`${name}: no bearer token`);
-      let payload: Awaited<ReturnType<typeof jwtVerify>>["payload"];
+    authenticate(request: AuthnRequest) {
       try {
-        const resolved = await key;
-        payload = (
-          typeof resolved === "function" ? await jwtVerify(token, resolved, verifyOptions) : await jwtVerify(token, resolved, verifyOptions)
-        ).payload;
+        const { token, id } = tokenOf(request, false);
+        const principal = verifier.verify(token, id);
+        return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {
-        if (error instanceof errors.JOSEError && credentialErrors.has(error.code)) {
-          throw new AuthenticationError(`${name}: ${error.message}`, { cause: error });
-        }
-        throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, {
-          cause: error,
-        });
-      }
-      try {
-        return principalFromClaims(payload, options.principal, options.vocabulary);
-      } catch (error) {
-        if (error instanceof AuthenticationError) throw new AuthenticationError(`${name}: ${error.message}`);
-        throw error;
+        return refused(error);
       }
     },
   };

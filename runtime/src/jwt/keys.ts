@@ -1,4 +1,7 @@
-import { type CryptoKey, createRemoteJWKSet, importJWK, importSPKI, type JWK, type JWTVerifyGetKey } from "jose";
+import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
+import type { JWK } from "jose";
+import { isSymmetric, keyMismatch, supportedAlgorithms } from "./algorithms.js";
+import { RemoteKeySet } from "./jwks.js";
 import { discoverJwksUrl } from "./oidc.js";
 
 /** Where verification keys come from: exactly one of these. */
@@ -11,14 +14,18 @@ export type KeySource =
 export interface RemoteOptions {
   /** Per fetch, ms. Default 5000. */
   readonly timeoutMs?: number;
-  /** Minimum time between refetches on an unknown `kid`, ms. Default 30000. */
+  /** Minimum time between refetches on an unknown `kid`, also while the server fails, ms. Default 30000. */
   readonly cooldownMs?: number;
   /** How long fetched keys are trusted without refetch, ms. Default 600000. */
   readonly cacheMaxAgeMs?: number;
+  /** Largest JWKS or discovery document accepted, bytes. Default 1 MiB. */
+  readonly maxResponseBytes?: number;
 }
 
-const symmetric = new Set(["HS256", "HS384", "HS512"]);
-const asymmetric = new Set(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512", "EdDSA", "Ed25519"]);
+/** The verification key for a token's `alg` and `kid`: synchronous when it is known locally. */
+export interface KeyStore {
+  select(alg: string, kid: unknown): KeyObject | Promise<KeyObject>;
+}
 
 /**
  * Checks that a configuration can verify something, and only what it says.
@@ -30,17 +37,17 @@ export function checkKeyConfig(algorithms: readonly string[], source: KeySource 
   };
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail('name the accepted algorithms, e.g. algorithms: ["ES256"]');
   for (const alg of algorithms) {
+    if (typeof alg !== "string") fail(`algorithms must be strings, not ${JSON.stringify(alg)}`);
     if (alg.toLowerCase() === "none") fail('algorithm "none" verifies nothing; remove it');
-    if (!symmetric.has(alg) && !asymmetric.has(alg))
-      fail(`algorithm "${alg}" is not supported (use one of ${[...symmetric, ...asymmetric].join(", ")})`);
+    if (!supportedAlgorithms.includes(alg)) fail(`algorithm "${alg}" is not supported (use one of ${supportedAlgorithms.join(", ")})`);
   }
   const sources = source === undefined ? [] : (["secret", "publicKey", "jwksUrl", "oidcIssuer"] as const).filter((k) => k in source);
   if (sources.length !== 1) fail("give exactly one key source: secret, publicKey, jwksUrl or oidcIssuer");
-  const isSymmetric = source !== undefined && "secret" in source;
-  const wrong = algorithms.filter((alg) => symmetric.has(alg) !== isSymmetric);
+  const symmetricSource = source !== undefined && "secret" in source;
+  const wrong = algorithms.filter((alg) => isSymmetric(alg) !== symmetricSource);
   if (wrong.length > 0) {
     fail(
-      isSymmetric
+      symmetricSource
         ? `a shared secret verifies only HS256/HS384/HS512, not ${wrong.join(", ")}`
         : `${wrong.join(", ")} need a shared secret; a public key or key set with a symmetric algorithm would let anyone holding the public key sign tokens`,
     );
@@ -58,32 +65,50 @@ export function checkKeyConfig(algorithms: readonly string[], source: KeySource 
   }
 }
 
-/** A key resolver for jose's jwtVerify; remote sources fetch lazily. */
-export async function keyResolver(algorithms: readonly string[], source: KeySource): Promise<Uint8Array | CryptoKey | JWTVerifyGetKey> {
-  if ("secret" in source) return typeof source.secret === "string" ? new TextEncoder().encode(source.secret) : source.secret;
-  if ("publicKey" in source) {
-    // One imported key per algorithm: jose binds a CryptoKey to its algorithm.
-    const keys = new Map<string, CryptoKey>();
-    for (const alg of algorithms) {
-      const key = source.publicKey;
-      keys.set(alg, (typeof key === "string" ? await importSPKI(key, alg) : await importJWK(key, alg)) as CryptoKey);
-    }
-    return (header) => {
-      const key = keys.get(header.alg);
-      if (key === undefined) throw new Error("unreachable: jose checks algorithms first");
-      return key;
-    };
+/** A key imported once; every listed algorithm must fit it (checked here, at creation). */
+function localKey(algorithms: readonly string[], key: KeyObject): KeyStore {
+  for (const alg of algorithms) {
+    const mismatch = keyMismatch(alg, key);
+    if (mismatch !== undefined) throw new TypeError(`protoauthz/jwt: ${mismatch}; the configured key cannot verify it`);
   }
-  const remote = {
-    timeoutDuration: source.remote?.timeoutMs ?? 5_000,
-    cooldownDuration: source.remote?.cooldownMs ?? 30_000,
-    cacheMaxAge: source.remote?.cacheMaxAgeMs ?? 600_000,
-  };
-  if ("jwksUrl" in source) return createRemoteJWKSet(new URL(source.jwksUrl), remote);
-  const discovered = discoverJwksUrl(new URL(source.oidcIssuer), remote.timeoutDuration);
-  let jwks: JWTVerifyGetKey | undefined;
-  return async (header, token) => {
-    jwks ??= createRemoteJWKSet(await discovered.jwksUrl(), remote);
-    return jwks(header, token);
-  };
+  return { select: () => key };
+}
+
+function importPublicKey(key: string | JWK): KeyObject {
+  try {
+    return typeof key === "string"
+      ? createPublicKey(key)
+      : createPublicKey({ key: key as import("node:crypto").JsonWebKey, format: "jwk" });
+  } catch (error) {
+    throw new TypeError(`protoauthz/jwt: publicKey cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+/** The key store for a source; remote sources fetch lazily. */
+export function keyStore(algorithms: readonly string[], source: KeySource, onRetired: (keys: ReadonlySet<KeyObject>) => void): KeyStore {
+  if ("secret" in source) {
+    const bytes = typeof source.secret === "string" ? Buffer.from(source.secret, "utf8") : source.secret;
+    return localKey(algorithms, createSecretKey(bytes));
+  }
+  if ("publicKey" in source) return localKey(algorithms, importPublicKey(source.publicKey));
+  const remote = source.remote ?? {};
+  const timeoutMs = remote.timeoutMs ?? 5_000;
+  const maxResponseBytes = remote.maxResponseBytes ?? 1024 * 1024;
+  let url: () => Promise<URL>;
+  if ("jwksUrl" in source) {
+    const fixed = new URL(source.jwksUrl);
+    url = async () => fixed;
+  } else {
+    const discovery = discoverJwksUrl(new URL(source.oidcIssuer), timeoutMs, maxResponseBytes);
+    url = () => discovery.jwksUrl();
+  }
+  const set = new RemoteKeySet({
+    url,
+    timeoutMs,
+    cooldownMs: remote.cooldownMs ?? 30_000,
+    cacheMaxAgeMs: remote.cacheMaxAgeMs ?? 600_000,
+    maxResponseBytes,
+    onRetired,
+  });
+  return { select: (alg, kid) => set.select(alg, kid) };
 }
