@@ -32,7 +32,9 @@ export interface RelationChecker {
   /**
    * Answers every query of one call in a single round trip, in order: true
    * when the principal holds the permission. Rejects when the engine fails;
-   * the guard then fails the call Unavailable, never allows it.
+   * the guard then fails the call Unavailable, never allows it. The guard
+   * makes `signal` when it is first read (it costs microseconds): read it
+   * only on the way to the engine, not for an answer from a cache.
    */
   check(
     principal: Principal,
