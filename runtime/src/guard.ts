@@ -120,20 +120,20 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   }
   const audit = options.audit;
   /** Audits a decision and returns what to enforce (everything allowed in dry run). */
-  const recorder =
-    (procedure: string, entry: TableEntry | undefined, caller?: Caller) =>
-    (decision: Decision): Decision => {
-      // Built only when someone listens: this runs on every call.
-      if (audit !== undefined) {
-        try {
-          const pending = audit(eventOf(procedure, entry, decision, dryRun, caller));
-          if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
-        } catch {
-          // An audit sink failing must neither allow nor deny a call.
-        }
-      }
-      return decision.allowed || !dryRun ? decision : allow("authorized");
-    };
+  const enforced = (decision: Decision): Decision => (decision.allowed || !dryRun ? decision : allow("authorized"));
+  // Without a listener nothing is built per call: this runs on every call.
+  const recorder = (procedure: string, entry: TableEntry | undefined, caller?: Caller) =>
+    audit === undefined
+      ? enforced
+      : (decision: Decision): Decision => {
+          try {
+            const pending = audit(eventOf(procedure, entry, decision, dryRun, caller));
+            if (isThenable(pending)) Promise.resolve(pending).catch(ignore);
+          } catch {
+            // An audit sink failing must neither allow nor deny a call.
+          }
+          return enforced(decision);
+        };
 
   // Not async: an authenticator that answers synchronously (API key tables,
   // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
