@@ -90,8 +90,9 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   };
 
   // inspect() then authenticate() read the same header: the token and its
-  // hash are worked out once. Both depend on the header value alone, so the
-  // last one is remembered by value (one entry: no per-request map, no garbage).
+  // hash are worked out once. Both depend on the header value alone, so
+  // inspect's is remembered by value (one entry, no per-request map) and
+  // authenticate lets it go: no token outlives the call that carried it.
   let last: { readonly header: string; readonly token: string; readonly id: string | undefined } | undefined;
   const tokenOf = (header: string | null) => {
     if (header === null) throw new AuthenticationError("no bearer token");
@@ -119,6 +120,7 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     authenticate(request: AuthnRequest) {
       try {
         const { token, id } = tokenOf(request.header.get("authorization"));
+        last = undefined;
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {
