@@ -195,7 +195,7 @@ const lines = [
   "",
   `WorkloadService.Unary (kind + binding) with a real ES256 bearer token per call, cycling through ${callers} callers (distinct subject and sandbox_id); ${jwtRequests} requests per run from ${clients} client processes × ${clientConcurrency} concurrent calls; median of ${jwtRounds} rounds, rotating which server goes first. jose and fast-jwt rows: the same guard with an authenticator written on that library (no cache).`,
   "",
-  "| server | authenticator | req/s | server CPU µs per request | server busy (cores) | capacity: unguarded CPU ÷ this CPU |",
+  "| server | authenticator | req/s | server CPU µs per request: median (each round) | server busy (cores) | capacity: unguarded CPU ÷ this CPU |",
   "|---|---|---|---|---|---|",
   ...(
     [
@@ -213,7 +213,7 @@ const lines = [
       ] as const
     ).map(
       ([label, row]) =>
-        `| ${name} | ${label} | ${fmt(row.rps, 0)} | ${fmt(row.cpu, 0)} | ${fmt(row.busy, 2)} | ${row === r.unguarded ? "100%" : `**${fmt(capacity(r, row), 1)}%**`} |`,
+        `| ${name} | ${label} | ${fmt(row.rps, 0)} | ${fmt(row.cpu, 0)} (${(row.cpuRounds ?? []).map((c) => fmt(c, 0)).join(" / ")}) | ${fmt(row.busy, 2)} | ${row === r.unguarded ? "100%" : `**${fmt(capacity(r, row), 1)}%**`} |`,
     ),
   ),
   "",

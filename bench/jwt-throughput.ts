@@ -85,6 +85,8 @@ export interface ThroughputRow {
   readonly rps: number;
   readonly cpu: number;
   readonly busy: number;
+  /** Each round's server CPU µs per request, in run order: the spread behind the median. */
+  readonly cpuRounds?: readonly number[];
 }
 
 export async function jwtThroughput(framework: "connect" | "grpc"): Promise<Record<ThroughputMode, ThroughputRow>> {
@@ -97,10 +99,11 @@ export async function jwtThroughput(framework: "connect" | "grpc"): Promise<Reco
       samples[mode].push(await drive(framework, mode, publicKey, tokensFile));
     }
   }
-  const summary = (rows: ThroughputRow[]) => ({
+  const summary = (rows: ThroughputRow[]): ThroughputRow => ({
     rps: median(rows.map((r) => r.rps)),
     cpu: median(rows.map((r) => r.cpu)),
     busy: median(rows.map((r) => r.busy)),
+    cpuRounds: rows.map((r) => r.cpu),
   });
   return Object.fromEntries(throughputModes.map((m) => [m, summary(samples[m])])) as Record<ThroughputMode, ThroughputRow>;
 }

@@ -130,12 +130,12 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
    * Audits a decision and returns what to enforce: a denial is let through
    * (and noted in `state`) in dry run and on an `audit` rule, which never refuses.
    */
-  const recorder =
-    (procedure: string, entry: TableEntry | undefined, state: CallState, caller?: Caller) =>
-    (decision: Decision): Decision => {
-      const auditOnly = entry?.checked.rule.access === "audit";
+  const recorder = (procedure: string, entry: TableEntry | undefined, state: CallState, caller?: Caller) => {
+    const auditOnly = entry?.checked.rule.access === "audit";
+    // Enforcing, and nobody listening: nothing is built per call (this runs on every call).
+    if (audit === undefined && !dryRun && !auditOnly) return asDecided;
+    return (decision: Decision): Decision => {
       const enforced = decision.allowed || !(dryRun || auditOnly);
-      // Built only when someone listens: this runs on every call.
       if (audit !== undefined) {
         try {
           const pending = audit(eventOf(procedure, entry, decision, enforced, caller));
@@ -148,6 +148,7 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
       if (!decision.allowed) state.notEnforced ??= decision.reason;
       return allow(auditOnly ? "audited" : "authorized");
     };
+  };
 
   // Not async: an authenticator that answers synchronously (API key tables,
   // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
@@ -281,6 +282,7 @@ function withDeadline<T>(pending: PromiseLike<T>, timeoutMs: number): Promise<T>
 }
 
 const ignore = () => {};
+const asDecided = (decision: Decision): Decision => decision;
 
 function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
   return typeof (value as { then?: unknown } | undefined)?.then === "function";

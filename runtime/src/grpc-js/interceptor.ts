@@ -79,13 +79,14 @@ export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
  */
 function serialized(onError: (error: unknown) => void): (step: () => void | Promise<void>) => void {
   let pending = 0;
-  let tail: Promise<unknown> = Promise.resolve();
+  // Made only once a step waits: a call whose steps all answer at once allocates no promise.
+  let tail: Promise<unknown> | undefined;
   const chain = (work: Promise<unknown>) => {
     pending++;
     tail = work.catch(onError).finally(() => pending--);
   };
   return (step) => {
-    if (pending > 0) return chain(tail.then(step));
+    if (pending > 0 && tail !== undefined) return chain(tail.then(step));
     try {
       const result = step();
       if (result instanceof Promise) chain(result);
@@ -101,11 +102,13 @@ function serialized(onError: (error: unknown) => void): (step: () => void | Prom
  * ", " as in Headers; binary (-bin) keys are not visible.
  */
 function metadataHeaders(metadata: Metadata): RequestHeaders {
-  const values = (name: string) => (name.endsWith("-bin") ? [] : metadata.get(name.toLowerCase()).map(String));
+  const values = (name: string) => (name.endsWith("-bin") ? [] : metadata.get(name.toLowerCase()));
   const view: RequestHeaders = {
     get: (name) => {
       const found = values(name);
-      return found.length === 0 ? null : found.join(", ");
+      if (found.length === 0) return null;
+      // One value (the usual case) is returned as it is, without a copy.
+      return found.length === 1 && typeof found[0] === "string" ? found[0] : found.map(String).join(", ");
     },
     has: (name) => values(name).length > 0,
     forEach: (callback, thisArg) => {

@@ -2,7 +2,7 @@ import type { Authenticator } from "../authenticator.js";
 import { AuthenticationError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import type { Principal } from "../principal.js";
-import { bearerToken } from "./bearer.js";
+import { bearerTokenOf } from "./bearer.js";
 import { TokenCache, type TokenCacheOptions } from "./cache.js";
 import type { ClaimMapping, PrincipalVocabulary } from "./claims.js";
 import { parseCompact } from "./compact.js";
@@ -89,29 +89,28 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
 
-  // inspect() then authenticate() see the same request object: the token and
-  // its hash are worked out once per call, and kept no longer than the request.
-  const seen = new WeakMap<AuthnRequest, { header: string | null; token: string; id: string | undefined }>();
-  const tokenOf = (request: AuthnRequest, remember: boolean) => {
-    const header = request.header.get("authorization");
-    let found = seen.get(request);
-    if (found === undefined || found.header !== header) {
-      const token = bearerToken(request.header, maxTokenBytes);
-      if (token === undefined) throw new AuthenticationError("no bearer token");
-      found = { header, token, id: verifier.idOf(token) };
-      if (remember) seen.set(request, found);
-    }
-    return found;
+  // inspect() then authenticate() read the same header: the token and its
+  // hash are worked out once. Both depend on the header value alone, so
+  // inspect's is remembered by value (one entry, no per-request map) and
+  // authenticate lets it go: no token outlives the call that carried it.
+  let last: { readonly header: string; readonly token: string; readonly id: string | undefined } | undefined;
+  const tokenOf = (header: string | null) => {
+    if (header === null) throw new AuthenticationError("no bearer token");
+    if (last?.header === header) return last;
+    const token = bearerTokenOf(header, maxTokenBytes);
+    last = { header, token, id: verifier.idOf(token) };
+    return last;
   };
 
   return {
     name,
     credential: "authorization",
     inspect(request: AuthnRequest) {
-      if (!request.header.has("authorization")) return "absent";
+      const header = request.header.get("authorization");
+      if (header === null) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        const { token, id } = tokenOf(request, true);
+        const { token, id } = tokenOf(header);
         // A cached token was verified with this issuer: no need to decode it again.
         return verifier.isCached(id) || parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
@@ -120,7 +119,8 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     },
     authenticate(request: AuthnRequest) {
       try {
-        const { token, id } = tokenOf(request, false);
+        const { token, id } = tokenOf(request.header.get("authorization"));
+        last = undefined;
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {

@@ -11,9 +11,13 @@ const bearer = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
  */
 export function bearerToken(header: RequestHeaders, maxBytes: number): string | undefined {
   const value = header.get("authorization");
-  if (value === null) return undefined;
+  return value === null ? undefined : bearerTokenOf(value, maxBytes);
+}
+
+/** The bearer token of an Authorization header's value, by the rules of `bearerToken`. */
+export function bearerTokenOf(value: string, maxBytes: number): string {
   if (value.length > maxBytes) throw new AuthenticationError(`authorization header longer than ${maxBytes} bytes`);
   const match = bearer.exec(value.trim());
   if (match === null) throw new AuthenticationError("authorization header is not exactly one 'Bearer <jwt>'");
-  return match[1];
+  return match[1] as string;
 }
