@@ -3,17 +3,22 @@
 /* eslint-disable */
 
 import { WorkspaceServiceAuthz } from "./relationstest/v1/workspaces_authz.js";
-import type { CallHandle, GuardOptions, Principal, PrincipalFor, ServiceAuthz } from "protoauthz";
-import { createGuard, principalOf as principalOf$1 } from "protoauthz";
+import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
+import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
+import type { Interceptor } from "@connectrpc/connect";
+import type { ServerInterceptor } from "@grpc/grpc-js";
 import { createConnectInterceptor } from "protoauthz/connect";
 import { createGrpcInterceptor } from "protoauthz/grpc-js";
+import type { DescService } from "@bufbuild/protobuf";
 
 /**
  * Every service table of this generation, in a stable order.
  */
-export const authzTables = [
+export const authzTables: readonly [
+  typeof WorkspaceServiceAuthz,
+] = [
   WorkspaceServiceAuthz,
-] as const;
+];
 
 /**
  * Principal kinds, as declared by the `principals` option.
@@ -52,14 +57,27 @@ export const authzVocabulary = {
 } as const;
 
 /**
- * Creates the guard for every table of this generation, plus tables written
- * in code for services you serve but do not own (e.g. grpc.health.v1.Health).
- * Throws AuthzConfigError when any table is invalid.
- *
- * `connect`: install it on your Connect router (interceptors: [guard.connect]).
- * `grpc`: install it on your grpc-js server (new Server({ interceptors: [guard.grpc] })).
+ * What createAuthzGuard returns: the guard, and its interceptor for each adapter of this generation.
  */
-export function createAuthzGuard(options: GuardOptions<AuthzPrincipal>, ...extraTables: readonly ServiceAuthz[]) {
+export interface AuthzGuard {
+  readonly guard: Guard<AuthzPrincipal>;
+  /**
+   * Install it on your Connect router (interceptors: [guard.connect]).
+   */
+  readonly connect: Interceptor;
+  /**
+   * Install it on your grpc-js server (new Server({ interceptors: [guard.grpc] })).
+   */
+  readonly grpc: ServerInterceptor;
+}
+
+/**
+ * Creates the guard for every table of this generation, plus tables written
+ * in code for services you serve but do not own (e.g. grpc.health.v1.Health;
+ * declare those with defineServiceAuthz below). Throws AuthzConfigError when
+ * any table is invalid.
+ */
+export function createAuthzGuard(options: GuardOptions<AuthzPrincipal>, ...extraTables: readonly ServiceAuthz[]): AuthzGuard {
   const guard = createGuard<AuthzPrincipal>([...authzTables, ...extraTables], { vocabulary: authzVocabulary, ...options });
   return {
     guard,
@@ -75,4 +93,14 @@ export function createAuthzGuard(options: GuardOptions<AuthzPrincipal>, ...extra
  */
 export function principalOf<T extends ServiceAuthz, K extends keyof T["rules"] & string>(call: CallHandle, table: T, method: K): PrincipalFor<T["rules"][K], AuthzPrincipal> {
   return principalOf$1<AuthzPrincipal, T, K>(call, table, method);
+}
+
+/**
+ * Rules written in code for a service you serve but do not own (health,
+ * reflection), typed with this generation's vocabulary: a principal kind,
+ * role, scope, resource type or permission outside it, or a missing method,
+ * does not compile. Pass the table to createAuthzGuard.
+ */
+export function defineServiceAuthz<S extends DescService, const R extends ServiceRules<S, PrincipalKind, Role, Scope, ResourceType, Permission>>(service: S, rules: R): ServiceAuthz<S, R> {
+  return defineServiceAuthz$1(service, rules);
 }

@@ -6,16 +6,69 @@
 // @generated from file workspaces/v1/workspaces.proto (package workspaces.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, Relation, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { WorkspaceService } from "./workspaces_pb.js";
+
+/**
+ * The rules of WorkspaceServiceAuthz, one member per RPC of workspaces.v1.WorkspaceService.
+ */
+export type WorkspaceServiceRules = {
+  readonly listSandboxes: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+  };
+  readonly addMember: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "addMember">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "addMember">>[];
+  };
+  readonly execSandbox: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "execSandbox">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "execSandbox">>[];
+  };
+  readonly deleteSandbox: {
+    readonly access: "any_of";
+    readonly source: "method";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+      },
+    ];
+  };
+};
 
 /**
  * Who may call each RPC of workspaces.v1.WorkspaceService.
  *
  * @generated from service workspaces.v1.WorkspaceService
  */
-export const WorkspaceServiceAuthz = defineServiceAuthz(WorkspaceService, {
+export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, WorkspaceServiceRules> = defineServiceAuthz(WorkspaceService, {
   /**
    * ListSandboxes: declared on the RPC (workspaces/v1/workspaces.proto:18:12)
    */

@@ -5,16 +5,93 @@
 // @generated from file relationstest/v1/workspaces.proto (package relationstest.v1, syntax proto3)
 /* eslint-disable */
 
-import type { ServiceRules } from "protoauthz";
+import type { Binding, Relation, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { WorkspaceService } from "./workspaces_pb.js";
+
+/**
+ * The rules of WorkspaceServiceAuthz, one member per RPC of relationstest.v1.WorkspaceService.
+ */
+export type WorkspaceServiceRules = {
+  readonly use: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "use">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "use">>[];
+  };
+  readonly exec: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly ["things.write"];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "exec">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "exec">>[];
+  };
+  readonly delete: {
+    readonly access: "any_of";
+    readonly source: "method";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+      },
+    ];
+  };
+  readonly move: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "move">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "move">>[];
+  };
+  readonly upload: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "upload">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "upload">>[];
+  };
+  readonly chat: {
+    readonly access: "authenticated";
+    readonly source: "method";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "chat">>[];
+    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "chat">>[];
+  };
+};
 
 /**
  * Who may call each RPC of relationstest.v1.WorkspaceService.
  *
  * @generated from service relationstest.v1.WorkspaceService
  */
-export const WorkspaceServiceAuthz = defineServiceAuthz(WorkspaceService, {
+export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, WorkspaceServiceRules> = defineServiceAuthz(WorkspaceService, {
   /**
    * Use: declared on the RPC (relationstest/v1/workspaces.proto:13:12)
    */
