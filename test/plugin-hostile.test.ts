@@ -145,6 +145,20 @@ describe("generated names", () => {
 });
 
 describe("file paths", () => {
+  it.each(["a//b.proto", "/abs/b.proto", "a/./b.proto", "a/../../b.proto", "a\\b.proto", "a/b.txt"])(
+    "a path protoc would never send (%s) is refused, not written",
+    (name) => {
+      const { files, error } = runAuthz(
+        hostileRequest(
+          [{ name, package: "p.v1", fields: ["id"], services: [{ name: "S", methods: [{ name: "M", rule: [open] }] }] }],
+          "target=js+dts",
+        ),
+      );
+      expect(files.size).toBe(0);
+      expect(error).toContain("the file path is not a relative path");
+    },
+  );
+
   it("a path with a bidi override or line separator is refused, shown escaped", () => {
     const { files, error } = runAuthz(
       hostileRequest(

@@ -22,6 +22,12 @@ const refuse = (location: Location, element: string, what: string, name: string)
   message: `${what} "${name}" is not a proto identifier (protoc refuses such names; build the request from .proto sources with protoc or buf)`,
 });
 
+/** "a/b/c.proto": what protoc and buf send, and what output paths are derived from. */
+export function isCanonicalPath(path: string): boolean {
+  const segments = path.split("/");
+  return path.endsWith(".proto") && !path.includes("\\") && segments.every((s) => s !== "" && s !== "." && s !== "..");
+}
+
 /**
  * Names the generated code is made of: package, services, methods, and the
  * fields and oneofs accessors read. protoc never produces anything else, but a
@@ -48,6 +54,13 @@ export function checkNames(files: readonly DescFile[]): Problem[] {
         file: file.proto.name,
         element: file.proto.name,
         message: "the file path contains a control, line-break or invisible character (rename the file or its directory)",
+      });
+    } else if (!isCanonicalPath(file.proto.name)) {
+      problems.push({
+        file: file.proto.name,
+        element: file.proto.name,
+        message:
+          'the file path is not a relative path of "/"-separated names ending in .proto (protoc and buf never send "//", ".", "..", "\\" or a leading "/"; build the request from .proto sources)',
       });
     }
     if (file.proto.package !== "" && !packageName.test(file.proto.package))

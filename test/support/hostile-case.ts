@@ -3,6 +3,7 @@
 import { protoCamelCase, safeObjectProperty } from "@bufbuild/protobuf/reflect";
 import fc from "fast-check";
 import { printable } from "../../plugin/src/escape.js";
+import { isCanonicalPath } from "../../plugin/src/names.js";
 import { type FileSpec, hostileRequest, ruleBytes } from "./hostile-request.js";
 
 /** Pieces that end literals and comments, hide text, or start template code. */
@@ -178,6 +179,7 @@ export const relationsValid = (c: Case) =>
 
 export const namesValid = (c: Case) =>
   printable(c.file) === c.file &&
+  isCanonicalPath(c.file) &&
   (c.pkg === "" || /^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$/.test(c.pkg)) &&
   c.fields.every((f) => isIdentifier(f) && isIdentifier(protoCamelCase(f))) &&
   c.services.every((s) => isIdentifier(s.name) && s.methods.every((m) => isIdentifier(m.name)));
