@@ -57,12 +57,11 @@ function requirements(rule: Requirements<unknown>, request: Printable[], symbols
     `${indent}readonly principals: ${tuple(rule.principals)};\n`,
     `${indent}readonly scopes: ${tuple(rule.scopes)};\n`,
     `${indent}readonly roles: ${tuple(rule.roles)};\n`,
-    `${indent}readonly bindings: readonly `,
-    symbols.Binding,
-    "<",
-    request,
-    ">[];\n",
   ];
+  // No bindings is the common case: a plain empty tuple saves three imported
+  // symbols per method, which is most of what printing costs.
+  if ((rule.bindings ?? []).length === 0) pieces.push(`${indent}readonly bindings: readonly [];\n`);
+  else pieces.push(`${indent}readonly bindings: readonly `, symbols.Binding, "<", request, ">[];\n");
   // Present exactly where the table's literal has relations.
   if ((rule.relations ?? []).length > 0) pieces.push(`${indent}readonly relations: readonly `, symbols.Relation, "<", request, ">[];\n");
   return pieces;

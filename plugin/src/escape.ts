@@ -18,8 +18,11 @@ const hex = (char: string) => `\\u${(char.codePointAt(0) ?? 0).toString(16).padS
 
 /** The text with every unprintable character written as a visible `\uXXXX`. */
 export function printable(text: string): string {
-  return text.replace(unprintable, hex);
+  // Nearly all input is plain ASCII: skip the full scan for it.
+  return plainAscii.test(text) ? text : text.replace(unprintable, hex);
 }
+
+const plainAscii = /^[\x20-\x7e]*$/;
 
 /** A double-quoted TypeScript string literal holding exactly `value`. */
 export function stringLiteral(value: string): string {

@@ -187,14 +187,14 @@ export const namesValid = (c: Case) =>
 /**
  * The rules type the declaration asks for, in the plain form evaluateType()
  * returns: literals kept, reasons `string`, accessor lists typed by the
- * method's request (`Binding<key>`).
+ * method's request (`Binding<key>`), an empty binding list as `readonly []`.
  */
 export function expectedRulesType(service: Case["services"][number]) {
   const req = (q: Requirements, key: string) => ({
     principals: q.principals,
     scopes: q.scopes,
     roles: q.roles,
-    bindings: `Binding<${key}>`,
+    bindings: q.bindings.length > 0 ? `Binding<${key}>` : [],
     ...(q.relations.length > 0 && { relations: `Relation<${key}>` }),
   });
   const entry = (r: RuleSpec, key: string) => {

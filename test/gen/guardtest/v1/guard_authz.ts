@@ -85,7 +85,7 @@ export type UserServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["things.read"];
     readonly roles: readonly ["admin", "member"];
-    readonly bindings: readonly Binding<RequestOf<typeof UserService, "unary">>[];
+    readonly bindings: readonly [];
   };
   readonly serverStream: {
     readonly access: "authenticated";
@@ -93,7 +93,7 @@ export type UserServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["things.read"];
     readonly roles: readonly ["admin", "member"];
-    readonly bindings: readonly Binding<RequestOf<typeof UserService, "serverStream">>[];
+    readonly bindings: readonly [];
   };
   readonly clientStream: {
     readonly access: "authenticated";
@@ -101,7 +101,7 @@ export type UserServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["things.read"];
     readonly roles: readonly ["admin", "member"];
-    readonly bindings: readonly Binding<RequestOf<typeof UserService, "clientStream">>[];
+    readonly bindings: readonly [];
   };
   readonly bidi: {
     readonly access: "authenticated";
@@ -109,7 +109,7 @@ export type UserServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["things.read"];
     readonly roles: readonly ["admin", "member"];
-    readonly bindings: readonly Binding<RequestOf<typeof UserService, "bidi">>[];
+    readonly bindings: readonly [];
   };
 };
 

@@ -19,7 +19,7 @@ export type SandboxServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["sandboxes.write"];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "createSandbox">>[];
+    readonly bindings: readonly [];
   };
   readonly getSandbox: {
     readonly access: "authenticated";
@@ -27,7 +27,7 @@ export type SandboxServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "getSandbox">>[];
+    readonly bindings: readonly [];
   };
   readonly watchSandbox: {
     readonly access: "authenticated";
@@ -35,7 +35,7 @@ export type SandboxServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "watchSandbox">>[];
+    readonly bindings: readonly [];
   };
   readonly deleteSandbox: {
     readonly access: "authenticated";
@@ -43,7 +43,7 @@ export type SandboxServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly ["admin"];
-    readonly bindings: readonly Binding<RequestOf<typeof SandboxService, "deleteSandbox">>[];
+    readonly bindings: readonly [];
   };
   readonly purgeSandbox: {
     readonly access: "deny";

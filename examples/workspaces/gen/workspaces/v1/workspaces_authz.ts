@@ -6,7 +6,7 @@
 // @generated from file workspaces/v1/workspaces.proto (package workspaces.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, Relation, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { Relation, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { WorkspaceService } from "./workspaces_pb.js";
 
@@ -20,7 +20,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
   };
   readonly addMember: {
@@ -29,7 +29,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "addMember">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "addMember">>[];
   };
   readonly execSandbox: {
@@ -38,7 +38,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "execSandbox">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "execSandbox">>[];
   };
   readonly deleteSandbox: {
@@ -49,14 +49,14 @@ export type WorkspaceServiceRules = {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
       },
       {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "deleteSandbox">>[];
       },
     ];

@@ -19,7 +19,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "use">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "use">>[];
   };
   readonly exec: {
@@ -39,21 +39,21 @@ export type WorkspaceServiceRules = {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
       },
       {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
       },
       {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly ["admin"];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly bindings: readonly [];
       },
     ];
   };
@@ -63,7 +63,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "move">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "move">>[];
   };
   readonly upload: {
@@ -72,7 +72,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "upload">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "upload">>[];
   };
   readonly chat: {
@@ -81,7 +81,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "chat">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "chat">>[];
   };
 };

@@ -16,7 +16,7 @@ export type WorkspaceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+    readonly bindings: readonly [];
     readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
   };
   readonly updateSandbox: {
@@ -33,7 +33,7 @@ export type WorkspaceServiceRules = {
         readonly principals: readonly ["user"];
         readonly scopes: readonly ["sandboxes.write"];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
       },
     ];
@@ -46,13 +46,13 @@ export type WorkspaceServiceRules = {
         readonly principals: readonly [];
         readonly scopes: readonly [];
         readonly roles: readonly ["admin"];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly bindings: readonly [];
       },
       {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
       },
     ];

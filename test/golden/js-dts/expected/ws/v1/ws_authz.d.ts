@@ -14,7 +14,7 @@ export type WorkspaceServiceRules = {
         readonly principals: readonly ["user"];
         readonly scopes: readonly [];
         readonly roles: readonly [];
-        readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+        readonly bindings: readonly [];
         readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
     };
     readonly updateSandbox: {
@@ -31,7 +31,7 @@ export type WorkspaceServiceRules = {
                 readonly principals: readonly ["user"];
                 readonly scopes: readonly ["sandboxes.write"];
                 readonly roles: readonly [];
-                readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
+                readonly bindings: readonly [];
                 readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "updateSandbox">>[];
             }
         ];
@@ -44,13 +44,13 @@ export type WorkspaceServiceRules = {
                 readonly principals: readonly [];
                 readonly scopes: readonly [];
                 readonly roles: readonly ["admin"];
-                readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+                readonly bindings: readonly [];
             },
             {
                 readonly principals: readonly ["user"];
                 readonly scopes: readonly [];
                 readonly roles: readonly [];
-                readonly bindings: readonly Binding<RequestOf<typeof WorkspaceService, "delete">>[];
+                readonly bindings: readonly [];
                 readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "delete">>[];
             }
         ];

@@ -29,7 +29,7 @@ export type OrderServiceRules = {
     readonly principals: readonly ["staff", "service"];
     readonly scopes: readonly ["orders.write", "orders.read"];
     readonly roles: readonly ["support"];
-    readonly bindings: readonly Binding<RequestOf<typeof OrderService, "refund">>[];
+    readonly bindings: readonly [];
   };
   readonly archive: {
     readonly access: "deny";

@@ -2,7 +2,7 @@
 // @generated from file names/v1/names.proto (package names.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { Reserved } from "./names_pb.js";
 
@@ -26,7 +26,7 @@ export type ReservedRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof Reserved, "toString$">>[];
+    readonly bindings: readonly [];
   };
   readonly hasOwnProperty: {
     readonly access: "deny";

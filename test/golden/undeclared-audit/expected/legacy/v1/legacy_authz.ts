@@ -2,7 +2,7 @@
 // @generated from file legacy/v1/legacy.proto (package legacy.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { LegacyService } from "./legacy_pb.js";
 
@@ -16,7 +16,7 @@ export type LegacyServiceRules = {
     readonly principals: readonly [];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof LegacyService, "declared">>[];
+    readonly bindings: readonly [];
   };
   readonly notYet: {
     readonly access: "audit";

@@ -2,7 +2,7 @@
 // @generated from file vocab/v1/docs.proto (package vocab.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { DocService } from "./docs_pb.js";
 
@@ -16,7 +16,7 @@ export type DocServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["docs.read"];
     readonly roles: readonly ["admin", "viewer"];
-    readonly bindings: readonly Binding<RequestOf<typeof DocService, "read">>[];
+    readonly bindings: readonly [];
   };
   readonly write: {
     readonly access: "authenticated";
@@ -24,7 +24,7 @@ export type DocServiceRules = {
     readonly principals: readonly ["user", "sandbox"];
     readonly scopes: readonly ["docs.read", "docs.write"];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof DocService, "write">>[];
+    readonly bindings: readonly [];
   };
 };
 

@@ -2,7 +2,7 @@
 // @generated from file acme/billing/v1/billing.proto (package acme.billing.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { InvoiceService, PriceService } from "./billing_pb.js";
 
@@ -16,7 +16,7 @@ export type InvoiceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["invoices.read"];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "getInvoice">>[];
+    readonly bindings: readonly [];
   };
   readonly listInvoices: {
     readonly access: "authenticated";
@@ -24,7 +24,7 @@ export type InvoiceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["invoices.read"];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "listInvoices">>[];
+    readonly bindings: readonly [];
   };
   readonly voidInvoice: {
     readonly access: "authenticated";
@@ -32,7 +32,7 @@ export type InvoiceServiceRules = {
     readonly principals: readonly ["user"];
     readonly scopes: readonly ["invoices.read", "invoices.write"];
     readonly roles: readonly ["billing-admin"];
-    readonly bindings: readonly Binding<RequestOf<typeof InvoiceService, "voidInvoice">>[];
+    readonly bindings: readonly [];
   };
   readonly exportAll: {
     readonly access: "deny";
@@ -105,7 +105,7 @@ export type PriceServiceRules = {
     readonly principals: readonly ["service"];
     readonly scopes: readonly ["prices.write"];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof PriceService, "setPrice">>[];
+    readonly bindings: readonly [];
   };
 };
 

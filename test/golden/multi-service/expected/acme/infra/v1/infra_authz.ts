@@ -2,7 +2,7 @@
 // @generated from file acme/infra/v1/infra.proto (package acme.infra.v1, syntax proto3)
 /* eslint-disable */
 
-import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
 import { MeteringService } from "./infra_pb.js";
 
@@ -16,7 +16,7 @@ export type MeteringServiceRules = {
     readonly principals: readonly ["service"];
     readonly scopes: readonly [];
     readonly roles: readonly [];
-    readonly bindings: readonly Binding<RequestOf<typeof MeteringService, "record">>[];
+    readonly bindings: readonly [];
   };
 };
 
