@@ -205,7 +205,8 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
         const result = checked.matches(principal, values);
         if (!isRelationAsk(result)) return settle(values, result);
         if (checker === undefined) return record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
-        return askRelations(checker, principal, result, entry.procedure, relationTimeoutMs).then((decision) => settle(values, decision));
+        const decided = askRelations(checker, principal, result, entry.procedure, relationTimeoutMs);
+        return decided instanceof Promise ? decided.then((decision) => settle(values, decision)) : settle(values, decided);
       } catch (error) {
         return record(failure(error));
       }

@@ -6,7 +6,9 @@ import type { RelationChecker } from "./relations.js";
 /**
  * Asks the engine every relation of one call in one round trip, under a
  * deadline. Never rejects: a timeout (the signal is aborted), an engine error
- * or an answer of the wrong shape is Unavailable, never an allow.
+ * or an answer of the wrong shape is Unavailable, never an allow. A checker
+ * that answers without a promise (a decision-cache hit) is answered without
+ * one too: no deadline to keep, no promise to allocate.
  */
 export function askRelations(
   checker: RelationChecker,
@@ -14,7 +16,7 @@ export function askRelations(
   ask: RelationAsk,
   procedure: string,
   timeoutMs: number,
-): Promise<Decision> {
+): Decision | Promise<Decision> {
   // The signal is made when the checker first reads it: an AbortSignal costs
   // microseconds, more than a cached answer, and a checker answering from its
   // cache never needs one. Read after the deadline, it is already aborted.
@@ -30,6 +32,15 @@ export function askRelations(
       return controller.signal;
     },
   };
+  let pending: ReturnType<RelationChecker["check"]>;
+  try {
+    pending = checker.check(principal, ask.queries, options);
+  } catch (error) {
+    // A checker that throws synchronously fails like one that rejects.
+    return unavailable(error);
+  }
+  if (!isThenable(pending)) return judged(pending, ask);
+  const answer = pending;
   // One promise, settled by whichever comes first: the answer, an error or
   // the deadline. Later outcomes are ignored.
   return new Promise<Decision>((resolve) => {
@@ -38,34 +49,39 @@ export function askRelations(
       controller?.abort(expired);
       resolve(attributed(deny("relation_timeout"), { detail: `no answer within ${timeoutMs} ms` }));
     }, timeoutMs);
-    const fail = (error: unknown) => {
-      clearTimeout(timer);
-      resolve(attributed(deny("relation_unavailable"), { detail: describeError(error) }));
-    };
-    const answered = (answers: unknown) => {
-      clearTimeout(timer);
-      if (!Array.isArray(answers) || answers.length !== ask.queries.length) {
-        resolve(
-          attributed(deny("relation_unavailable"), {
-            detail: `the checker answered ${Array.isArray(answers) ? answers.length : typeof answers} for ${ask.queries.length} queries`,
-          }),
-        );
-        return;
-      }
-      try {
-        resolve(ask.settle(answers));
-      } catch (error) {
-        fail(error);
-      }
-    };
-    try {
-      // A checker that throws synchronously fails like one that rejects; a
-      // non-promise answer is judged like a resolved one.
-      Promise.resolve(checker.check(principal, ask.queries, options)).then(answered, fail);
-    } catch (error) {
-      fail(error);
-    }
+    Promise.resolve(answer).then(
+      (answers) => {
+        clearTimeout(timer);
+        resolve(judged(answers, ask));
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        resolve(unavailable(error));
+      },
+    );
   });
+}
+
+/** The engine's answers as a decision; a malformed answer is Unavailable. */
+function judged(answers: unknown, ask: RelationAsk): Decision {
+  if (!Array.isArray(answers) || answers.length !== ask.queries.length) {
+    return attributed(deny("relation_unavailable"), {
+      detail: `the checker answered ${Array.isArray(answers) ? answers.length : typeof answers} for ${ask.queries.length} queries`,
+    });
+  }
+  try {
+    return ask.settle(answers);
+  } catch (error) {
+    return unavailable(error);
+  }
+}
+
+function unavailable(error: unknown): Decision {
+  return attributed(deny("relation_unavailable"), { detail: describeError(error) });
+}
+
+function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
+  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
 }
 
 /** For audit: the error's name and message, never its stack; never throws. */

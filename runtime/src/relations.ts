@@ -32,7 +32,9 @@ export interface RelationChecker {
   /**
    * Answers every query of one call in a single round trip, in order: true
    * when the principal holds the permission. Rejects when the engine fails;
-   * the guard then fails the call Unavailable, never allows it. The guard
+   * the guard then fails the call Unavailable, never allows it. Answer
+   * without a promise when no round trip is needed (every answer cached):
+   * the guard then decides synchronously, with no deadline to keep. The guard
    * makes `signal` when it is first read (it costs microseconds): read it
    * only on the way to the engine, not for an answer from a cache.
    */
@@ -40,5 +42,5 @@ export interface RelationChecker {
     principal: Principal,
     queries: readonly RelationQuery[],
     options: { readonly procedure: string; readonly signal: AbortSignal },
-  ): Promise<readonly boolean[]>;
+  ): readonly boolean[] | Promise<readonly boolean[]>;
 }

@@ -67,7 +67,9 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
 
     // Reads context.signal only on the way to the engine: the guard makes the
     // signal on first read, and a call answered from the cache needs none.
-    async check(principal, queries, context) {
+    // Not async: when every answer is cached (or no id can exist), the guard
+    // gets them without a promise and decides the call synchronously.
+    check(principal, queries, context) {
       const { procedure } = context;
       const held = queries.map(() => false);
       const subject = subjectOf(principal, options.subjects);
@@ -83,33 +85,44 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
         else asked.set(key, { item: itemOf(query, subject), indexes: [index] });
       });
       if (asked.size === 0) return held;
-      const items = [...asked.values()].map((question) => question.item);
-      const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
-      const response = await call<v1.CheckBulkPermissionsResponse>(
-        (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
-        context.signal,
-      );
-      if (response.pairs.length !== items.length) {
-        throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
-      }
-      [...asked].forEach(([key, { indexes }], i) => {
-        const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
-        if (pair.request !== undefined && keyOf(pair.request) !== key) {
-          throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
-        }
-        if (pair.response.oneofKind !== "item") {
-          const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
-          throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
-        }
-        const permissionship = pair.response.item.permissionship;
-        // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
-        const answer = permissionship === HAS_PERMISSION;
-        for (const index of indexes) held[index] = answer;
-        if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, answer);
-      });
-      return held;
+      return askEngine(principal, procedure, asked, held, context.signal);
     },
   };
+
+  /** One CheckBulkPermissions for every question not answered from the cache. */
+  async function askEngine(
+    principal: Principal,
+    procedure: string,
+    asked: ReadonlyMap<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }>,
+    held: boolean[],
+    signal: AbortSignal,
+  ): Promise<readonly boolean[]> {
+    const items = [...asked.values()].map((question) => question.item);
+    const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
+    const response = await call<v1.CheckBulkPermissionsResponse>(
+      (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+      signal,
+    );
+    if (response.pairs.length !== items.length) {
+      throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
+    }
+    [...asked].forEach(([key, { indexes }], i) => {
+      const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
+      if (pair.request !== undefined && keyOf(pair.request) !== key) {
+        throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
+      }
+      if (pair.response.oneofKind !== "item") {
+        const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
+        throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
+      }
+      const permissionship = pair.response.item.permissionship;
+      // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
+      const answer = permissionship === HAS_PERMISSION;
+      for (const index of indexes) held[index] = answer;
+      if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, answer);
+    });
+    return held;
+  }
 }
 
 async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
