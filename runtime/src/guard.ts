@@ -1,13 +1,15 @@
-import type { AuditHook, AuthzEvent } from "./audit.js";
+import type { AuditHook } from "./audit.js";
+import { type Caller, callerOf, eventOf } from "./audit-event.js";
+import { failure, withDeadline } from "./authentication-failure.js";
 import { isRelationAsk } from "./decide.js";
 import { allow, attributed, type Decision, type DenyReason, deny } from "./decision.js";
-import { AuthenticationError } from "./errors.js";
 import { relationCheckerOf, timeoutOption } from "./guard-options.js";
 import type { Principal } from "./principal.js";
-import { askRelations, describeError } from "./relation-call.js";
+import { askRelations } from "./relation-call.js";
 import type { RelationChecker } from "./relations.js";
 import type { ServiceAuthz } from "./rule.js";
 import { compileTables, type TableEntry } from "./tables.js";
+import { isThenable } from "./thenable.js";
 import type { Vocabulary } from "./validate.js";
 
 /** The TLS peer of a call, where the server verified one. */
@@ -250,44 +252,8 @@ function warnMigrationMode(entries: ReadonlyMap<string, TableEntry>): void {
   );
 }
 
-/** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
-function failure(error: unknown): Decision {
-  const reason =
-    error instanceof AuthenticationError
-      ? "invalid_credentials"
-      : error instanceof AuthenticatorTimeout
-        ? "authenticator_timeout"
-        : "authenticator_failed";
-  return attributed(deny(reason), { detail: describeError(error) });
-}
-
-class AuthenticatorTimeout extends Error {
-  override name = "AuthenticatorTimeout";
-}
-
-/** Settles with the authenticator's answer, or rejects at the deadline; a late answer is ignored. */
-function withDeadline<T>(pending: PromiseLike<T>, timeoutMs: number): Promise<T> {
-  return new Promise<T>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new AuthenticatorTimeout(`authenticate did not settle within ${timeoutMs} ms`)), timeoutMs);
-    Promise.resolve(pending).then(
-      (value) => {
-        clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        clearTimeout(timer);
-        reject(error);
-      },
-    );
-  });
-}
-
 const ignore = () => {};
 const asDecided = (decision: Decision): Decision => decision;
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === "function";
-}
 
 /** The shape the decision core relies on; anything else fails closed. */
 function isPrincipal(value: unknown): value is Principal {
@@ -306,39 +272,4 @@ function isPrincipal(value: unknown): value is Principal {
 
 function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
   return a.length === b.length && a.every((v, i) => v === b[i]);
-}
-
-/** Who called, as events name them. */
-interface Caller {
-  readonly kind: string;
-  readonly subject: string;
-  /** What the authenticator could not map (claim mapping), joined for the event's detail. */
-  readonly warnings?: string | undefined;
-}
-
-function callerOf(principal: Principal): Caller {
-  const warnings = principal.warnings;
-  return {
-    kind: principal.kind,
-    subject: principal.subject,
-    warnings: Array.isArray(warnings) && warnings.length > 0 ? warnings.join("; ") : undefined,
-  };
-}
-
-function eventOf(procedure: string, entry: TableEntry | undefined, decision: Decision, enforced: boolean, caller?: Caller): AuthzEvent {
-  const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
-    procedure,
-    access: entry?.checked.rule.access,
-    source: entry?.source,
-    allowed: decision.allowed,
-    reason: decision.reason,
-    enforced,
-  };
-  if (!decision.allowed) event.code = decision.code;
-  if (caller !== undefined) event.principal = { kind: caller.kind, subject: caller.subject };
-  if (decision.alternative !== undefined) event.alternative = decision.alternative;
-  if (decision.relation !== undefined) event.relation = decision.relation;
-  if (decision.detail !== undefined) event.detail = decision.detail;
-  else if (caller?.warnings !== undefined) event.detail = caller.warnings;
-  return event;
 }

@@ -2,6 +2,7 @@ import type { RelationAsk } from "./decide.js";
 import { attributed, type Decision, deny } from "./decision.js";
 import type { Principal } from "./principal.js";
 import type { RelationChecker } from "./relations.js";
+import { isThenable } from "./thenable.js";
 
 /**
  * Asks the engine every relation of one call in one round trip, under a
@@ -78,10 +79,6 @@ function judged(answers: unknown, ask: RelationAsk): Decision {
 
 function unavailable(error: unknown): Decision {
   return attributed(deny("relation_unavailable"), { detail: describeError(error) });
-}
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | null | undefined)?.then === "function";
 }
 
 /** For audit: the error's name and message, never its stack; never throws. */

@@ -3,6 +3,7 @@ import type { AuditHook, AuthzEvent } from "../audit.js";
 import { AuthenticationError } from "../errors.js";
 import type { Authenticate } from "../guard.js";
 import type { Principal } from "../principal.js";
+import { isThenable } from "../thenable.js";
 
 export interface AuthzTelemetryOptions {
   /** Where the instruments live. Default: the global meter provider. */
@@ -97,7 +98,3 @@ function outcomeOf(event: AuthzEvent): "allowed" | "denied" | "would_deny" {
 }
 
 const failureOf = (error: unknown) => (error instanceof AuthenticationError ? "invalid_credentials" : "failed");
-
-function isThenable<T>(value: T | PromiseLike<T>): value is PromiseLike<T> {
-  return typeof (value as { then?: unknown } | undefined)?.then === "function";
-}

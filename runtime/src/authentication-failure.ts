@@ -1,0 +1,35 @@
+import { attributed, type Decision, deny } from "./decision.js";
+import { AuthenticationError } from "./errors.js";
+import { describeError } from "./relation-call.js";
+
+/** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
+export function failure(error: unknown): Decision {
+  const reason =
+    error instanceof AuthenticationError
+      ? "invalid_credentials"
+      : error instanceof AuthenticatorTimeout
+        ? "authenticator_timeout"
+        : "authenticator_failed";
+  return attributed(deny(reason), { detail: describeError(error) });
+}
+
+class AuthenticatorTimeout extends Error {
+  override name = "AuthenticatorTimeout";
+}
+
+/** Settles with the authenticator's answer, or rejects at the deadline; a late answer is ignored. */
+export function withDeadline<T>(pending: PromiseLike<T>, timeoutMs: number): Promise<T> {
+  return new Promise<T>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new AuthenticatorTimeout(`authenticate did not settle within ${timeoutMs} ms`)), timeoutMs);
+    Promise.resolve(pending).then(
+      (value) => {
+        clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}
