@@ -50,10 +50,10 @@ await cached.check(alice, [useAcme], options);
 const authenticate = (_request: AuthnRequest) => alice as never;
 const guardWith = (relations: RelationChecker) => createAuthzGuard({ authenticate, relations }).guard;
 const useProcedure = "/relationstest.v1.WorkspaceService/Use";
-const request = { header: new Headers(), peer: undefined };
+const headers = new Headers();
 const useAcmeMessage = create(WorkspaceRequestSchema, { workspaceId: "acme" });
 async function decide(guard: ReturnType<typeof guardWith>, procedure = useProcedure, message: unknown = useAcmeMessage) {
-  const auth = await guard.authorize(procedure, request);
+  const auth = await guard.authorize({ procedure, header: headers, peer: undefined });
   if (!auth.decision.allowed) throw new Error("bench: denied");
   const decision = await auth.checkMessage(message);
   if (!decision.allowed) throw new Error("bench: denied");

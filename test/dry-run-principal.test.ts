@@ -50,7 +50,7 @@ function guard(dryRun: boolean) {
   return createAuthzGuard({ authenticate, dangerouslyDryRun: dryRun });
 }
 
-async function connectServer(dryRun: boolean): Promise<Server> {
+async function connectServer(dryRun: boolean, layers = 1): Promise<Server> {
   const impl = (table: typeof UserServiceAuthz | typeof WorkloadServiceAuthz) => ({
     unary: (_: Msg, ctx: HandlerContext) => ({ text: whoCalls(ctx, table, "unary") }),
     async clientStream(reqs: AsyncIterable<Msg>, ctx: HandlerContext) {
@@ -66,7 +66,7 @@ async function connectServer(dryRun: boolean): Promise<Server> {
         router.service(UserService, impl(UserServiceAuthz));
         router.service(WorkloadService, impl(WorkloadServiceAuthz));
       },
-      interceptors: [guard(dryRun).connect],
+      interceptors: Array.from({ length: layers }, () => guard(dryRun).connect),
     }),
   );
   const sessions = new Set<http2.ServerHttp2Session>();
@@ -85,8 +85,8 @@ async function connectServer(dryRun: boolean): Promise<Server> {
   };
 }
 
-async function grpcServer(dryRun: boolean): Promise<Server> {
-  const server = new grpc.Server({ interceptors: [createGrpcInterceptor(guard(dryRun).guard)] });
+async function grpcServer(dryRun: boolean, layers = 1): Promise<Server> {
+  const server = new grpc.Server({ interceptors: Array.from({ length: layers }, () => createGrpcInterceptor(guard(dryRun).guard)) });
   for (const service of [UserService, WorkloadService]) {
     const table = tables.get(service.typeName) ?? UserServiceAuthz;
     server.addService(grpcServiceDefinition(service), {
@@ -184,6 +184,22 @@ describe("enforced (no dry run)", () => {
       await server.close();
     }
   });
+});
+
+describe("two guards on one server", () => {
+  for (const [framework, start] of Object.entries(frameworks)) {
+    it(`${framework}: both admit the call, and the handler reads the verdict of the one nearest to it`, async () => {
+      const server = await start(false, 2);
+      const protocol = framework === "grpc-js" ? "grpc" : "connect";
+      try {
+        expect(await ask(server, protocol, UserService, "unary", "user", ["x"])).toBe("u-1 | u-1 admitted=true wouldDeny=-");
+        expect(await ask(server, protocol, UserService, "clientStream", "user", ["x", "y"])).toBe("u-1 | u-1 admitted=true wouldDeny=-");
+        await expect(ask(server, protocol, UserService, "unary", "service", ["x"])).rejects.toThrow(/permission denied/);
+      } finally {
+        await server.close();
+      }
+    });
+  }
 });
 
 describe("types", () => {

@@ -145,7 +145,7 @@ describe("a guard with invalid tables refuses to start", () => {
   it("a malformed principal from authenticate fails closed as unavailable", async () => {
     const events: AuthzEvent[] = [];
     const { guard } = createAuthzGuard({ authenticate: () => ({ kind: "user" }) as never, audit: (e) => events.push(e) });
-    const call = await guard.authorize("/guardtest.v1.PublicService/Unary", { header: new Headers(), peer: undefined });
+    const call = await guard.authorize({ procedure: "/guardtest.v1.PublicService/Unary", header: new Headers(), peer: undefined });
     expect(call.decision).toMatchObject({ allowed: false, code: "unavailable" });
     expect(events[0]?.detail).toMatch(/not a principal/);
   });

@@ -43,7 +43,8 @@ function guardWith(checker: RelationChecker | undefined, extra: Partial<GuardOpt
   });
   /** One unary-style decision: authorize, then the one message. */
   const call = async (method: string, caller: Parameters<typeof headersFor>[0], message: { sandboxId?: string; tenantNumber?: string }) => {
-    const auth = await guard.authorize(`/guardtest.v1.WorkloadService/${method}`, {
+    const auth = await guard.authorize({
+      procedure: `/guardtest.v1.WorkloadService/${method}`,
       header: new Headers(headersFor(caller)),
       peer: undefined,
     });
@@ -172,7 +173,8 @@ describe("relations", () => {
 
   it("a rule without relations is decided without a promise", async () => {
     const { guard } = guardWith(memoryChecker(facts).checker);
-    const auth = await guard.authorize("/guardtest.v1.WorkloadService/Unary", {
+    const auth = await guard.authorize({
+      procedure: "/guardtest.v1.WorkloadService/Unary",
       header: new Headers(headersFor("sandbox")),
       peer: undefined,
     });

@@ -96,6 +96,18 @@ describe("verified-token cache", () => {
     expect(auth.authenticate(request(tokens[49] as string))).not.toBe(principals[49]);
   });
 
+  it("a token used since it was cached gets a second chance: the older unused one leaves instead", async () => {
+    const auth = local({ cache: { maxEntries: 3 } });
+    const tokens = await Promise.all(Array.from({ length: 4 }, (_, i) => hs({ sub: `u-${i}` })));
+    const [t0, t1, t2, t3] = tokens as [string, string, string, string];
+    const first = [t0, t1, t2].map((t) => auth.authenticate(request(t)));
+    expect(auth.authenticate(request(t0))).toBe(first[0]); // used: spared at the next eviction
+    auth.authenticate(request(t3)); // full: the oldest unused (t1) leaves
+    expect(auth.authenticate(request(t0))).toBe(first[0]);
+    expect(auth.authenticate(request(t2))).toBe(first[2]);
+    expect(auth.authenticate(request(t1))).not.toBe(first[1]);
+  });
+
   it("never caches a failure: a token refused now is judged again later", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const start = Math.floor(Date.now() / 1000) * 1000;
@@ -164,7 +176,8 @@ describe("verified-token cache", () => {
     const { guard } = createAuthzGuard({ authenticate: authenticateWith(auth) });
     const token = await hs({ sandbox_id: "sb-1" });
     for (let i = 0; i < 2; i++) {
-      const verdict = guard.authorize("/guardtest.v1.WorkloadService/Unary", {
+      const verdict = guard.authorize({
+        procedure: "/guardtest.v1.WorkloadService/Unary",
         header: new Headers({ authorization: `Bearer ${token}` }),
         peer: undefined,
       });

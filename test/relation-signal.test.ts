@@ -16,7 +16,7 @@ const relationTimeoutMs = 50;
 /** Decides WorkspaceService/Use for alice on acme with `relations`. */
 async function use(relations: RelationChecker) {
   const { guard } = createAuthzGuard({ authenticate: () => alice, relations, relationTimeoutMs });
-  const auth = await guard.authorize("/relationstest.v1.WorkspaceService/Use", { header: new Headers(), peer: undefined });
+  const auth = await guard.authorize({ procedure: "/relationstest.v1.WorkspaceService/Use", header: new Headers(), peer: undefined });
   return auth.checkMessage(create(WorkspaceRequestSchema, { workspaceId: "acme" }));
 }
 

@@ -1,5 +1,5 @@
 import type { AuditHook } from "./audit.js";
-import { type Caller, callerOf, eventOf } from "./audit-event.js";
+import { callerOf, eventOf } from "./audit-event.js";
 import { failure, withDeadline } from "./authentication-failure.js";
 import { isRelationAsk } from "./decide.js";
 import { allow, attributed, type Decision, type DenyReason, deny } from "./decision.js";
@@ -78,6 +78,8 @@ export interface GuardOptions<P extends Principal = Principal> {
 
 /** The guard's verdict on a call, before its first message. */
 export interface CallAuthorization<P extends Principal = Principal> {
+  /** "/pkg.Service/Method" of the call. */
+  readonly procedure: string;
   /** Whether the call may proceed; false means reject with `decision.code`. */
   readonly decision: Decision;
   readonly principal: P | undefined;
@@ -109,8 +111,11 @@ export interface Guard<P extends Principal = Principal> {
   readonly procedures: ReadonlySet<string>;
   readonly dryRun: boolean;
   entry(procedure: string): TableEntry | undefined;
-  /** Synchronous when the authenticator is; a promise otherwise. Never throws or rejects. */
-  authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>>;
+  /**
+   * Synchronous when the authenticator is; a promise otherwise. Never throws
+   * or rejects. The request goes to the authenticator as it is.
+   */
+  authorize(request: AuthnRequest): CallAuthorization<P> | Promise<CallAuthorization<P>>;
 }
 
 /** Builds a guard; throws AuthzConfigError when any table or option is invalid. */
@@ -132,11 +137,14 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
    * Audits a decision and returns what to enforce: a denial is let through
    * (and noted in `state`) in dry run and on an `audit` rule, which never refuses.
    */
-  const recorder = (procedure: string, entry: TableEntry | undefined, state: CallState, caller?: Caller) => {
-    const auditOnly = entry?.checked.rule.access === "audit";
+  const recorder = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): Record =>
     // Enforcing, and nobody listening: nothing is built per call (this runs on every call).
-    if (audit === undefined && !dryRun && !auditOnly) return asDecided;
-    return (decision: Decision): Decision => {
+    audit === undefined && !dryRun && entry?.checked.rule.access !== "audit" ? asDecided : auditing(procedure, entry, state, principal);
+  const auditing = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): Record => {
+    const auditOnly = entry?.checked.rule.access === "audit";
+    // Read once: events never touch the authenticator's object again.
+    const caller = audit === undefined || principal === undefined ? undefined : callerOf(principal);
+    return (decision) => {
       const enforced = decision.allowed || !(dryRun || auditOnly);
       if (audit !== undefined) {
         try {
@@ -151,76 +159,48 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
       return allow(auditOnly ? "audited" : "authorized");
     };
   };
+  const relations: RelationContext = { checker, timeoutMs: relationTimeoutMs };
 
   // Not async: an authenticator that answers synchronously (API key tables,
   // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
-  function authorize(procedure: string, request: Omit<AuthnRequest, "procedure">): CallAuthorization<P> | Promise<CallAuthorization<P>> {
+  function authorize(request: AuthnRequest): CallAuthorization<P> | Promise<CallAuthorization<P>> {
+    const { procedure } = request;
     const entry = entries.get(procedure);
     const state: CallState = { notEnforced: undefined };
-    if (entry === undefined) return closed<P>(state, recorder(procedure, entry, state)(deny("no_rule")));
-    if (entry.checked.rule.access === "deny") return closed<P>(state, recorder(procedure, entry, state)(deny("rule_denies")));
-    const failed = (error: unknown) => closed<P>(state, recorder(procedure, entry, state)(failure(error)));
+    if (entry === undefined) return new Decided<P>(procedure, state, recorder(procedure, entry, state)(deny("no_rule")));
+    if (entry.checked.rule.access === "deny")
+      return new Decided<P>(procedure, state, recorder(procedure, entry, state)(deny("rule_denies")));
     try {
-      const authenticated = options.authenticate({ procedure, header: request.header, peer: request.peer });
+      const authenticated = options.authenticate(request);
       if (!isThenable(authenticated)) return admitted(entry, state, authenticated);
-      return withDeadline(authenticated, authenticateTimeoutMs).then((principal) => admitted(entry, state, principal), failed);
+      return withDeadline(authenticated, authenticateTimeoutMs).then(
+        (principal) => admitted(entry, state, principal),
+        (error) => failed(entry, state, error),
+      );
     } catch (error) {
-      return failed(error);
+      return failed(entry, state, error);
     }
+  }
+
+  function failed(entry: TableEntry, state: CallState, error: unknown): CallAuthorization<P> {
+    return new Decided<P>(entry.procedure, state, recorder(entry.procedure, entry, state)(failure(error)));
   }
 
   /** The verdict for an authenticated (or anonymous) caller; never throws. */
   function admitted(entry: TableEntry, state: CallState, principal: P | undefined): CallAuthorization<P> {
-    const { checked } = entry;
     let record = recorder(entry.procedure, entry, state);
     try {
       if (principal !== undefined && !isPrincipal(principal)) {
         throw new TypeError("authenticate returned something that is not a principal (kind, subject, scopes, roles, attributes)");
       }
-      // Read once: events never touch the authenticator's object again.
-      if (principal !== undefined) record = recorder(entry.procedure, entry, state, callerOf(principal));
-      const caller = checked.caller(principal);
-      if (caller !== "per_message" || principal === undefined)
-        return closed(state, record(caller === "per_message" ? deny("no_rule") : caller), principal);
+      if (principal !== undefined) record = recorder(entry.procedure, entry, state, principal);
+      const caller = entry.checked.caller(principal);
+      if (caller === "per_message" && principal !== undefined) return new DecidedByMessages(entry, state, record, relations, principal);
+      return new Decided(entry.procedure, state, record(caller === "per_message" ? deny("no_rule") : caller), principal);
     } catch (error) {
       // A principal whose getters throw fails here, the same on every transport.
-      return closed<P>(state, record(failure(error)));
+      return new Decided<P>(entry.procedure, state, record(failure(error)));
     }
-
-    // The request decides. The first message's decision is the call's event;
-    // later messages only report denials, and must name what the first named.
-    let pinned: readonly (string | undefined)[] | undefined;
-    let admittedBy: Decision | undefined;
-    const settle = (values: readonly (string | undefined)[], decision: Decision) => {
-      if (decision.allowed) {
-        pinned = values;
-        admittedBy = decision;
-      }
-      return record(decision);
-    };
-    const checkMessage = (message: unknown): Decision | Promise<Decision> => {
-      try {
-        const values = checked.bound(message);
-        if (pinned !== undefined && admittedBy !== undefined) {
-          return sameValues(pinned, values) ? admittedBy : record(deny("binding_changed"));
-        }
-        const result = checked.matches(principal, values);
-        if (!isRelationAsk(result)) return settle(values, result);
-        if (checker === undefined) return record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
-        const decided = askRelations(checker, principal, result, entry.procedure, relationTimeoutMs);
-        return decided instanceof Promise ? decided.then((decision) => settle(values, decision)) : settle(values, decided);
-      } catch (error) {
-        return record(failure(error));
-      }
-    };
-    return {
-      decision: allow("authorized"),
-      principal,
-      checksMessages: true,
-      checkMessage,
-      checkEnd: () => admittedBy ?? record(deny("message_missing")),
-      notEnforced: () => state.notEnforced,
-    };
   }
 
   return {
@@ -236,10 +216,88 @@ interface CallState {
   notEnforced: DenyReason | undefined;
 }
 
+/** Audits a decision and returns the one to enforce. */
+type Record = (decision: Decision) => Decision;
+
+interface RelationContext {
+  readonly checker: RelationChecker | undefined;
+  readonly timeoutMs: number;
+}
+
+// The verdicts are classes, not object literals of closures: a call allocates one object for its verdict.
+
 /** A call decided before any message: every message and the end get the same answer. */
-function closed<P extends Principal>(state: CallState, decision: Decision, principal?: P): CallAuthorization<P> {
-  const notEnforced = () => state.notEnforced;
-  return { decision, principal, checksMessages: false, checkMessage: () => decision, checkEnd: () => decision, notEnforced };
+class Decided<P extends Principal> implements CallAuthorization<P> {
+  readonly checksMessages = false;
+  constructor(
+    readonly procedure: string,
+    private readonly state: CallState,
+    readonly decision: Decision,
+    readonly principal: P | undefined = undefined,
+  ) {}
+  checkMessage(): Decision {
+    return this.decision;
+  }
+  checkEnd(): Decision {
+    return this.decision;
+  }
+  notEnforced(): DenyReason | undefined {
+    return this.state.notEnforced;
+  }
+}
+
+/**
+ * A call the request decides. The first message's decision is the call's
+ * event; later messages only report denials, and must name what the first named.
+ */
+class DecidedByMessages<P extends Principal> implements CallAuthorization<P> {
+  readonly decision = allow("authorized");
+  readonly checksMessages = true;
+  readonly procedure: string;
+  #pinned: readonly (string | undefined)[] | undefined;
+  #admittedBy: Decision | undefined;
+  constructor(
+    private readonly entry: TableEntry,
+    private readonly state: CallState,
+    private readonly record: Record,
+    private readonly relations: RelationContext,
+    readonly principal: P,
+  ) {
+    this.procedure = entry.procedure;
+  }
+
+  checkMessage(message: unknown): Decision | Promise<Decision> {
+    try {
+      const values = this.entry.checked.bound(message);
+      if (this.#pinned !== undefined && this.#admittedBy !== undefined) {
+        return sameValues(this.#pinned, values) ? this.#admittedBy : this.record(deny("binding_changed"));
+      }
+      const result = this.entry.checked.matches(this.principal, values);
+      if (!isRelationAsk(result)) return this.#settle(values, result);
+      const { checker, timeoutMs } = this.relations;
+      if (checker === undefined) return this.record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
+      const decided = askRelations(checker, this.principal, result, this.procedure, timeoutMs);
+      return decided instanceof Promise ? decided.then((decision) => this.#settle(values, decision)) : this.#settle(values, decided);
+    } catch (error) {
+      return this.record(failure(error));
+    }
+  }
+
+  checkEnd(): Decision {
+    return this.#admittedBy ?? this.record(deny("message_missing"));
+  }
+
+  notEnforced(): DenyReason | undefined {
+    return this.state.notEnforced;
+  }
+
+  #settle(values: readonly (string | undefined)[], decision: Decision): Decision {
+    if (decision.allowed) {
+      this.#pinned = values;
+      this.#admittedBy = decision;
+    }
+    return this.record(decision);
+  }
 }
 
 /** Migration mode is never silent: every start names how many RPCs nothing protects yet. */
@@ -253,7 +311,7 @@ function warnMigrationMode(entries: ReadonlyMap<string, TableEntry>): void {
 }
 
 const ignore = () => {};
-const asDecided = (decision: Decision): Decision => decision;
+const asDecided: Record = (decision) => decision;
 
 /** The shape the decision core relies on; anything else fails closed. */
 function isPrincipal(value: unknown): value is Principal {

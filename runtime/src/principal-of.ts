@@ -1,4 +1,5 @@
 import type { DenyReason } from "./decision.js";
+import type { CallAuthorization } from "./guard.js";
 import type { Principal } from "./principal.js";
 import type { ServiceAuthz } from "./rule.js";
 import { procedureOf } from "./tables.js";
@@ -24,26 +25,41 @@ export type PrincipalFor<R, P extends Principal = Principal> = R extends { reado
             PrincipalFor<A & { readonly access: "authenticated" }, P>
           : never;
 
-interface Admitted {
-  readonly procedure: string;
-  readonly principal: Principal | undefined;
-  /** The first denial let through (dry run, audit rule); read when asked, as stream messages are checked later. */
-  readonly notEnforced: () => DenyReason | undefined;
+/** What the guard recorded of a call it let through: its verdict. */
+type Admitted = Pick<CallAuthorization, "procedure" | "principal" | "notEnforced">;
+
+/** A base whose constructor returns the object it is given, so a subclass's private fields land on that object. */
+class OnCarrier {
+  constructor(carrier: object) {
+    // biome-ignore lint/correctness/noConstructorReturn: the point of the class
+    return carrier as OnCarrier;
+  }
 }
 
-/** Keyed by a per-call object the framework hands to the handler as well. */
-const admitted = new WeakMap<object, Admitted>();
+/**
+ * The record of a call, kept in a private field of a per-call object the
+ * framework hands to the handler as well: unforgeable like a WeakMap entry,
+ * without the ephemeron a WeakMap adds to the garbage collector per call.
+ */
+class Stamp extends OnCarrier {
+  #record: Admitted;
+  private constructor(carrier: object, record: Admitted) {
+    super(carrier);
+    this.#record = record;
+  }
+  static write(carrier: object, record: Admitted): void {
+    // A second guard on the same server admits the same call again: the later record wins.
+    if (#record in carrier) (carrier as Stamp).#record = record;
+    else new Stamp(carrier, record);
+  }
+  static read(carrier: object): Admitted | undefined {
+    return #record in carrier ? (carrier as Stamp).#record : undefined;
+  }
+}
 
-const enforcedEverything = () => undefined;
-
-/** Records the principal of a call the guard let through (adapters only). */
-export function admit(
-  carrier: object,
-  procedure: string,
-  principal: Principal | undefined,
-  notEnforced: () => DenyReason | undefined = enforcedEverything,
-): void {
-  admitted.set(carrier, { procedure, principal, notEnforced });
+/** Records the verdict of a call the guard let through (adapters only). */
+export function admit(carrier: object, authorization: Admitted): void {
+  Stamp.write(carrier, authorization);
 }
 
 /**
@@ -79,7 +95,7 @@ export interface CallerOf {
 
 function recordOf(call: CallHandle, procedure: string | undefined): Admitted {
   const carrier = "values" in call ? call.values : call.metadata;
-  const record = admitted.get(carrier);
+  const record = Stamp.read(carrier);
   if (record === undefined) {
     throw new Error("protoauthz: no guard admitted this call; install the guard's interceptor on the server");
   }

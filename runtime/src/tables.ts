@@ -17,8 +17,13 @@ export interface TableEntry {
 
 /** "/pkg.Service/Method": the gRPC path, computed from the descriptor. */
 export function procedureOf(method: DescMethod): string {
-  return `/${method.parent.typeName}/${method.name}`;
+  let procedure = procedures.get(method);
+  if (procedure === undefined) procedures.set(method, (procedure = `/${method.parent.typeName}/${method.name}`));
+  return procedure;
 }
+
+/** Adapters ask on every call: the string is built once per method. */
+const procedures = new WeakMap<DescMethod, string>();
 
 /**
  * Validates tables and indexes them by procedure. Every problem is collected,

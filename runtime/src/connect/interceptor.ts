@@ -28,26 +28,47 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
  * without one is denied.
  */
 export function createConnectInterceptor(guard: Guard): Interceptor {
-  return (next) => async (req) => {
-    const procedure = procedureOf(req.method);
-    const pending = guard.authorize(procedure, {
+  return (next) => (req) => {
+    const pending = guard.authorize({
+      procedure: procedureOf(req.method),
       header: withRawAuthorization(req.header, req.contextValues),
       peer: req.contextValues.get(peerKey),
     });
-    const call = pending instanceof Promise ? await pending : pending;
-    if (!call.decision.allowed) throw reject(call.decision);
-    admit(req.contextValues, procedure, call.principal, call.notEnforced);
-    req.contextValues.set(principalKey, call.principal);
-    if (!req.stream) {
-      const decision = call.checkMessage(req.message);
-      enforce(decision instanceof Promise ? await decision : decision);
-      return next(req);
+    // Not async: an answer at hand (a cached token, a local key) goes on to
+    // the handler without a promise or a turn of the event loop of its own.
+    if (pending instanceof Promise) return pending.then((call) => proceed(call, req, next));
+    try {
+      return proceed(pending, req, next);
+    } catch (error) {
+      return Promise.reject(error);
     }
-    const stream = new CheckedStream(call);
-    const message = call.checksMessages ? await stream.admitFirst(req.message) : stream.inbound(req.message[Symbol.asyncIterator]());
-    const res = await next({ ...req, message });
-    return res.stream ? { ...res, message: stream.outbound(res.message) } : res;
   };
+}
+
+type Next = Parameters<Interceptor>[0];
+type Request = Parameters<Next>[0];
+
+function proceed(call: CallAuthorization, req: Request, next: Next): ReturnType<Next> {
+  if (!call.decision.allowed) throw reject(call.decision);
+  admit(req.contextValues, call);
+  req.contextValues.set(principalKey, call.principal);
+  if (req.stream) return streaming(call, req, next);
+  const decision = call.checkMessage(req.message);
+  if (decision instanceof Promise) {
+    return decision.then((d) => {
+      enforce(d);
+      return next(req);
+    });
+  }
+  enforce(decision);
+  return next(req);
+}
+
+async function streaming(call: CallAuthorization, req: Request & { stream: true }, next: Next): ReturnType<Next> {
+  const stream = new CheckedStream(call);
+  const message = call.checksMessages ? await stream.admitFirst(req.message) : stream.inbound(req.message[Symbol.asyncIterator]());
+  const res = await next({ ...req, message });
+  return res.stream ? { ...res, message: stream.outbound(res.message) } : res;
 }
 
 function enforce(decision: Decision): void {

@@ -1,7 +1,8 @@
 import { type Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, status } from "@grpc/grpc-js";
 import { type Decision, deny, publicMessageOf } from "../decision.js";
-import type { CallAuthorization, Guard, Peer, RequestHeaders } from "../guard.js";
+import type { CallAuthorization, Guard } from "../guard.js";
 import { admit } from "../principal-of.js";
+import { MetadataRequest } from "./metadata-request.js";
 
 const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: status.PERMISSION_DENIED, unavailable: status.UNAVAILABLE };
 
@@ -14,116 +15,139 @@ const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: stat
  * grpc-js on metadata) gets its metadata only once the first message passed.
  */
 export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
-  return (definition, call) => {
-    const procedure = definition.path;
-    let ended = false;
-    let authorization: CallAuthorization | undefined;
-    /** Forwards the held metadata, which starts a streaming handler. */
-    let release: (() => void) | undefined;
-    const end = (decision: Decision) => {
-      if (ended || decision.allowed) return;
-      ended = true;
-      call.sendStatus({ code: codes[decision.code], details: publicMessageOf[decision.code] });
-    };
-    // Events run in order; one that waits (authentication, the engine) holds the later ones.
-    const step = serialized(() => end(deny("authenticator_failed")));
-    const admitted = (decision: Decision, forward: () => void) => {
-      if (ended) return;
-      if (!decision.allowed) return end(decision);
-      const held = release;
-      release = undefined;
-      held?.();
-      forward();
-    };
-    return new ServerInterceptingCall(call, {
-      start(next) {
-        next({
-          onReceiveMetadata(metadata, forward) {
-            step(() => {
-              const pending = guard.authorize(procedure, { header: metadataHeaders(metadata), peer: peerOf(call) });
-              const ready = (auth: CallAuthorization) => {
-                authorization = auth;
-                if (!auth.decision.allowed) return end(auth.decision);
-                admit(metadata, procedure, auth.principal, auth.notEnforced);
-                if (!(definition.requestStream && auth.checksMessages)) return forward(metadata);
-                // Hold the handler back; read the first message ourselves.
-                release = () => forward(metadata);
-                call.startRead();
-              };
-              return pending instanceof Promise ? pending.then(ready) : ready(pending);
-            });
-          },
-          onReceiveMessage(message, forward) {
-            step(() => {
-              if (ended || authorization === undefined) return;
-              const decision = authorization.checkMessage(message);
-              const pass = (d: Decision) => admitted(d, () => forward(message));
-              return decision instanceof Promise ? decision.then(pass) : pass(decision);
-            });
-          },
-          onReceiveHalfClose(forward) {
-            step(() => {
-              if (ended || authorization === undefined) return;
-              admitted(authorization.checkEnd(), forward);
-            });
-          },
-        });
-      },
-    });
-  };
+  return (definition, call) => new GuardedCall(guard, definition.path, definition.requestStream, call);
 }
 
+/** The listener a call is started with (grpc-js does not export its name). */
+type InterceptingServerListener = Parameters<ServerInterceptingCall["start"]>[0];
+
+type Step<A> = (this: GuardedCall, arg: A) => void | Promise<void>;
+
 /**
- * Runs steps one after another. A synchronous step runs at once, without a
- * promise; one that returns a promise holds every later step until it settles.
+ * One guarded call: the call the handler sees, and the listener of the call
+ * below it. Being both, it allocates one object per call and forwards every
+ * event itself, instead of a responder, listener closures and grpc-js's
+ * intercepting listener; nothing more per event unless an event has to wait.
  */
-function serialized(onError: (error: unknown) => void): (step: () => void | Promise<void>) => void {
-  let pending = 0;
-  // Made only once a step waits: a call whose steps all answer at once allocates no promise.
-  let tail: Promise<unknown> | undefined;
-  const chain = (work: Promise<unknown>) => {
-    pending++;
-    tail = work.catch(onError).finally(() => pending--);
-  };
-  return (step) => {
-    if (pending > 0 && tail !== undefined) return chain(tail.then(step));
-    try {
-      const result = step();
-      if (result instanceof Promise) chain(result);
-    } catch (error) {
-      onError(error);
+class GuardedCall extends ServerInterceptingCall implements InterceptingServerListener {
+  /** The call below (the base class keeps it private). */
+  readonly #next: ServerInterceptingCallInterface;
+  /** The listener above: the handler, or an interceptor before this one. */
+  #handler: InterceptingServerListener | undefined;
+  #ended = false;
+  #authorization: CallAuthorization | undefined;
+  /** Forwards the held metadata, which starts a streaming handler. */
+  #release: (() => void) | undefined;
+  /** Set while an event waits (authentication, the engine): later events run after it. */
+  #busy: Promise<void> | undefined;
+
+  constructor(
+    private readonly guard: Guard,
+    private readonly procedure: string,
+    private readonly requestStream: boolean,
+    next: ServerInterceptingCallInterface,
+  ) {
+    super(next);
+    this.#next = next;
+  }
+
+  override start(listener: InterceptingServerListener): void {
+    this.#handler = listener;
+    this.#next.start(this);
+  }
+
+  onReceiveMetadata(metadata: Metadata): void {
+    this.#inOrder(this.#authenticate, metadata);
+  }
+
+  onReceiveMessage(message: unknown): void {
+    this.#inOrder(this.#check, message);
+  }
+
+  onReceiveHalfClose(): void {
+    this.#inOrder(this.#checkEnd, undefined);
+  }
+
+  onCancel(): void {
+    this.#ended = true;
+    this.#handler?.onCancel();
+  }
+
+  #authenticate(metadata: Metadata): void | Promise<void> {
+    const pending = this.guard.authorize(new MetadataRequest(this.procedure, metadata, this.#next));
+    if (!(pending instanceof Promise)) return this.#authenticated(pending, metadata);
+    return pending.then((authorization) => this.#authenticated(authorization, metadata));
+  }
+
+  #authenticated(authorization: CallAuthorization, metadata: Metadata): void {
+    this.#authorization = authorization;
+    if (this.#ended) return;
+    if (!authorization.decision.allowed) {
+      this.#end(authorization.decision);
+    } else if (this.requestStream && authorization.checksMessages) {
+      admit(metadata, authorization);
+      // Hold the handler back; read the first message ourselves.
+      this.#release = () => this.#handler?.onReceiveMetadata(metadata);
+      this.#next.startRead();
+    } else {
+      admit(metadata, authorization);
+      this.#handler?.onReceiveMetadata(metadata);
     }
-  };
-}
+  }
 
-/**
- * Metadata read through the part of the Headers interface authenticators use,
- * without copying it into a Headers object per call. Repeated keys join with
- * ", " as in Headers; binary (-bin) keys are not visible.
- */
-function metadataHeaders(metadata: Metadata): RequestHeaders {
-  const values = (name: string) => (name.endsWith("-bin") ? [] : metadata.get(name.toLowerCase()));
-  const view: RequestHeaders = {
-    get: (name) => {
-      const found = values(name);
-      if (found.length === 0) return null;
-      // One value (the usual case) is returned as it is, without a copy.
-      return found.length === 1 && typeof found[0] === "string" ? found[0] : found.map(String).join(", ");
-    },
-    has: (name) => values(name).length > 0,
-    forEach: (callback, thisArg) => {
-      for (const [key, value] of Object.entries(metadata.toJSON())) {
-        if (!key.endsWith("-bin")) callback.call(thisArg, value.map(String).join(", "), key, view as unknown as Headers);
-      }
-    },
-  };
-  return view;
-}
+  #check(message: unknown): void | Promise<void> {
+    const authorization = this.#authorization;
+    if (this.#ended || authorization === undefined) return;
+    const decision = authorization.checkMessage(message);
+    if (!(decision instanceof Promise)) return this.#pass(decision) ? this.#handler?.onReceiveMessage(message) : undefined;
+    return decision.then((d) => (this.#pass(d) ? this.#handler?.onReceiveMessage(message) : undefined));
+  }
 
-function peerOf(call: ServerInterceptingCallInterface): Peer | undefined {
-  const auth = call.getAuthContext();
-  if (auth.transportSecurityType !== "ssl") return undefined;
-  const certificate = auth.sslPeerCertificate;
-  // grpc-js reports a peer certificate only once TLS has verified it.
-  return { authorized: true, certificate: certificate?.raw ? { raw: certificate.raw } : undefined };
+  #checkEnd(): void {
+    const authorization = this.#authorization;
+    if (this.#ended || authorization === undefined) return;
+    if (this.#pass(authorization.checkEnd())) this.#handler?.onReceiveHalfClose();
+  }
+
+  /** Whether the event may go on to the handler; a denial ends the call. */
+  #pass(decision: Decision): boolean {
+    if (this.#ended) return false;
+    if (!decision.allowed) {
+      this.#end(decision);
+      return false;
+    }
+    const held = this.#release;
+    this.#release = undefined;
+    held?.();
+    return true;
+  }
+
+  #end(decision: Decision): void {
+    if (this.#ended || decision.allowed) return;
+    this.#ended = true;
+    this.#next.sendStatus({ code: codes[decision.code], details: publicMessageOf[decision.code] });
+  }
+
+  /** Events run in order: a synchronous one at once, without a promise; one that waits holds every later one. */
+  #inOrder<A>(step: Step<A>, arg: A): void {
+    if (this.#busy !== undefined) {
+      this.#wait(this.#busy.then(() => step.call(this, arg)));
+      return;
+    }
+    try {
+      const result = step.call(this, arg);
+      if (result instanceof Promise) this.#wait(result);
+    } catch {
+      this.#end(deny("authenticator_failed"));
+    }
+  }
+
+  #wait(work: Promise<void>): void {
+    const busy: Promise<void> = work
+      .catch(() => this.#end(deny("authenticator_failed")))
+      .finally(() => {
+        if (this.#busy === busy) this.#busy = undefined;
+      });
+    this.#busy = busy;
+  }
 }
