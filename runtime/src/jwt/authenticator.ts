@@ -2,7 +2,7 @@ import type { Authenticator } from "../authenticator.js";
 import { AuthenticationError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import type { Principal } from "../principal.js";
-import { bearerTokenOf } from "./bearer.js";
+import { bearerCandidate, checkCompact } from "./bearer.js";
 import { TokenCache, type TokenCacheOptions } from "./cache.js";
 import type { ClaimMapping, PrincipalVocabulary } from "./claims.js";
 import { parseCompact } from "./compact.js";
@@ -89,17 +89,30 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
 
-  // inspect() then authenticate() read the same header: the token and its
-  // hash are worked out once. Both depend on the header value alone, so
-  // inspect's is remembered by value (one entry, no per-request map) and
-  // authenticate lets it go: no token outlives the call that carried it.
-  let last: { readonly header: string; readonly token: string; readonly id: string | undefined } | undefined;
-  const tokenOf = (header: string | null) => {
+  // inspect() then authenticate() read the same header: the token, its hash
+  // and its cache entry are worked out once. They depend on the header value
+  // alone, so inspect's are remembered by value (one header, no per-request
+  // map) and authenticate lets them go: no token outlives the call that carried it.
+  let lastHeader: string | undefined;
+  let lastToken = "";
+  let lastId: string | undefined;
+  let lastHit: Principal<K, R, S> | undefined;
+  const remember = (header: string | null): void => {
     if (header === null) throw new AuthenticationError("no bearer token");
-    if (last?.header === header) return last;
-    const token = bearerTokenOf(header, maxTokenBytes);
-    last = { header, token, id: verifier.idOf(token) };
-    return last;
+    if (header === lastHeader) return;
+    const token = bearerCandidate(header, maxTokenBytes);
+    const id = verifier.idOf(token);
+    const hit = verifier.cached(id);
+    // A hit is this exact token (same SHA-256), which passed the check when it was verified.
+    if (hit === undefined) checkCompact(token);
+    lastToken = token;
+    lastId = id;
+    lastHit = hit;
+    lastHeader = header;
+  };
+  const forget = () => {
+    lastHeader = lastId = lastHit = undefined;
+    lastToken = "";
   };
 
   return {
@@ -110,17 +123,21 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
       if (header === null) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        const { token, id } = tokenOf(header);
+        remember(header);
         // A cached token was verified with this issuer: no need to decode it again.
-        return verifier.isCached(id) || parseCompact(token).payload.iss === options.issuer ? "mine" : "not-mine";
+        return lastHit !== undefined || parseCompact(lastToken).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
         return "not-mine";
       }
     },
     authenticate(request: AuthnRequest) {
       try {
-        const { token, id } = tokenOf(request.header.get("authorization"));
-        last = undefined;
+        remember(request.header.get("authorization"));
+        const token = lastToken;
+        const id = lastId;
+        const hit = lastHit;
+        forget();
+        if (hit !== undefined) return hit;
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {

@@ -76,8 +76,10 @@ export function readClaim(payload: JWTPayload, claim: ClaimPath): unknown {
 
 /** Collects what the mapping could not use; never silent. */
 class Notes {
-  readonly list: string[] = [];
+  /** Made on the first note: a clean token allocates none. */
+  list: string[] | undefined;
   add(message: string) {
+    this.list ??= [];
     if (this.list.length < 16) this.list.push(message);
     warnOnce(message);
   }
@@ -95,7 +97,10 @@ const quote = (name: string) => JSON.stringify(name.length > 64 ? `${name.slice(
 
 function stringList(payload: JWTPayload, claim: ClaimPath, what: string, notes: Notes): string[] {
   const raw = readClaim(payload, claim);
-  if (typeof raw === "string") return raw.split(" ").filter((s) => s !== "");
+  if (typeof raw === "string") {
+    const names = raw.split(" ");
+    return names.includes("") ? names.filter((s) => s !== "") : names;
+  }
   if (Array.isArray(raw) && raw.every((s) => typeof s === "string")) return raw.filter((s) => s !== "");
   notes.add(`${what} claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "neither a string nor an array of strings"}`);
   return [];
@@ -108,9 +113,12 @@ function scopesOf(payload: JWTPayload, mapping: Pick<ClaimMapping, "scopesClaim"
   return [];
 }
 
-function rolesOf(payload: JWTPayload, mapping: Pick<ClaimMapping, "rolesClaim">, notes: Notes): string[] {
-  const claims = mapping.rolesClaim === undefined ? [] : isPathList(mapping.rolesClaim) ? mapping.rolesClaim : [mapping.rolesClaim];
-  return [...new Set(claims.flatMap((claim) => stringList(payload, claim, "roles", notes)))];
+function rolesOf(payload: JWTPayload, claims: readonly ClaimPath[], notes: Notes): string[] {
+  const roles =
+    claims.length === 1
+      ? stringList(payload, claims[0] as ClaimPath, "roles", notes)
+      : claims.flatMap((claim) => stringList(payload, claim, "roles", notes));
+  return roles.length < 2 ? roles : [...new Set(roles)];
 }
 
 const isPathList = (value: ClaimPath | readonly ClaimPath[]): value is readonly ClaimPath[] => Array.isArray(value);
@@ -129,53 +137,76 @@ function within<T extends string>(names: readonly string[], allowed: readonly T[
   return kept as T[];
 }
 
-export function principalFromClaims<K extends string, R extends string, S extends string>(
-  payload: JWTPayload,
+/**
+ * Prepares a mapping once: the returned function turns verified claims into a
+ * frozen principal (shared by every call with the same token through the
+ * cache), or throws AuthenticationError.
+ */
+export function claimMapper<K extends string, R extends string, S extends string>(
   mapping: ClaimMapping<K>,
   vocabulary: PrincipalVocabulary<R, S> = {},
-): Principal<K, R, S> {
-  const subject = payload.sub;
-  if (typeof subject !== "string" || subject === "") throw new AuthenticationError("token has no subject");
-  if (mapping.allowedSubjects !== undefined && !mapping.allowedSubjects.includes(subject)) {
-    throw new AuthenticationError(`subject ${quote(subject)} is not in allowedSubjects`);
-  }
+): (payload: JWTPayload) => Principal<K, R, S> {
+  const fixedKind = typeof mapping.kind === "string" ? mapping.kind : undefined;
   const allowedKinds: readonly string[] = typeof mapping.kind === "string" ? [mapping.kind] : mapping.kind.allowed;
-  let kind: K;
-  if (typeof mapping.kind === "string") {
-    kind = mapping.kind;
-  } else {
-    const claimed = readClaim(payload, mapping.kind.claim);
+  const attributeClaims = Object.entries(mapping.attributes ?? {});
+  const roleClaims = mapping.rolesClaim === undefined ? [] : isPathList(mapping.rolesClaim) ? mapping.rolesClaim : [mapping.rolesClaim];
+
+  const kindOf = (payload: JWTPayload): K => {
+    if (fixedKind !== undefined) return fixedKind;
+    const claim = (mapping.kind as { readonly claim: ClaimPath }).claim;
+    const claimed = readClaim(payload, claim);
     if (typeof claimed !== "string" || !allowedKinds.includes(claimed)) {
-      throw new AuthenticationError(`claim "${nameOf(mapping.kind.claim)}" is not one of the allowed kinds`);
+      throw new AuthenticationError(`claim "${nameOf(claim)}" is not one of the allowed kinds`);
     }
-    kind = claimed as K;
-  }
-  const notes = new Notes();
-  const attributes: Record<string, string> = {};
-  for (const [attribute, claim] of Object.entries(mapping.attributes ?? {})) {
-    const raw = readClaim(payload, claim);
-    const value = attributeValue(raw);
-    if (value !== undefined) attributes[attribute] = value;
-    else
-      notes.add(`attribute ${attribute}: claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "not a string, number or boolean"}`);
-  }
-  let mapped: Principal<K> = {
-    kind,
-    subject,
-    scopes: scopesOf(payload, mapping, notes),
-    roles: rolesOf(payload, mapping, notes),
-    attributes,
+    return claimed as K;
   };
-  if (mapping.map !== undefined) mapped = checkedMap(mapping.map(payload, mapped), allowedKinds);
-  const principal = {
-    kind: mapped.kind,
-    subject: mapped.subject,
-    scopes: within(mapped.scopes, vocabulary.scopes, "scope", notes),
-    roles: within(mapped.roles, vocabulary.roles, "role", notes),
-    attributes: Object.freeze({ ...mapped.attributes }),
+
+  const frozen = (mapped: Principal<K>, attributes: Record<string, string>, notes: Notes): Principal<K, R, S> => {
+    const scopes = frozenNames(within(mapped.scopes, vocabulary.scopes, "scope", notes));
+    const roles = frozenNames(within(mapped.roles, vocabulary.roles, "role", notes));
+    const { kind, subject } = mapped;
+    return Object.freeze(
+      notes.list === undefined
+        ? { kind, subject, scopes, roles, attributes: Object.freeze(attributes) }
+        : { kind, subject, scopes, roles, attributes: Object.freeze(attributes), warnings: Object.freeze(notes.list) },
+    );
   };
-  return notes.list.length === 0 ? principal : { ...principal, warnings: Object.freeze(notes.list) };
+
+  return (payload) => {
+    const subject = payload.sub;
+    if (typeof subject !== "string" || subject === "") throw new AuthenticationError("token has no subject");
+    if (mapping.allowedSubjects !== undefined && !mapping.allowedSubjects.includes(subject)) {
+      throw new AuthenticationError(`subject ${quote(subject)} is not in allowedSubjects`);
+    }
+    const kind = kindOf(payload);
+    const notes = new Notes();
+    const attributes: Record<string, string> = {};
+    for (const [attribute, claim] of attributeClaims) {
+      const raw = readClaim(payload, claim);
+      const value = attributeValue(raw);
+      if (value !== undefined) attributes[attribute] = value;
+      else
+        notes.add(
+          `attribute ${attribute}: claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "not a string, number or boolean"}`,
+        );
+    }
+    const mapped: Principal<K> = {
+      kind,
+      subject,
+      scopes: scopesOf(payload, mapping, notes),
+      roles: rolesOf(payload, roleClaims, notes),
+      attributes,
+    };
+    if (mapping.map === undefined) return frozen(mapped, attributes, notes);
+    const custom = checkedMap(mapping.map(payload, mapped), allowedKinds);
+    // Copied: the escape hatch's own object is not frozen under it.
+    return frozen(custom, { ...custom.attributes }, notes);
+  };
 }
+
+/** One frozen empty list for every principal without roles or scopes. */
+const noNames: readonly never[] = Object.freeze([]);
+const frozenNames = <T extends string>(names: T[]): readonly T[] => (names.length === 0 ? noNames : Object.freeze(names));
 
 /** The escape hatch's result, held to the principal's shape; a bad one is a server bug (Unavailable), not the caller's. */
 function checkedMap<K extends string>(value: Principal<K>, allowedKinds: readonly string[]): Principal<K> {

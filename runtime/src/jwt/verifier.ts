@@ -4,7 +4,7 @@ import { AuthenticationError } from "../errors.js";
 import type { Principal } from "../principal.js";
 import { verifySignature } from "./algorithms.js";
 import { TokenCache } from "./cache.js";
-import { type ClaimMapping, type PrincipalVocabulary, principalFromClaims } from "./claims.js";
+import { type ClaimMapping, claimMapper, type PrincipalVocabulary } from "./claims.js";
 import { type CompactJws, parseCompact } from "./compact.js";
 import type { KeyStore } from "./keys.js";
 import { type ClaimPolicy, checkRegisteredClaims } from "./registered.js";
@@ -17,12 +17,6 @@ export interface VerifierConfig<K extends string, R extends string, S extends st
   readonly cache: TokenCache<Principal<K, R, S>> | undefined;
 }
 
-/** A principal shared by every call with the same token: nobody may change it. */
-function frozen<P extends Principal>(principal: P): P {
-  for (const value of Object.values(principal)) if (typeof value === "object" && value !== null) Object.freeze(value);
-  return Object.freeze(principal);
-}
-
 /**
  * Token -> principal on Node's synchronous crypto. Answers without a promise
  * for a cache hit or a key already at hand; only a key fetch makes it async,
@@ -32,8 +26,8 @@ function frozen<P extends Principal>(principal: P): P {
 export interface Verifier<P> {
   /** The cache key of a token (its SHA-256), or undefined with the cache off. */
   idOf(token: string): string | undefined;
-  /** Whether the token is cached (without refreshing its LRU position). */
-  isCached(id: string | undefined): boolean;
+  /** The cached principal of a token (by its id), if any. */
+  cached(id: string | undefined): P | undefined;
   verify(token: string, id: string | undefined): P | Promise<P>;
 }
 
@@ -44,12 +38,14 @@ export function createVerifier<K extends string, R extends string, S extends str
   type P = Principal<K, R, S>;
   const { cache } = config;
   const pending = new Map<string, Promise<P>>();
+  // Frozen: a cached principal is shared by every call with the same token.
+  const principalOf = claimMapper(config.mapping, config.vocabulary);
 
   const finish = (jws: CompactJws, key: KeyObject, id: string | undefined): P => {
     const alg = jws.header.alg as string;
     if (!verifySignature(alg, key, jws.signingInput, jws.signature)) throw new AuthenticationError("signature verification failed");
     const validUntil = checkRegisteredClaims(jws.payload, config.policy, Math.floor(Date.now() / 1000));
-    const principal = frozen(principalFromClaims(jws.payload as JWTPayload, config.mapping, config.vocabulary));
+    const principal = principalOf(jws.payload as JWTPayload);
     if (id !== undefined) cache?.set(id, principal, validUntil, key, Date.now());
     return principal;
   };
@@ -73,7 +69,7 @@ export function createVerifier<K extends string, R extends string, S extends str
   };
   return {
     idOf: (token) => (cache === undefined ? undefined : TokenCache.keyOf(token)),
-    isCached: (id) => id !== undefined && cache?.has(id, Date.now()) === true,
+    cached: (id) => (id === undefined ? undefined : cache?.get(id, Date.now())),
     verify,
   };
 }

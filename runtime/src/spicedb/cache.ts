@@ -1,10 +1,12 @@
+import { BoundedCache } from "../bounded-cache.js";
+
 /**
- * A bounded decision cache: least recently used entries go first, and an
- * entry older than its TTL is never returned. Only definite answers from the
+ * A bounded decision cache (second-chance LRU, see BoundedCache): an entry
+ * older than its TTL is never returned. Only definite answers from the
  * engine are stored; errors and conditional answers never are.
  */
 export interface DecisionCacheOptions {
-  /** Most entries kept; the least recently used is dropped beyond it. */
+  /** Most entries kept; beyond it the oldest one not used since it was stored (or spared) is dropped. */
   readonly maxEntries: number;
   /** How long an answer may be reused, in milliseconds: the staleness you accept. */
   readonly ttlMs: number;
@@ -13,8 +15,7 @@ export interface DecisionCacheOptions {
 }
 
 export class DecisionCache {
-  readonly #entries = new Map<string, { readonly held: boolean; readonly expires: number }>();
-  readonly #maxEntries: number;
+  readonly #entries: BoundedCache<boolean>;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
@@ -25,7 +26,7 @@ export class DecisionCache {
     if (!Number.isFinite(options.ttlMs) || options.ttlMs <= 0) {
       throw new RangeError(`decision cache: ttlMs must be a positive number of milliseconds, got ${options.ttlMs}`);
     }
-    this.#maxEntries = options.maxEntries;
+    this.#entries = new BoundedCache(options.maxEntries);
     this.#ttlMs = options.ttlMs;
     this.#now = options.now ?? (() => performance.now());
   }
@@ -35,20 +36,11 @@ export class DecisionCache {
   }
 
   get(key: string): boolean | undefined {
-    const entry = this.#entries.get(key);
-    if (entry === undefined) return undefined;
-    this.#entries.delete(key);
-    if (entry.expires <= this.#now()) return undefined;
-    this.#entries.set(key, entry); // most recently used goes last
-    return entry.held;
+    return this.#entries.get(key, this.#now());
   }
 
   set(key: string, held: boolean): void {
-    this.#entries.delete(key);
-    this.#entries.set(key, { held, expires: this.#now() + this.#ttlMs });
-    if (this.#entries.size > this.#maxEntries) {
-      const oldest = this.#entries.keys().next();
-      if (!oldest.done) this.#entries.delete(oldest.value);
-    }
+    const now = this.#now();
+    this.#entries.set(key, held, now + this.#ttlMs, now);
   }
 }
