@@ -1,6 +1,7 @@
 // Small helpers shared by the benchmarks: timing and the results file.
+import { type ChildProcess, type SpawnOptions, spawn, spawnSync } from "node:child_process";
 import { readFileSync, writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { availableParallelism, cpus, totalmem } from "node:os";
 import { join } from "node:path";
 
 /** Median of `runs` timings of fn, in milliseconds, after `warmup` runs. */
@@ -55,3 +56,23 @@ export function writeSection(name: string, body: string): void {
 }
 
 export const fmt = (n: number, digits = 2) => n.toFixed(digits);
+
+const cores = availableParallelism();
+const canPin = cores >= 2 && spawnSync("taskset", ["-V"]).status === 0;
+
+/** Where benchmark processes run: the server alone on the last core, load generators on the others. */
+export const placement = canPin
+  ? `server pinned to core ${cores - 1}, load clients to cores 0–${cores - 2} (taskset)`
+  : "processes not pinned";
+
+/**
+ * Runs a Node script as a benchmark process, pinned where the machine allows
+ * so that the load generator never takes the server's core. `BENCH_CPU_PROF=<dir>`
+ * writes a CPU profile of every server process.
+ */
+export function spawnNode(role: "server" | "load", args: readonly string[], options: SpawnOptions): ChildProcess {
+  const profile = role === "server" && process.env.BENCH_CPU_PROF ? ["--cpu-prof", `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
+  const node = [process.execPath, ...profile, ...args];
+  if (!canPin) return spawn(node[0] as string, node.slice(1), options);
+  return spawn("taskset", ["-c", role === "server" ? `${cores - 1}` : `0-${cores - 2}`, ...node], options);
+}

@@ -1,6 +1,7 @@
 // A benchmark server in its own process, so that the client's work does not
 // share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|jwt-…>`;
-// prints its port, then answers each line on stdin with its CPU time so far (µs).
+// prints its port, then answers each line on stdin with its CPU time so far (µs)
+// and the number of calls its handler served; "exit" ends it.
 // The jwt-… modes verify real ES256 tokens (public key in BENCH_JWT_PUBLIC_KEY).
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
@@ -25,12 +26,17 @@ const authenticate =
     ? staticAuthenticate
     : (benchAuthenticate(jwtMode, process.env.BENCH_JWT_PUBLIC_KEY ?? "") as (r: AuthnRequest) => AuthzPrincipal);
 
+let served = 0;
+
 if (framework === "connect") {
   const passThrough: Interceptor = (next) => (req) => next(req);
   const interceptors: Interceptor[] = guarded ? [createAuthzGuard({ authenticate }).connect] : mode === "pass-through" ? [passThrough] : [];
   const routes = (r: ConnectRouter) =>
     r.service(WorkloadService, {
-      unary: (req: Msg) => ({ sandboxId: req.sandboxId }),
+      unary: (req: Msg) => {
+        served++;
+        return { sandboxId: req.sandboxId };
+      },
       async *serverStream() {},
       async clientStream() {
         return {};
@@ -45,8 +51,10 @@ if (framework === "connect") {
   const interceptors = guarded ? [createAuthzGuard({ authenticate }).grpc] : mode === "pass-through" ? [passThrough] : [];
   const server = new grpc.Server({ interceptors });
   server.addService(grpcServiceDefinition(WorkloadService), {
-    unary: (call: grpc.ServerUnaryCall<Msg, unknown>, callback: grpc.sendUnaryData<unknown>) =>
-      callback(null, { sandboxId: call.request.sandboxId }),
+    unary: (call: grpc.ServerUnaryCall<Msg, unknown>, callback: grpc.sendUnaryData<unknown>) => {
+      served++;
+      callback(null, { sandboxId: call.request.sandboxId });
+    },
   });
   server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (_e, port) => console.log(port));
 }
@@ -54,5 +62,5 @@ if (framework === "connect") {
 process.stdin.on("data", (data) => {
   if (data.toString().startsWith("exit")) process.exit(0);
   const { user, system } = process.cpuUsage();
-  console.log(user + system);
+  console.log(`${user + system} ${served}`);
 });
