@@ -197,10 +197,13 @@ function matchAlternatives(alternatives: readonly Alternative[], principal: Prin
 
 /** Every relation of every alternative still open, in one round trip. */
 function askFor(pending: readonly Alternative[], values: readonly (string | undefined)[], denial: Denial | undefined): RelationAsk {
+  const queries: RelationQuery[] = [];
+  for (const alt of pending) {
+    for (const { slot, resourceType, permission } of alt.relations)
+      queries.push({ resourceType, resourceId: values[slot] ?? "", permission });
+  }
   return {
-    queries: pending.flatMap((alt) =>
-      alt.relations.map(({ slot, resourceType, permission }) => ({ resourceType, resourceId: values[slot] ?? "", permission })),
-    ),
+    queries,
     settle(answers) {
       let worst = denial;
       let offset = 0;

@@ -18,21 +18,7 @@ export function askRelations(
   procedure: string,
   timeoutMs: number,
 ): Decision | Promise<Decision> {
-  // The signal is made when the checker first reads it: an AbortSignal costs
-  // microseconds, more than a cached answer, and a checker answering from its
-  // cache never needs one. Read after the deadline, it is already aborted.
-  let controller: AbortController | undefined;
-  let expired: Error | undefined;
-  const options = {
-    procedure,
-    get signal(): AbortSignal {
-      if (controller === undefined) {
-        controller = new AbortController();
-        if (expired !== undefined) controller.abort(expired);
-      }
-      return controller.signal;
-    },
-  };
+  const options = new CheckOptions(procedure);
   let pending: ReturnType<RelationChecker["check"]>;
   try {
     pending = checker.check(principal, ask.queries, options);
@@ -46,8 +32,7 @@ export function askRelations(
   // the deadline. Later outcomes are ignored.
   return new Promise<Decision>((resolve) => {
     const timer = setTimeout(() => {
-      expired = new Error(`relation check timed out after ${timeoutMs} ms`);
-      controller?.abort(expired);
+      options.expire(new Error(`relation check timed out after ${timeoutMs} ms`));
       resolve(attributed(deny("relation_timeout"), { detail: `no answer within ${timeoutMs} ms` }));
     }, timeoutMs);
     Promise.resolve(answer).then(
@@ -61,6 +46,31 @@ export function askRelations(
       },
     );
   });
+}
+
+/**
+ * What the checker is told of the call. The signal is made when the checker
+ * first reads it: an AbortSignal costs microseconds, more than a cached
+ * answer, and a checker answering from its cache never needs one. Read after
+ * the deadline, it is already aborted.
+ */
+class CheckOptions {
+  #controller: AbortController | undefined;
+  #expired: Error | undefined;
+  constructor(readonly procedure: string) {}
+
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#expired !== undefined) this.#controller.abort(this.#expired);
+    }
+    return this.#controller.signal;
+  }
+
+  expire(reason: Error): void {
+    this.#expired = reason;
+    this.#controller?.abort(reason);
+  }
 }
 
 /** The engine's answers as a decision; a malformed answer is Unavailable. */

@@ -71,20 +71,23 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
     // gets them without a promise and decides the call synchronously.
     check(principal, queries, context) {
       const { procedure } = context;
-      const held = queries.map(() => false);
+      const held: boolean[] = new Array(queries.length).fill(false);
       const subject = subjectOf(principal, options.subjects);
       if (subject === undefined) return held;
-      // Each distinct question once, in the order first asked; answers fan out to every query that asked it.
-      const asked = new Map<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }>();
-      queries.forEach((query, index) => {
-        if (!isObjectId(query.resourceId)) return; // cannot exist: not held, nothing asked
+      // Each distinct question once, in the order first asked; answers fan
+      // out to every query that asked it. Made on the first miss: a call
+      // answered from the cache builds no map.
+      let asked: Map<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }> | undefined;
+      for (let index = 0; index < queries.length; index++) {
+        const query = queries[index] as RelationQuery;
+        if (!isObjectId(query.resourceId)) continue; // cannot exist: not held, nothing asked
         const key = cacheKey(query, subject);
         const cached = cache?.get(key);
         if (cached !== undefined) held[index] = cached;
-        else if (asked.has(key)) asked.get(key)?.indexes.push(index);
-        else asked.set(key, { item: itemOf(query, subject), indexes: [index] });
-      });
-      if (asked.size === 0) return held;
+        else if (asked?.has(key)) asked.get(key)?.indexes.push(index);
+        else (asked ??= new Map()).set(key, { item: itemOf(query, subject), indexes: [index] });
+      }
+      if (asked === undefined) return held;
       return askEngine(principal, procedure, asked, held, context.signal);
     },
   };
