@@ -12,6 +12,7 @@ import { readFileSync } from "node:fs";
 import { connect, type Socket } from "node:net";
 import { create, toBinary } from "@bufbuild/protobuf";
 import { MsgSchema } from "../test/gen/guardtest/v1/guard_pb.js";
+import { clientPreface, frame, hpackInt } from "../test/support/h2-frames.js";
 
 const [url = "", protocol, requestsArg, concurrencyArg, callersFile = ""] = process.argv.slice(2);
 const requests = Number(requestsArg);
@@ -22,33 +23,9 @@ const { hostname, port, host } = new URL(url);
 const frameType = { data: 0, headers: 1, rstStream: 3, settings: 4, ping: 6, goaway: 7, windowUpdate: 8 };
 const flag = { endStream: 1, ack: 1, endHeaders: 4 };
 
-function frame(type: number, flags: number, stream: number, payload: Uint8Array): Buffer {
-  const out = Buffer.alloc(9 + payload.length);
-  out.writeUIntBE(payload.length, 0, 3);
-  out[3] = type;
-  out[4] = flags;
-  out.writeUInt32BE(stream, 5);
-  out.set(payload, 9);
-  return out;
-}
-
-/** An HPACK integer with an n-bit prefix (RFC 7541 §5.1). */
-function integer(value: number, prefixBits: number, firstByte: number): number[] {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return [firstByte | value];
-  const bytes = [firstByte | max];
-  let rest = value - max;
-  while (rest >= 128) {
-    bytes.push((rest % 128) + 128);
-    rest = Math.floor(rest / 128);
-  }
-  bytes.push(rest);
-  return bytes;
-}
-
-const string = (text: string) => [...integer(Buffer.byteLength(text), 7, 0), ...Buffer.from(text)];
+const string = (text: string) => [...hpackInt(Buffer.byteLength(text), 7, 0), ...Buffer.from(text)];
 /** A literal field without indexing, its name from the static table (RFC 7541 §6.2.2). */
-const indexedName = (index: number, value: string) => [...integer(index, 4, 0), ...string(value)];
+const indexedName = (index: number, value: string) => [...hpackInt(index, 4, 0), ...string(value)];
 const newName = (name: string, value: string) => [0, ...string(name), ...string(value)];
 
 /** Both frames of one call, with the stream id left to fill in (offsets 5 and 9 + headers + 5). */
@@ -86,7 +63,7 @@ const connectionWindow = Buffer.alloc(4);
 connectionWindow.writeUInt32BE(2 ** 31 - 1 - 65_535);
 socket.write(
   Buffer.concat([
-    Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n"),
+    Buffer.from(clientPreface, "latin1"),
     frame(frameType.settings, 0, 0, settings),
     frame(frameType.windowUpdate, 0, 0, connectionWindow),
   ]),

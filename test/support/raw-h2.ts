@@ -1,18 +1,5 @@
 import * as net from "node:net";
-
-/** An HPACK integer with an n-bit prefix (RFC 7541 §5.1). */
-function hpackInt(value: number, prefixBits: number, firstByte: number): number[] {
-  const max = (1 << prefixBits) - 1;
-  if (value < max) return [firstByte | value];
-  const out = [firstByte | max];
-  let rest = value - max;
-  while (rest >= 128) {
-    out.push((rest % 128) + 128);
-    rest = Math.floor(rest / 128);
-  }
-  out.push(rest);
-  return out;
-}
+import { clientPreface, frame, hpackInt } from "./h2-frames.js";
 
 /** Literal header fields without indexing and without Huffman: a repeated name stays repeated. */
 function hpack(headers: readonly (readonly [string, string])[]): Buffer {
@@ -22,15 +9,6 @@ function hpack(headers: readonly (readonly [string, string])[]): Buffer {
     bytes.push(...hpackInt(value.length, 7, 0), ...Buffer.from(value, "latin1"));
   }
   return Buffer.from(bytes);
-}
-
-function frame(type: number, flags: number, stream: number, payload: Buffer): Buffer {
-  const head = Buffer.alloc(9);
-  head.writeUIntBE(payload.length, 0, 3);
-  head.writeUInt8(type, 3);
-  head.writeUInt8(flags, 4);
-  head.writeUInt32BE(stream, 5);
-  return Buffer.concat([head, payload]);
 }
 
 /**
@@ -51,7 +29,7 @@ export async function rawH2Request(
   const block = hpack([[":method", "POST"], [":scheme", "http"], [":path", path], [":authority", `127.0.0.1:${port}`], ...headers]);
   socket.write(
     Buffer.concat([
-      Buffer.from("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", "latin1"),
+      Buffer.from(clientPreface, "latin1"),
       frame(0x4, 0, 0, Buffer.alloc(0)), // SETTINGS
       frame(0x1, 0x4, 1, block), // HEADERS, END_HEADERS
       frame(0x0, 0x1, 1, Buffer.from(body)), // DATA, END_STREAM
