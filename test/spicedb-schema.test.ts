@@ -129,13 +129,19 @@ describe("validate", () => {
 });
 
 describe("answers", () => {
-  it("counts a conditional answer (a caveat without its context) as not held", async () => {
-    const client = recording(rich);
-    const checker = await createSpiceDBChecker(client);
-    const view = { resourceType: "folder", resourceId: "f1", permission: "view" };
-    expect(await checker.check(user("anyone"), [view], { procedure, signal: new AbortController().signal })).toEqual([false]);
-    expect(client.requests).toHaveLength(1); // it was asked, and said CONDITIONAL
-  });
+  for (const single of [false, true]) {
+    it(`counts a conditional answer (a caveat without its context) as not held, and never caches it (${single ? "CheckPermission" : "CheckBulkPermissions"})`, async () => {
+      const client = recording(rich, { single });
+      const checker = await createSpiceDBChecker(client, { cache: { maxEntries: 10, ttlMs: 60_000 } });
+      const view = { resourceType: "folder", resourceId: "f1", permission: "view" };
+      for (let i = 0; i < 2; i++) {
+        expect(await checker.check(user("anyone"), [view], { procedure, signal: new AbortController().signal })).toEqual([false]);
+      }
+      // Asked both times: it said CONDITIONAL, which is not an answer to keep.
+      expect(client.requests.length + client.singles.length).toBe(2);
+      expect(single ? client.singles : client.requests).toHaveLength(2);
+    });
+  }
 
   it("rejects every check once the engine is stopped, and refuses to start against a stopped engine", async () => {
     const engine = await startWorkspaces();

@@ -39,6 +39,31 @@ describe("check", () => {
     expect(client.requests[0]?.items).toHaveLength(3);
   });
 
+  it("asks a single question with CheckPermission where the client has it, several with one CheckBulkPermissions", async () => {
+    const client = recording(engine, { single: true });
+    const checker = await createSpiceDBChecker(client, { consistency: "fully_consistent" });
+    expect(await checker.check(user("alice"), [use("acme")], open())).toEqual([true]);
+    expect(await checker.check(user("carol"), [use("acme")], open())).toEqual([false]);
+    // The same question twice in one call is still one question.
+    expect(await checker.check(user("alice"), [exec("sb-1"), exec("sb-1")], open())).toEqual([true, true]);
+    expect(client.singles.map((r) => [r.resource?.objectId, r.permission, r.subject?.object?.objectId])).toEqual([
+      ["acme", "use", "alice"],
+      ["acme", "use", "carol"],
+      ["sb-1", "exec", "alice"],
+    ]);
+    expect(client.singles.map((r) => r.consistency?.requirement.oneofKind)).toEqual([
+      "fullyConsistent",
+      "fullyConsistent",
+      "fullyConsistent",
+    ]);
+    expect(client.requests).toHaveLength(0);
+    expect(await checker.check(user("alice"), [use("acme"), use("globex")], open())).toEqual([true, false]);
+    expect(client.requests).toHaveLength(1);
+    expect(client.singles).toHaveLength(3);
+    const unknown = { resourceType: "workspace", resourceId: "acme", permission: "nope" };
+    await expect(checker.check(user("alice"), [unknown], open())).rejects.toBeInstanceOf(SpiceDBError);
+  });
+
   it("asks a question repeated within one call once and answers every copy", async () => {
     const client = recording(engine);
     const checker = await createSpiceDBChecker(client);
@@ -111,7 +136,9 @@ describe("a SpiceDB cluster over gRPC (clusterClient)", () => {
       const checker = await createSpiceDBChecker(cluster);
       expect(checker.validate([{ procedure, resourceType: "workspace", permission: "use", principals: ["user"] }])).toEqual([]);
       expect(await checker.check(user("alice"), [use("acme"), use("globex"), exec("sb-1")], open())).toEqual([true, false, true]);
-      expect(served.authorizations).toEqual(["Bearer psk-123", "Bearer psk-123"]); // ReadSchema, one CheckBulkPermissions
+      expect(await checker.check(user("carol"), [use("acme")], open())).toEqual([false]);
+      // ReadSchema, one CheckBulkPermissions, one CheckPermission
+      expect(served.authorizations).toEqual(["Bearer psk-123", "Bearer psk-123", "Bearer psk-123"]);
     } finally {
       cluster.close();
       await served.close();
@@ -135,7 +162,7 @@ describe("a SpiceDB cluster over gRPC (clusterClient)", () => {
         "relation timeout",
       );
       expect(performance.now() - started).toBeLessThan(1_000);
-      await expect.poll(() => served.cancelled).toEqual(["CheckBulkPermissions"]);
+      await expect.poll(() => served.cancelled).toEqual(["CheckPermission"]);
       served.delayMs = 0;
       await served.close();
       await expect(checker.check(user("alice"), [use("acme")], open())).rejects.toBeInstanceOf(SpiceDBError);

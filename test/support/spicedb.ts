@@ -4,6 +4,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { v1 } from "@authzed/authzed-node";
+import type { Metadata } from "@grpc/grpc-js";
 import * as grpc from "@grpc/grpc-js";
 import type { Principal } from "protoauthz";
 import { embeddedClient, type SpiceDBClient } from "protoauthz/spicedb";
@@ -67,27 +68,47 @@ export function startWorkspaces(): Promise<EmbeddedSpiceDB> {
   return startEngine(workspacesSchema, workspacesRelationships);
 }
 
-/** A client that records every CheckBulkPermissions request and can delay answers by `delayMs`. */
+/**
+ * A client that records every CheckBulkPermissions request (and, with
+ * `{ single: true }`, every CheckPermission request) and can delay answers
+ * by `delayMs`. Without `single` it serves bulk checks only, as a client
+ * written against the bulk method alone would.
+ */
 export interface RecordingClient extends SpiceDBClient {
   readonly requests: v1.CheckBulkPermissionsRequest[];
+  readonly singles: v1.CheckPermissionRequest[];
   delayMs: number;
 }
 
-export function recording(engine: EmbeddedSpiceDB): RecordingClient {
+export function recording(engine: EmbeddedSpiceDB, { single = false } = {}): RecordingClient {
   const inner = embeddedClient(engine);
+  const later =
+    <T>(callback: (error: Error | null, value?: T) => void) =>
+    (error: Error | null, value?: T) => {
+      if (client.delayMs === 0) callback(error, value);
+      else setTimeout(() => callback(error, value), client.delayMs);
+    };
   const client: RecordingClient = {
     requests: [],
+    singles: [],
     delayMs: 0,
     schema: inner.schema,
     permissions: {
       checkBulkPermissions: (input, metadata, options, callback) => {
         client.requests.push(input);
-        const call = inner.permissions.checkBulkPermissions(input, metadata, options, (error, value) => {
-          if (client.delayMs === 0) callback(error, value);
-          else setTimeout(() => callback(error, value), client.delayMs);
-        });
-        return call;
+        return inner.permissions.checkBulkPermissions(input, metadata, options, later(callback));
       },
+      ...(single && {
+        checkPermission: (
+          input: v1.CheckPermissionRequest,
+          metadata: Metadata,
+          options: object,
+          callback: (error: Error | null, value?: v1.CheckPermissionResponse) => void,
+        ) => {
+          client.singles.push(input);
+          return inner.permissions.checkPermission?.(input, metadata, options, later(callback));
+        },
+      }),
     },
   };
   return client;
@@ -98,7 +119,7 @@ export function user(subject: string, attributes: Record<string, string> = {}): 
 }
 
 /**
- * The engine's CheckBulkPermissions and ReadSchema served over gRPC on
+ * The engine's CheckPermission, CheckBulkPermissions and ReadSchema served over gRPC on
  * 127.0.0.1 (port 0), the way a SpiceDB cluster serves them, so that the
  * cluster client is tested on the wire. The embedded engine answers them only
  * in process; this server forwards to it. It records each call's
@@ -165,11 +186,15 @@ export async function serveOverGrpc(engine: EmbeddedSpiceDB): Promise<GrpcSpiceD
         v1.CheckBulkPermissionsRequest,
         v1.CheckBulkPermissionsResponse,
       ),
+      checkPermission: method("/authzed.api.v1.PermissionsService/CheckPermission", v1.CheckPermissionRequest, v1.CheckPermissionResponse),
       readSchema: method("/authzed.api.v1.SchemaService/ReadSchema", v1.ReadSchemaRequest, v1.ReadSchemaResponse),
     },
     {
       checkBulkPermissions: forward("CheckBulkPermissions", (request: v1.CheckBulkPermissionsRequest) =>
         engine.permissions().promises.checkBulkPermissions(request),
+      ),
+      checkPermission: forward("CheckPermission", (request: v1.CheckPermissionRequest) =>
+        engine.permissions().promises.checkPermission(request),
       ),
       readSchema: forward("ReadSchema", (request: v1.ReadSchemaRequest) => engine.schema().promises.readSchema(request)),
     },

@@ -77,7 +77,7 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
       // Each distinct question once, in the order first asked; answers fan
       // out to every query that asked it. Made on the first miss: a call
       // answered from the cache builds no map.
-      let asked: Map<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }> | undefined;
+      let asked: Map<string, Question> | undefined;
       for (let index = 0; index < queries.length; index++) {
         const query = queries[index] as RelationQuery;
         if (!isObjectId(query.resourceId)) continue; // cannot exist: not held, nothing asked
@@ -92,24 +92,54 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
     },
   };
 
-  /** One CheckBulkPermissions for every question not answered from the cache. */
+  /**
+   * One round trip for every question not answered from the cache:
+   * CheckPermission for one question (where the client has it), else one
+   * CheckBulkPermissions.
+   */
   async function askEngine(
     principal: Principal,
     procedure: string,
-    asked: ReadonlyMap<string, { readonly item: v1.CheckBulkPermissionsRequestItem; readonly indexes: number[] }>,
+    asked: ReadonlyMap<string, Question>,
     held: boolean[],
     signal: AbortSignal,
   ): Promise<readonly boolean[]> {
+    const consistency = consistencyFor(principal, procedure);
+    const permissions = client.permissions;
+    const answer = (key: string, question: Question, permissionship: v1.CheckPermissionResponse_Permissionship) => {
+      // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
+      const isHeld = permissionship === HAS_PERMISSION;
+      for (const index of question.indexes) held[index] = isHeld;
+      if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, isHeld);
+    };
+    if (asked.size === 1 && permissions.checkPermission !== undefined) {
+      const [[key, question]] = asked as Map<string, Question>;
+      const { resource, permission, subject } = question.item;
+      // itemOf always sets resource and subject.
+      const request = v1.CheckPermissionRequest.create({
+        consistency,
+        resource: resource as v1.ObjectReference,
+        permission,
+        subject: subject as v1.SubjectReference,
+      });
+      const response = await call<v1.CheckPermissionResponse>(
+        (metadata, callOptions, callback) =>
+          (permissions as Required<typeof permissions>).checkPermission(request, metadata, callOptions, callback),
+        signal,
+      );
+      answer(key, question, response.permissionship);
+      return held;
+    }
     const items = [...asked.values()].map((question) => question.item);
-    const request = v1.CheckBulkPermissionsRequest.create({ consistency: consistencyFor(principal, procedure), items });
+    const request = v1.CheckBulkPermissionsRequest.create({ consistency, items });
     const response = await call<v1.CheckBulkPermissionsResponse>(
-      (metadata, callOptions, callback) => client.permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+      (metadata, callOptions, callback) => permissions.checkBulkPermissions(request, metadata, callOptions, callback),
       signal,
     );
     if (response.pairs.length !== items.length) {
       throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
     }
-    [...asked].forEach(([key, { indexes }], i) => {
+    [...asked].forEach(([key, question], i) => {
       const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
       if (pair.request !== undefined && keyOf(pair.request) !== key) {
         throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
@@ -118,14 +148,16 @@ export async function createSpiceDBChecker(client: SpiceDBClient, options: Spice
         const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
         throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
       }
-      const permissionship = pair.response.item.permissionship;
-      // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
-      const answer = permissionship === HAS_PERMISSION;
-      for (const index of indexes) held[index] = answer;
-      if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, answer);
+      answer(key, question, pair.response.item.permissionship);
     });
     return held;
   }
+}
+
+/** One distinct question of a call, and the queries that asked it. */
+interface Question {
+  readonly item: v1.CheckBulkPermissionsRequestItem;
+  readonly indexes: number[];
 }
 
 async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {

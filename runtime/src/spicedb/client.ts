@@ -8,12 +8,17 @@ type Unary<Req, Res> = (input: Req, metadata: Metadata, options: object, callbac
 type Pending = { cancel?: () => void } | undefined;
 
 /**
- * The two SpiceDB methods the checker uses. An `@authzed/authzed-node` client
+ * The SpiceDB methods the checker uses. An `@authzed/authzed-node` client
  * serves both services; the embedded engine hands them out separately.
  */
 export interface SpiceDBClient {
   readonly permissions: {
     readonly checkBulkPermissions: Unary<v1.CheckBulkPermissionsRequest, v1.CheckBulkPermissionsResponse>;
+    /**
+     * Used, when present, for a call that asks one question: the engine
+     * answers it for less than a bulk request of one item.
+     */
+    readonly checkPermission?: Unary<v1.CheckPermissionRequest, v1.CheckPermissionResponse>;
   };
   readonly schema: { readonly readSchema: Unary<v1.ReadSchemaRequest, v1.ReadSchemaResponse> };
 }
