@@ -1,16 +1,15 @@
 import type { AuditHook } from "./audit.js";
 import { callerOf, eventOf } from "./audit-event.js";
 import { failure, withDeadline } from "./authentication-failure.js";
-import { isRelationAsk } from "./decide.js";
-import { allow, attributed, type Decision, type DenyReason, deny } from "./decision.js";
+import { allow, type Decision, type DenyReason, deny } from "./decision.js";
 import { relationCheckerOf, timeoutOption } from "./guard-options.js";
 import type { Principal } from "./principal.js";
-import { askRelations } from "./relation-call.js";
 import type { RelationChecker } from "./relations.js";
 import type { ServiceAuthz } from "./rule.js";
 import { compileTables, type TableEntry } from "./tables.js";
 import { isThenable } from "./thenable.js";
 import type { Vocabulary } from "./validate.js";
+import { type CallState, Decided, DecidedByMessages, type RecordDecision, type RelationContext } from "./verdicts.js";
 
 /** The TLS peer of a call, where the server verified one. */
 export interface Peer {
@@ -137,10 +136,10 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
    * Audits a decision and returns what to enforce: a denial is let through
    * (and noted in `state`) in dry run and on an `audit` rule, which never refuses.
    */
-  const recorder = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): Record =>
+  const recorder = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): RecordDecision =>
     // Enforcing, and nobody listening: nothing is built per call (this runs on every call).
     audit === undefined && !dryRun && entry?.checked.rule.access !== "audit" ? asDecided : auditing(procedure, entry, state, principal);
-  const auditing = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): Record => {
+  const auditing = (procedure: string, entry: TableEntry | undefined, state: CallState, principal?: Principal): RecordDecision => {
     const auditOnly = entry?.checked.rule.access === "audit";
     // Read once: events never touch the authenticator's object again.
     const caller = audit === undefined || principal === undefined ? undefined : callerOf(principal);
@@ -211,95 +210,6 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   };
 }
 
-/** A call's denials that were recorded but let through. */
-interface CallState {
-  notEnforced: DenyReason | undefined;
-}
-
-/** Audits a decision and returns the one to enforce. */
-type Record = (decision: Decision) => Decision;
-
-interface RelationContext {
-  readonly checker: RelationChecker | undefined;
-  readonly timeoutMs: number;
-}
-
-// The verdicts are classes, not object literals of closures: a call allocates one object for its verdict.
-
-/** A call decided before any message: every message and the end get the same answer. */
-class Decided<P extends Principal> implements CallAuthorization<P> {
-  readonly checksMessages = false;
-  constructor(
-    readonly procedure: string,
-    private readonly state: CallState,
-    readonly decision: Decision,
-    readonly principal: P | undefined = undefined,
-  ) {}
-  checkMessage(): Decision {
-    return this.decision;
-  }
-  checkEnd(): Decision {
-    return this.decision;
-  }
-  notEnforced(): DenyReason | undefined {
-    return this.state.notEnforced;
-  }
-}
-
-/**
- * A call the request decides. The first message's decision is the call's
- * event; later messages only report denials, and must name what the first named.
- */
-class DecidedByMessages<P extends Principal> implements CallAuthorization<P> {
-  readonly decision = allow("authorized");
-  readonly checksMessages = true;
-  readonly procedure: string;
-  #pinned: readonly (string | undefined)[] | undefined;
-  #admittedBy: Decision | undefined;
-  constructor(
-    private readonly entry: TableEntry,
-    private readonly state: CallState,
-    private readonly record: Record,
-    private readonly relations: RelationContext,
-    readonly principal: P,
-  ) {
-    this.procedure = entry.procedure;
-  }
-
-  checkMessage(message: unknown): Decision | Promise<Decision> {
-    try {
-      const values = this.entry.checked.bound(message);
-      if (this.#pinned !== undefined && this.#admittedBy !== undefined) {
-        return sameValues(this.#pinned, values) ? this.#admittedBy : this.record(deny("binding_changed"));
-      }
-      const result = this.entry.checked.matches(this.principal, values);
-      if (!isRelationAsk(result)) return this.#settle(values, result);
-      const { checker, timeoutMs } = this.relations;
-      if (checker === undefined) return this.record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
-      const decided = askRelations(checker, this.principal, result, this.procedure, timeoutMs);
-      return decided instanceof Promise ? decided.then((decision) => this.#settle(values, decision)) : this.#settle(values, decided);
-    } catch (error) {
-      return this.record(failure(error));
-    }
-  }
-
-  checkEnd(): Decision {
-    return this.#admittedBy ?? this.record(deny("message_missing"));
-  }
-
-  notEnforced(): DenyReason | undefined {
-    return this.state.notEnforced;
-  }
-
-  #settle(values: readonly (string | undefined)[], decision: Decision): Decision {
-    if (decision.allowed) {
-      this.#pinned = values;
-      this.#admittedBy = decision;
-    }
-    return this.record(decision);
-  }
-}
-
 /** Migration mode is never silent: every start names how many RPCs nothing protects yet. */
 function warnMigrationMode(entries: ReadonlyMap<string, TableEntry>): void {
   const audited = [...entries.values()].filter((e) => e.checked.rule.access === "audit").map((e) => e.procedure);
@@ -311,7 +221,7 @@ function warnMigrationMode(entries: ReadonlyMap<string, TableEntry>): void {
 }
 
 const ignore = () => {};
-const asDecided: Record = (decision) => decision;
+const asDecided: RecordDecision = (decision) => decision;
 
 /** The shape the decision core relies on; anything else fails closed. */
 function isPrincipal(value: unknown): value is Principal {
@@ -326,8 +236,4 @@ function isPrincipal(value: unknown): value is Principal {
     typeof p.attributes === "object" &&
     p.attributes !== null
   );
-}
-
-function sameValues(a: readonly (string | undefined)[], b: readonly (string | undefined)[]): boolean {
-  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
