@@ -79,7 +79,8 @@ export async function drive(
     const cpu = after.cpuMicros - before.cpuMicros;
     const total = perClient * loadClients;
     // The clients only count answers: the handler's count says each call was served, none refused.
-    if (after.served - before.served !== total) throw new Error(`${mode}: ${after.served - before.served} of ${total} calls served`);
+    const served = (after.served ?? 0) - (before.served ?? 0);
+    if (served !== total) throw new Error(`${mode}: ${served} of ${total} calls served`);
     return { rps: total / (wallMs / 1000), cpu: cpu / total, busy: cpu / 1000 / wallMs };
   } finally {
     await server.close();

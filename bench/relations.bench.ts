@@ -4,8 +4,6 @@
 // hit on top of a static decision, and the round trips two relations of one
 // rule take; then a guarded server against one with a hand-written
 // interceptor, each in its own process, compared by server CPU per request.
-import { spawn } from "node:child_process";
-import { join } from "node:path";
 import { v1 } from "@authzed/authzed-node";
 import { create } from "@bufbuild/protobuf";
 import { createClient } from "@connectrpc/connect";
@@ -17,6 +15,7 @@ import { WorkspaceServiceAuthz } from "../test/gen/relations/relationstest/v1/wo
 import { SandboxRequestSchema, WorkspaceRequestSchema, WorkspaceService } from "../test/gen/relations/relationstest/v1/workspaces_pb.js";
 import { recording, startWorkspaces } from "../test/support/spicedb.js";
 import { fmt, median, writeSection } from "./lib.js";
+import { type ServerProcess, startProcess } from "./server-process.js";
 
 const calls = 4_000;
 const rounds = 7;
@@ -132,28 +131,10 @@ const serverRequests = Number(process.env.BENCH_REQUESTS ?? 4_000);
 const concurrency = 8;
 type ServerMode = "guard" | "hand-written";
 
-async function startServer(mode: ServerMode) {
-  const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "relations-server.ts"), mode], {
-    stdio: ["pipe", "pipe", "inherit"],
-  });
-  const line = () => new Promise<string>((resolve) => child.stdout.once("data", (d: Buffer) => resolve(d.toString().trim())));
-  const port = await line();
-  return {
-    url: `http://127.0.0.1:${port}`,
-    cpuMicros: async () => {
-      const answer = line();
-      child.stdin.write("cpu\n");
-      return Number(await answer);
-    },
-    close: async () => {
-      child.stdin.write("exit\n");
-      await new Promise((resolve) => child.once("exit", resolve));
-    },
-  };
-}
+const startServer = (mode: ServerMode) => startProcess("relations-server.ts", [mode]);
 
 /** Server CPU µs per request for `serverRequests` allowed calls of Use. */
-async function serverCpu(server: Awaited<ReturnType<typeof startServer>>): Promise<number> {
+async function serverCpu(server: ServerProcess): Promise<number> {
   const sessionManager = new Http2SessionManager(server.url);
   const client = createClient(WorkspaceService, createConnectTransport({ baseUrl: server.url, httpVersion: "2", sessionManager }));
   const headers = { authorization: "Bearer alice" };
@@ -161,9 +142,9 @@ async function serverCpu(server: Awaited<ReturnType<typeof startServer>>): Promi
     for (let i = 0; i < n; i++) await client.use({ workspaceId: "acme" }, { headers });
   };
   await Promise.all(Array.from({ length: concurrency }, () => worker(100))); // warm up
-  const before = await server.cpuMicros();
+  const before = (await server.usage()).cpuMicros;
   await Promise.all(Array.from({ length: concurrency }, () => worker(serverRequests / concurrency)));
-  const cpu = ((await server.cpuMicros()) - before) / serverRequests;
+  const cpu = ((await server.usage()).cpuMicros - before) / serverRequests;
   sessionManager.abort();
   return cpu;
 }

@@ -1,4 +1,6 @@
-// Starts bench/throughput-server.ts in its own process (on its own core) and talks to it.
+// Starts a benchmark server script in its own process (on its own core) and
+// talks to it: the script prints its port, answers "cpu" with its CPU time so
+// far (µs) and, if it counts them, the calls its handler served; "exit" ends it.
 import type { ChildProcessByStdio } from "node:child_process";
 import { join } from "node:path";
 import type { Readable, Writable } from "node:stream";
@@ -6,13 +8,19 @@ import { spawnNode } from "./lib.js";
 
 export interface ServerProcess {
   readonly url: string;
-  /** The server's CPU time so far (user + system, µs) and the calls its handler served. */
-  usage(): Promise<{ cpuMicros: number; served: number }>;
+  /** The server's CPU time so far (user + system, µs) and the calls its handler served (if it counts them). */
+  usage(): Promise<{ cpuMicros: number; served: number | undefined }>;
   close(): Promise<void>;
 }
 
-export async function startServer(framework: "connect" | "grpc", mode: string, env: Record<string, string> = {}): Promise<ServerProcess> {
-  const child = spawnNode("server", ["--import", "tsx", join(import.meta.dirname, "throughput-server.ts"), framework, mode], {
+/** bench/throughput-server.ts serving `framework` in `mode`. */
+export function startServer(framework: "connect" | "grpc", mode: string, env: Record<string, string> = {}): Promise<ServerProcess> {
+  return startProcess("throughput-server.ts", [framework, mode], env);
+}
+
+/** Any benchmark server script of this folder, with its arguments. */
+export async function startProcess(script: string, args: readonly string[], env: Record<string, string> = {}): Promise<ServerProcess> {
+  const child = spawnNode("server", ["--import", "tsx", join(import.meta.dirname, script), ...args], {
     stdio: ["pipe", "pipe", "inherit"],
     env: { ...process.env, ...env },
   }) as ChildProcessByStdio<Writable, Readable, null>;
@@ -23,8 +31,8 @@ export async function startServer(framework: "connect" | "grpc", mode: string, e
     usage: async () => {
       const answer = line();
       child.stdin.write("cpu\n");
-      const [cpuMicros, served] = (await answer).split(" ").map(Number);
-      return { cpuMicros: cpuMicros as number, served: served as number };
+      const [cpuMicros, served] = (await answer).split(" ");
+      return { cpuMicros: Number(cpuMicros), served: served === undefined ? undefined : Number(served) };
     },
     close: async () => {
       // Asked, not killed: a server writing a CPU profile finishes it first.

