@@ -1,7 +1,8 @@
 // Migration mode: a service with 200 RPCs and no rules adopts protoauthz with
-// undeclared=audit, through the real `buf generate`, a real server and the CLI.
+// undeclared=audit, through the real `buf generate` and a real server. The
+// CLI across the migration: migration-check.test.ts.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
 import { join } from "node:path";
@@ -11,65 +12,14 @@ import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { AuthzConfigError, type AuthzEvent, createGuard, defineServiceAuthz, principalOf, type ServiceAuthz } from "protoauthz";
 import { createConnectInterceptor } from "protoauthz/connect";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { buildImage, runCli } from "./support/check-cli.js";
 import { connectTo, type Protocol } from "./support/clients.js";
+import { legacyProto, legacyWorkspaces, undeclared } from "./support/legacy-api.js";
 import { authenticate, headersFor } from "./support/principals.js";
-import { bufBin, repoRoot } from "./support/request.js";
+import { bufBin } from "./support/request.js";
 
-const pluginBin = join(repoRoot, "plugin/bin/protoc-gen-authz");
-const esBin = join(repoRoot, "node_modules/.bin/protoc-gen-es");
-// Inside the repo, so the generated modules resolve protoauthz and @bufbuild/protobuf.
-const work = mkdtempSync(join(repoRoot, "test/.work-migration-"));
-afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const undeclared = Array.from({ length: 198 }, (_, i) => `M${String(i).padStart(3, "0")}`);
-
-/** The legacy API: 200 RPCs without a rule (two of them streams), and one already declared. */
-function legacyProto(declare: Record<string, string> = {}): string {
-  const rpc = (name: string, signature: string) =>
-    `  rpc ${name}${signature}${declare[name] ? ` { option (protoauthz.v1.rule) = ${declare[name]}; }` : ";"}`;
-  return [
-    'syntax = "proto3";',
-    "package legacy.v1;",
-    'import "protoauthz/v1/authz.proto";',
-    "message Req { string text = 1; }",
-    "service LegacyService {",
-    ...undeclared.map((name) => rpc(name, "(Req) returns (Req)")),
-    rpc("Watch", "(Req) returns (stream Req)"),
-    rpc("Upload", "(stream Req) returns (Req)"),
-    '  rpc Declared(Req) returns (Req) { option (protoauthz.v1.rule) = { authenticated: { principals: "user" } }; }',
-    "}",
-    "",
-  ].join("\n");
-}
-
-/** A buf workspace holding the legacy API; returns its directory. */
-function workspace(name: string, proto: string, opt: string): string {
-  const dir = join(work, name);
-  mkdirSync(join(dir, "proto/legacy/v1"), { recursive: true });
-  writeFileSync(join(dir, "proto/legacy/v1/legacy.proto"), proto);
-  spawnSync("cp", ["-r", join(repoRoot, "proto/protoauthz"), join(dir, "proto/protoauthz")]);
-  writeFileSync(join(dir, "buf.yaml"), "version: v2\nmodules:\n  - path: proto\n");
-  writeFileSync(
-    join(dir, "buf.gen.yaml"),
-    [
-      "version: v2",
-      "inputs:",
-      "  - directory: proto",
-      "    paths: [proto/legacy]",
-      "plugins:",
-      `  - local: ${JSON.stringify(esBin)}`,
-      "    out: gen",
-      '    opt: [target=ts, import_extension=js, "rewrite_imports=./protoauthz/**/*_pb.js:protoauthz"]',
-      `  - local: ["node", ${JSON.stringify(pluginBin)}]`,
-      "    out: gen",
-      "    strategy: all",
-      `    opt: [${opt}]`,
-      "",
-    ].join("\n"),
-  );
-  return dir;
-}
+const work = legacyWorkspaces();
+afterAll(() => work.remove());
+const workspace = work.workspace;
 
 let dir = "";
 let generation: { code: number | null; stderr: string };
@@ -306,36 +256,5 @@ describe("an audit rule written in code", () => {
     expect(problems({ access: "audit", reason: " " })).toEqual([
       'guardtest.v1.UserService.Unary: audit rule has an empty reason (say why, e.g. audit: { reason: "…" })',
     ]);
-  });
-});
-
-describe("check across the migration, through the CLI and buf.gen.yaml", () => {
-  /** A workspace whose buf.gen.yaml carries `opt`, and its image. */
-  function checked(name: string, proto: string, opt: string): { ws: string; image: string } {
-    const ws = workspace(name, proto, opt);
-    return { ws, image: buildImage(join(ws, "proto"), join(ws, "image.binpb")) };
-  }
-  const annotations = { M000: '{ authenticated: { principals: "user" } }', M001: '{ deny: { reason: "unused" } }' };
-
-  it("reports audit → declared as a change, and declared → audit as a loosening that fails", () => {
-    const audited = checked("check-before", legacyProto(), "target=ts, undeclared=audit");
-    const annotated = checked("check-after", legacyProto(annotations), "target=ts, undeclared=audit");
-    const forward = runCli(annotated.ws, "check", annotated.image, "--against", audited.image);
-    expect(forward.code, forward.stdout + forward.stderr).toBe(0);
-    expect(forward.stdout).toMatch(/\/legacy\.v1\.LegacyService\/M000: audit \(undeclared\) → authenticated: now declared/);
-    expect(forward.stdout).toMatch(/\/legacy\.v1\.LegacyService\/M001: audit \(undeclared\) → deny: now declared/);
-    const back = runCli(audited.ws, "check", audited.image, "--against", annotated.image);
-    expect(back.code).toBe(1);
-    expect(back.stdout).toMatch(/LOOSENS: \/legacy\.v1\.LegacyService\/M000: authenticated → audit/);
-    expect(back.stdout).toMatch(/LOOSENS: \/legacy\.v1\.LegacyService\/M001: deny → audit/);
-  });
-
-  it("agrees with buf generate: the same image fails without the option, passes with it", () => {
-    const strict = checked("check-strict", legacyProto(), "target=ts");
-    const failing = runCli(strict.ws, "check", strict.image);
-    expect(failing.code).toBe(1);
-    expect(failing.stdout.match(/: no rule \(/g) ?? [], failing.stdout.slice(0, 400)).toHaveLength(200);
-    const migrating = checked("check-audit", legacyProto(), "target=ts, undeclared=audit");
-    expect(runCli(migrating.ws, "check", migrating.image).code).toBe(0);
   });
 });
