@@ -2,7 +2,9 @@
 // and clock moves, against small bounds. Whatever the eviction order, a
 // cached answer is only ever the principal of that very token, only within
 // its expiry and the TTL, and a token asked again at once is answered from
-// the cache. `npm run fuzz` runs many more cases (FUZZ_RUNS).
+// the cache. A cached token is looked up before its characters are checked,
+// so any Authorization header around it is admitted only where the Bearer
+// grammar admits exactly that token. `npm run fuzz` runs many more cases (FUZZ_RUNS).
 import fc from "fast-check";
 import { SignJWT } from "jose";
 import type { AuthnRequest, Principal } from "protoauthz";
@@ -84,6 +86,47 @@ describe("verified-token cache, arbitrary traffic", () => {
         },
       ),
       { numRuns: runs, seed: 20261128 },
+    );
+  });
+
+  it("admits a cached token only in a header the Bearer grammar reads as exactly that token", () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    vi.setSystemTime(start);
+    const auth = createJwtAuthenticator({
+      issuer,
+      audience: "gateway",
+      algorithms: ["HS256"],
+      key: { secret },
+      principal: { kind: "user" },
+    });
+    const token = tokens[7] as string;
+    const cached = auth.authenticate(request(token));
+    // The grammar as one regular expression, independent of the parser under test.
+    const grammar = /^bearer +([A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*)$/i;
+    const junk = fc.constantFrom("", " ", "  ", "\t", "\n", "\u00a0", ",", "x", ".", "=", "é", "\u0000", `, Bearer ${token}`);
+    const scheme = fc.constantFrom("Bearer ", "bearer ", "BEARER   ", "Bearer", "Bearer\t", "Basic ", "", "Bearer: ", "Bearer .");
+    const body = fc.oneof(
+      fc.constant(token),
+      fc.nat(token.length - 1).map((i) => token.slice(0, i) + token.slice(i + 1)),
+      fc.tuple(fc.nat(token.length), fc.constantFrom("A", "-", "_", ".", " ", "%")).map(([i, c]) => token.slice(0, i) + c + token.slice(i)),
+    );
+    fc.assert(
+      fc.property(junk, scheme, body, junk, (before, prefix, middle, after) => {
+        const header = `${before}${prefix}${middle}${after}`;
+        let answer: unknown;
+        try {
+          answer = auth.authenticate({
+            procedure: "/x.v1.S/M",
+            header: { get: () => header, has: () => true, forEach: () => {} },
+            peer: undefined,
+          });
+        } catch {
+          answer = undefined;
+        }
+        const expected = grammar.exec(header.trim())?.[1] === token;
+        expect(answer === cached, JSON.stringify(header)).toBe(expected);
+      }),
+      { numRuns: runs * 5, seed: 20261128 },
     );
   });
 });
