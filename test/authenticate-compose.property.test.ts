@@ -4,7 +4,7 @@
 // with the clock moving, every call is answered exactly as a freshly built
 // composition (no cache, no memo) answers it at that moment.
 import fc from "fast-check";
-import { type Authenticator, AuthenticationError, authenticateWith } from "protoauthz";
+import { AuthenticationError, type Authenticator, authenticateWith } from "protoauthz";
 import { createApiKeyAuthenticator, hashApiKey } from "protoauthz/apikey";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";

@@ -3,7 +3,7 @@
 // threw, or refused its own header) must leave nothing a later call with the
 // same header is served from. Through real servers, on both adapters.
 import { SignJWT } from "jose";
-import { type Authenticate, type Authenticator, AuthenticationError, authenticateWith } from "protoauthz";
+import { type Authenticate, AuthenticationError, type Authenticator, authenticateWith } from "protoauthz";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { AuthzPrincipal } from "./gen/authz_registry.js";
