@@ -102,19 +102,21 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   let memoId: string | undefined;
   /** Whether the token was in the cache when remembered: for routing only, never to answer. */
   let memoWasCached = false;
-  const remember = (request: AuthnRequest, header: string | null): void => {
+  /** Works out the call's token; returns its cache entry when it looked now (undefined when the memo served or on a miss). */
+  const remember = (request: AuthnRequest, header: string | null): Principal<K, R, S> | undefined => {
     if (header === null) throw new AuthenticationError("no bearer token");
-    if (request === memoRequest && header === memoHeader) return;
+    if (request === memoRequest && header === memoHeader) return undefined;
     const token = bearerCandidate(header, maxTokenBytes);
     const id = verifier.idOf(token);
+    const hit = verifier.cached(id);
     // A hit is this exact token (same SHA-256), which passed the check when it was verified.
-    const wasCached = verifier.cached(id) !== undefined;
-    if (!wasCached) checkCompact(token);
+    if (hit === undefined) checkCompact(token);
     memoRequest = request;
     memoHeader = header;
     memoToken = token;
     memoId = id;
-    memoWasCached = wasCached;
+    memoWasCached = hit !== undefined;
+    return hit;
   };
   const forget = () => {
     memoRequest = memoHeader = memoId = undefined;
@@ -140,12 +142,14 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     },
     authenticate(request: AuthnRequest) {
       try {
-        remember(request, request.header.get("authorization"));
+        const header = request.header.get("authorization");
+        const fromInspect = request === memoRequest && header === memoHeader;
+        const found = remember(request, header);
         const token = memoToken;
         const id = memoId;
         forget();
-        // Asked now, not at inspect: the entry may have expired or been evicted since.
-        const hit = verifier.cached(id);
+        // What inspect found is asked again: the entry may have expired or been evicted since.
+        const hit = fromInspect ? verifier.cached(id) : found;
         if (hit !== undefined) return hit;
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
