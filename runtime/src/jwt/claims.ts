@@ -50,9 +50,9 @@ export interface ClaimMapping<K extends string = string> {
    * Escape hatch, run after the mapping above: returns the principal to use
    * (e.g. the subject from another claim). Its result is shape-checked, its
    * kind must be one the mapping allows, and the vocabulary still applies.
-   * In the claims it receives, a number JavaScript cannot hold exactly (past
-   * 2^53, more digits than a double keeps) is the string of its exact value,
-   * so `String(claims.tenant)` never names a neighbouring id.
+   * In the claims it receives, a number JavaScript would round or write with
+   * other digits (past 2^53, more digits than a double keeps) is the string
+   * of its exact value, so `String(claims.tenant)` never names a neighbouring id.
    */
   readonly map?: (claims: JWTPayload, mapped: Principal<K>) => Principal<K>;
 }
@@ -131,8 +131,8 @@ function rolesOf(payload: JWTPayload, claims: readonly ClaimPath[], notes: Notes
 const isPathList = (value: ClaimPath | readonly ClaimPath[]): value is readonly ClaimPath[] => Array.isArray(value);
 
 /**
- * A claim as an attribute. Numbers come here only as doubles that hold the
- * token's value exactly (inexact ones were read from the text as strings), so
+ * A claim as an attribute. Numbers come here only as doubles that write back
+ * as the token's value (the others were read from the text as strings), so
  * String() loses nothing; exactDecimal writes it without an exponent.
  */
 function attributeValue(value: unknown): string | undefined {
@@ -199,7 +199,7 @@ export function claimMapper<K extends string, R extends string, S extends string
     }
     const kind = kindOf(payload);
     const notes = new Notes();
-    // JSON.parse rounds numbers a double cannot hold: those are read again from the text, once, when needed.
+    // JSON.parse rounds some numbers: those are read again from the text, once, when needed.
     let exact = null as ReturnType<typeof exactClaims> | null;
     const exactOnes = () => {
       if (exact === null) exact = exactClaims(payloadText);

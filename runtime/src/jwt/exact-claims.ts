@@ -1,10 +1,11 @@
 import { AuthenticationError } from "../errors.js";
-import { doubleHolds, exactDecimal } from "../exact-number.js";
+import { exactDecimal, writesBackExactly } from "../exact-number.js";
 
 /**
- * Could this JSON text hold a number a double cannot hold exactly? Such a
- * number has 16 or more significant digits or an exponent; this test
- * over-approximates (it also fires on digits inside strings), never misses.
+ * Could this JSON text hold a number that does not write back as itself
+ * (writesBackExactly)? Such a number has 16 or more significant digits or an
+ * exponent; this test over-approximates (it also fires on digits inside
+ * strings), never misses.
  */
 const mayHoldInexact = /[0-9.]{16}|[0-9][eE]/;
 
@@ -20,8 +21,8 @@ export interface ExactClaims {
 
 /**
  * Reads a JWT's claims as JSON.parse does (same values, the last of duplicate
- * keys wins, `__proto__` an ordinary key), except that a number a double
- * cannot hold exactly becomes the string of its exact value (exactDecimal),
+ * keys wins, `__proto__` an ordinary key), except that a number that does not
+ * write back as itself (writesBackExactly) becomes the string of its exact value (exactDecimal),
  * or is left out when that is too long. Undefined when the text has no such
  * number: JSON.parse's reading is then exact. Only called on text JSON.parse accepted.
  */
@@ -69,7 +70,9 @@ class Reader {
       this.#expect(":");
       const value = this.value(depth);
       if (value === omitted) delete object[key];
-      else Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+      // JSON.parse makes "__proto__" an own property; an assignment would set the prototype.
+      else if (key === "__proto__") Object.defineProperty(object, key, { value, writable: true, enumerable: true, configurable: true });
+      else object[key] = value;
       this.#space();
     } while (this.#take(","));
     this.#expect("}");
@@ -94,9 +97,15 @@ class Reader {
     const start = this.#at;
     if (this.text[start] !== '"') this.#fail();
     let end = start + 1;
-    while (end < this.text.length && this.text[end] !== '"') end += this.text[end] === "\\" ? 2 : 1;
+    let escaped = false;
+    for (let c = this.text.charCodeAt(end); end < this.text.length && c !== 34; c = this.text.charCodeAt(end)) {
+      if (c === 92) {
+        escaped = true;
+        end += 2;
+      } else end++;
+    }
     this.#at = end + 1;
-    return JSON.parse(this.text.slice(start, end + 1)) as string;
+    return escaped ? (JSON.parse(this.text.slice(start, end + 1)) as string) : this.text.slice(start + 1, end);
   }
 
   #number(): number | string | typeof omitted {
@@ -104,7 +113,10 @@ class Reader {
     const literal = numberAt.exec(this.text)?.[0];
     if (literal === undefined) return this.#fail();
     this.#at += literal.length;
-    if (doubleHolds(literal)) return Number(literal);
+    // At most 15 significant digits and no exponent: it always writes back as itself.
+    if (literal.length - (literal[0] === "-" ? 1 : 0) - (literal.includes(".") ? 1 : 0) <= 15 && !/[eE]/.test(literal))
+      return Number(literal);
+    if (writesBackExactly(literal)) return Number(literal);
     this.inexact = true;
     const exact = exactDecimal(literal);
     if (exact !== undefined) return exact;
@@ -113,7 +125,8 @@ class Reader {
   }
 
   #space() {
-    while (" \t\n\r".includes(this.text[this.#at] ?? "x")) this.#at++;
+    for (let c = this.text.charCodeAt(this.#at); c === 32 || c === 9 || c === 10 || c === 13; c = this.text.charCodeAt(this.#at))
+      this.#at++;
   }
 
   #take(char: string): boolean {

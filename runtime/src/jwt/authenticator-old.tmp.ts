@@ -1,0 +1,148 @@
+import type { Authenticator } from "../authenticator.js";
+import { AuthenticationError } from "../errors.js";
+import type { AuthnRequest } from "../guard.js";
+import type { Principal } from "../principal.js";
+import { bearerCandidate, checkCompact } from "./bearer.js";
+import { TokenCache, type TokenCacheOptions } from "./cache.js";
+import type { ClaimMapping, PrincipalVocabulary } from "./claims.js";
+import { parseCompact } from "./compact.js";
+import { checkKeyConfig, type KeySource, keyStore } from "./keys.js";
+import { createVerifier } from "./verifier.js";
+
+export interface JwtAuthenticatorOptions<K extends string = string, R extends string = string, S extends string = string> {
+  /** Shown in audit details and composition errors. Default "jwt". */
+  readonly name?: string;
+  /** Accepted signing algorithms, explicitly; never "none". */
+  readonly algorithms: readonly string[];
+  /** Required `iss`. Opt out only by `dangerouslyAcceptAnyIssuer: true`. */
+  readonly issuer?: string;
+  readonly dangerouslyAcceptAnyIssuer?: boolean;
+  /** Required `aud` (one of). Opt out only by `dangerouslyAcceptAnyAudience: true`. */
+  readonly audience?: string | readonly string[];
+  readonly dangerouslyAcceptAnyAudience?: boolean;
+  /** Seconds of clock skew tolerated on exp/nbf/iat. Default 30. */
+  readonly clockToleranceSeconds?: number;
+  /** When set, `iat` is required and may be at most this many seconds old. */
+  readonly maxTokenAgeSeconds?: number;
+  /** Tokens whose `exp` is further ahead than this are refused. Default 86400 (24 h). */
+  readonly maxTokenLifetimeSeconds?: number;
+  /** Largest Authorization header accepted, in bytes. Default 8192. */
+  readonly maxTokenBytes?: number;
+  /** Verified-token cache; on by default (10,000 tokens, 60 s). `false` verifies every call. */
+  readonly cache?: TokenCacheOptions | false;
+  readonly key: KeySource;
+  readonly principal: ClaimMapping<K>;
+  /** The generated `authzVocabulary`: types the principal, drops unknown roles/scopes. */
+  readonly vocabulary?: PrincipalVocabulary<R, S>;
+}
+
+function seconds(value: number | undefined, fallback: number | undefined, what: string, max: number): number | undefined {
+  if (value === undefined) return fallback;
+  if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max)
+    throw new TypeError(`protoauthz/jwt: ${what} must be a number of seconds from 0 to ${max}`);
+  return value;
+}
+
+/**
+ * Verifies `Authorization: Bearer <jwt>` on Node's synchronous crypto with
+ * keys imported once, and maps its claims to a principal. Misconfiguration
+ * throws here, at creation. At request time an invalid token throws
+ * AuthenticationError (Unauthenticated); unreachable or slow keys throw a
+ * plain Error (Unavailable). Answers synchronously for a cached token or a
+ * local key, so the guard stays synchronous too.
+ */
+export function createJwtAuthenticator<K extends string, R extends string = string, S extends string = string>(
+  options: JwtAuthenticatorOptions<K, R, S>,
+): Authenticator<Principal<K, R, S>> {
+  checkKeyConfig(options.algorithms, options.key);
+  if (options.issuer === undefined && options.dangerouslyAcceptAnyIssuer !== true) {
+    throw new TypeError("protoauthz/jwt: set issuer (or dangerouslyAcceptAnyIssuer: true to accept tokens from anyone holding a key)");
+  }
+  if (options.audience === undefined && options.dangerouslyAcceptAnyAudience !== true) {
+    throw new TypeError("protoauthz/jwt: set audience (or dangerouslyAcceptAnyAudience: true to accept tokens meant for other services)");
+  }
+  if (options.principal === undefined || options.principal.kind === undefined) {
+    throw new TypeError('protoauthz/jwt: set principal.kind, e.g. principal: { kind: "user" }');
+  }
+  const name = options.name ?? "jwt";
+  const maxTokenBytes = options.maxTokenBytes ?? 8192;
+  const cache = options.cache === false ? undefined : new TokenCache<Principal<K, R, S>>(options.cache);
+  const verifier = createVerifier(
+    {
+      algorithms: new Set(options.algorithms),
+      policy: {
+        issuer: options.issuer,
+        audiences: options.audience === undefined ? undefined : [options.audience].flat(),
+        toleranceSeconds: seconds(options.clockToleranceSeconds, 30, "clockToleranceSeconds", 300) as number,
+        maxTokenAgeSeconds: seconds(options.maxTokenAgeSeconds, undefined, "maxTokenAgeSeconds", 31_536_000),
+        maxLifetimeSeconds: seconds(options.maxTokenLifetimeSeconds, 86_400, "maxTokenLifetimeSeconds", 31_536_000) as number,
+      },
+      mapping: options.principal,
+      vocabulary: options.vocabulary,
+      cache,
+    },
+    keyStore(options.algorithms, options.key, (retired) => cache?.evictKeys(retired)),
+  );
+
+  const refused = (error: unknown): never => {
+    if (error instanceof AuthenticationError) throw new AuthenticationError(`${name}: ${error.message}`, { cause: error });
+    throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  };
+
+  // inspect() then authenticate() read the same header: the token, its hash
+  // and its cache entry are worked out once. They depend on the header value
+  // alone, so inspect's are remembered by value (one header, no per-request
+  // map) and authenticate lets them go: no token outlives the call that carried it.
+  let lastHeader: string | undefined;
+  let lastToken = "";
+  let lastId: string | undefined;
+  let lastHit: Principal<K, R, S> | undefined;
+  const remember = (header: string | null): void => {
+    if (header === null) throw new AuthenticationError("no bearer token");
+    if (header === lastHeader) return;
+    const token = bearerCandidate(header, maxTokenBytes);
+    const id = verifier.idOf(token);
+    const hit = verifier.cached(id);
+    // A hit is this exact token (same SHA-256), which passed the check when it was verified.
+    if (hit === undefined) checkCompact(token);
+    lastToken = token;
+    lastId = id;
+    lastHit = hit;
+    lastHeader = header;
+  };
+  const forget = () => {
+    lastHeader = lastId = lastHit = undefined;
+    lastToken = "";
+  };
+
+  return {
+    name,
+    credential: "authorization",
+    inspect(request: AuthnRequest) {
+      const header = request.header.get("authorization");
+      if (header === null) return "absent";
+      if (options.issuer === undefined) return "mine";
+      try {
+        remember(header);
+        // A cached token was verified with this issuer: no need to decode it again.
+        return lastHit !== undefined || parseCompact(lastToken).payload.iss === options.issuer ? "mine" : "not-mine";
+      } catch {
+        return "not-mine";
+      }
+    },
+    authenticate(request: AuthnRequest) {
+      try {
+        remember(request.header.get("authorization"));
+        const token = lastToken;
+        const id = lastId;
+        const hit = lastHit;
+        forget();
+        if (hit !== undefined) return hit;
+        const principal = verifier.verify(token, id);
+        return principal instanceof Promise ? principal.catch(refused) : principal;
+      } catch (error) {
+        return refused(error);
+      }
+    },
+  };
+}
