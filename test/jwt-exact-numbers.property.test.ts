@@ -161,6 +161,12 @@ describe("numeric claims are kept exactly or left out", () => {
     );
   });
 
+  it("reads deeply nested claims without a stack overflow, refusing past 256 levels", () => {
+    const nested = (depth: number) => `"deep":${"[".repeat(depth)}${"]".repeat(depth)},"tenant":9007199254740993`;
+    expect((authenticator.authenticate(request(tokenWith(nested(200)))) as Principal).attributes.tenant).toBe("9007199254740993");
+    expect(() => authenticator.authenticate(request(tokenWith(nested(1000))))).toThrow(/nest more than 256 levels/);
+  });
+
   it("examples: 2^53 + 1, exponents, long fractions", () => {
     const attributeOf = (written: string) =>
       (authenticator.authenticate(request(tokenWith(`"tenant":${written}`))) as Principal).attributes.tenant;
