@@ -99,9 +99,9 @@ describe("authenticateWith over shared, stateful authenticators", () => {
   it("answers every call as a fresh composition would at that moment", async () => {
     await fc.assert(
       fc.asyncProperty(
-        fc.array(composition, { minLength: 1, maxLength: 3 }),
+        fc.array(composition, { minLength: 1, maxLength: 2 }),
         headerChoice,
-        fc.array(call, { minLength: 1, maxLength: 16 }),
+        fc.array(call, { minLength: 1, maxLength: 20 }),
         async (lists, choice, calls) => {
           vi.useFakeTimers({ toFake: ["Date"] });
           vi.setSystemTime(start);
@@ -125,7 +125,7 @@ describe("authenticateWith over shared, stateful authenticators", () => {
           vi.useRealTimers();
         },
       ),
-      { numRuns: 500 },
+      { numRuns: 1000 },
     );
   });
 });
