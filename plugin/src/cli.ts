@@ -11,15 +11,18 @@ import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
 import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
+import { testCommand, testUsage } from "./policy-test/command.js";
+import { runPolicyTests } from "./policy-test/run-tests.js";
 import { surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
                          [--acknowledgements authz-acknowledgements.yaml] [--allow-loosening <pkg.Service.Method>]…
                          [--project tsconfig.json] [--format text|json|github] [--buf-gen-yaml buf.gen.yaml]
-                         [--principals a|b] [--roles a|b] [--scopes a|b]
+                         [--principals a|b] [--roles a|b] [--scopes a|b] [--tests 'authz/**/*.authz-test.yaml']
   protoc-gen-authz check --project tsconfig.json [--format …]
   protoc-gen-authz report <image|proto dir> [--format markdown|json] [--out FILE]
+${testUsage}
 
 An image comes from 'buf build -o image.binpb'; a directory is built with buf on PATH.
 Plugin options (vocabulary, undeclared=) are read from ./buf.gen.yaml when it exists.
@@ -45,6 +48,7 @@ export async function runCli(
 
 async function run(argv: readonly string[], out: (text: string) => void): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "test" && !rest.includes("--help") && !rest.includes("-h")) return testCommand(rest, out);
   const { values, positionals } = parseArgs({
     args: [...rest],
     allowPositionals: true,
@@ -60,6 +64,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       roles: { type: "string" },
       scopes: { type: "string" },
       out: { type: "string" },
+      tests: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -141,7 +146,21 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
   out(render(findings, format));
-  return failing(findings) ? 1 : 0;
+  // --tests: the policy tests run in the same gate, against the same input and buf.gen.yaml.
+  if (values.tests === undefined) return failing(findings) ? 1 : 0;
+  if (files === undefined) throw new UsageError("--tests runs against an image or proto directory: give it too");
+  const tests = await runPolicyTests({
+    files,
+    config,
+    vocabulary,
+    mapPath,
+    patterns: values.tests,
+    coverage: false,
+    requireCoverage: false,
+    format,
+  });
+  out(tests.text);
+  return failing(findings) || tests.failed ? 1 : 0;
 }
 
 const flagged = "--allow-loosening";

@@ -1,0 +1,100 @@
+import type { DescFile, DescMethod } from "@bufbuild/protobuf";
+import { createRegistry, type Registry } from "@bufbuild/protobuf";
+import type { MethodRule, Rule, ServiceAuthz, Vocabulary } from "protoauthz";
+import type { GenerationConfig } from "../check/buf-gen.js";
+import { InputError } from "../check/image.js";
+import { collect, formatProblem, type MethodModel } from "../collect.js";
+import { printable } from "../escape.js";
+
+/** One RPC the input generates a rule for. */
+export interface RpcModel {
+  /** "/pkg.Service/Method" */
+  readonly procedure: string;
+  readonly method: DescMethod;
+  readonly rule: Rule<unknown>;
+  /** "file.proto:LINE:COL" of the rule that decides (the RPC's own, or its service's default). */
+  readonly ruleLocation: string;
+  /** "file.proto:LINE:COL" of the RPC's declaration, where coverage gaps are reported. */
+  readonly rpcLocation: string;
+}
+
+/** The rules `buf generate` would ship for an input, as the guard's tables. */
+export interface PolicyModel {
+  readonly rpcs: ReadonlyMap<string, RpcModel>;
+  readonly tables: readonly ServiceAuthz[];
+  readonly vocabulary: Vocabulary;
+  /** Resolves message types for proto JSON (google.protobuf.Any). */
+  readonly registry: Registry;
+  /** Services buf generate leaves out (exclude_types): named so that a test of one is explained, not just unknown. */
+  readonly excludedServices: ReadonlySet<string>;
+}
+
+/**
+ * Reads every rule of the input exactly as generation does (same collect,
+ * same vocabulary, same undeclared=), refusing an input generation would
+ * refuse: its first problem is the reason, at its file:line:col.
+ */
+export function buildModel(
+  files: readonly DescFile[],
+  config: GenerationConfig | undefined,
+  vocabulary: Vocabulary,
+  mapPath: (file: string) => string,
+): PolicyModel {
+  const undeclared = config?.options.undeclared ?? "error";
+  const excluded = (element: string) => config?.excluded(element) ?? false;
+  const collected = collect(files, vocabulary, undeclared);
+  const problems = collected.problems.filter((p) => !excluded(p.element));
+  const first = problems[0];
+  if (first !== undefined) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: run protoc-gen-authz check)` : "";
+    throw new InputError(`${formatProblem({ ...first, file: mapPath(first.file) })}${more}`);
+  }
+  const rpcs = new Map<string, RpcModel>();
+  const tables: ServiceAuthz[] = [];
+  const excludedServices = new Set<string>();
+  for (const { service, methods } of collected.services) {
+    if (excluded(service.typeName)) {
+      excludedServices.add(service.typeName);
+      continue;
+    }
+    const rules: Record<string, MethodRule<never>> = {};
+    for (const model of methods) {
+      if (excluded(`${service.typeName}.${model.method.name}`)) continue;
+      const procedure = `/${service.typeName}/${model.method.name}`;
+      rules[model.method.localName] = { ...(model.rule as MethodRule<never>), source: model.source };
+      rpcs.set(procedure, {
+        procedure,
+        method: model.method,
+        rule: model.rule,
+        ruleLocation: mapLocation(model.location, mapPath),
+        rpcLocation: mapLocation(declarationOf(model), mapPath),
+      });
+    }
+    // The rules are read from descriptors: no typed accessor, as ServiceAuthz of any service.
+    tables.push({ service, rules } satisfies ServiceAuthz);
+  }
+  return { rpcs, tables, vocabulary, registry: createRegistry(...files), excludedServices };
+}
+
+/** Source-code-info path parts: FileDescriptorProto.service = 6, ServiceDescriptorProto.method = 2. */
+const serviceInFile = 6;
+const methodInService = 2;
+
+/** Where the RPC itself is declared ("rpc Name(…)"), else where its rule is. */
+function declarationOf(model: MethodModel): string {
+  const { method } = model;
+  const file = method.parent.file;
+  const s = file.services.indexOf(method.parent);
+  const m = method.parent.methods.indexOf(method);
+  for (const { path, span } of file.proto.sourceCodeInfo?.location ?? []) {
+    if (path.length === 4 && path[0] === serviceInFile && path[1] === s && path[2] === methodInService && path[3] === m) {
+      return `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
+    }
+  }
+  return model.location;
+}
+
+function mapLocation(location: string, mapPath: (file: string) => string): string {
+  const match = /^(.*?)(:\d+:\d+)?$/.exec(location);
+  return printable(`${mapPath(match?.[1] ?? location)}${match?.[2] ?? ""}`);
+}
