@@ -129,4 +129,14 @@ describe("check under undeclared=audit", () => {
       { procedure: "/check.v1.Api/B", location: "check/v1/api.proto:7:3", file: "check/v1/api.proto", line: 7, column: 3 },
     ]);
   });
+
+  it("report: the words about RPCs without a rule follow the mode", () => {
+    const audit = runCli(dir, "report", img).stdout;
+    expect(audit).toContain("**1 of 2 RPCs declare no rule** and are NOT protected until they do: anyone may call them");
+    expect(audit).not.toContain("undeclared=deny");
+    // Without buf.gen.yaml the plugin's default applies: generation fails on them.
+    const strict = cli("report", img).stdout;
+    expect(strict).toContain("**1 of 2 RPCs declare no rule** and fail generation until they do (undeclared=error)");
+    expect(strict).not.toContain("undeclared=deny");
+  });
 });

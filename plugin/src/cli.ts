@@ -99,8 +99,14 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       );
       return 1;
     }
-    const surface = result.surface.map((r) => ({ ...r, location: mapLocation(r.location, mapPath) }));
-    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, config?.options.undeclared ?? "error");
+    const mode = config?.options.undeclared ?? "error";
+    const surface = result.surface.map((r) => ({
+      ...r,
+      location: mapLocation(r.location, mapPath),
+      // Under undeclared=error generation fails on these; they are listed as deny, and said so.
+      ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
+    }));
+    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, mode);
     if (values.out === undefined) out(text);
     else writeReport(values.out, `${text}\n`);
     return 0;
@@ -157,6 +163,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
 }
 
 const flagged = "--allow-loosening";
+const failsGeneration = "no rule declared: buf generate fails on it (undeclared=error); listed as deny";
 
 /** What buf generate generates: services the plugin's exclude_types leaves out (e.g. grpc.health.v1) are not judged. */
 function generated(result: CheckResult, config: GenerationConfig | undefined): CheckResult {
