@@ -1,11 +1,11 @@
-import { printable } from "../escape.js";
+import { githubMessage, githubProperty, jsonDocument, textField } from "../render.js";
 import type { Gap, RpcCoverage } from "./coverage.js";
 import type { CaseResult } from "./runner.js";
 import { formatWhere } from "./where.js";
 
 export type TestFormat = "text" | "github" | "json";
 
-/** Everything one run found. Untrusted text (names, paths, messages) is escaped here, once per format. */
+/** Everything one run found. Untrusted text (names, paths, messages) reaches each format through ../render.ts. */
 export interface TestReport {
   readonly files: number;
   readonly results: readonly CaseResult[];
@@ -26,7 +26,7 @@ export function reportFails(report: TestReport): boolean {
 export function renderReport(report: TestReport, format: TestFormat): string {
   switch (format) {
     case "json":
-      return JSON.stringify(toJson(report), null, 2);
+      return jsonDocument(toJson(report));
     case "github":
       return renderGithub(report);
     default:
@@ -64,16 +64,16 @@ function summary(report: TestReport): string {
 
 function renderText(report: TestReport): string {
   const lines: string[] = [];
-  for (const r of report.results) if (!r.passed) lines.push(printable(`${formatWhere(r.case.where)}: FAIL ${failureMessage(r)}`));
+  for (const r of report.results) if (!r.passed) lines.push(textField(`${formatWhere(r.case.where)}: FAIL ${failureMessage(r)}`));
   if (report.coverage !== undefined) {
     lines.push("coverage:");
     let service = "";
     for (const rpc of report.coverage) {
       const [name, method] = rpc.procedure.slice(1).split("/");
-      if (name !== service) lines.push(printable(`  ${(service = name ?? "")}`));
+      if (name !== service) lines.push(textField(`  ${(service = name ?? "")}`));
       const outcomes = rpc.cases === 0 ? "(no test)" : rpc.outcomes.join(" ");
       lines.push(
-        printable(
+        textField(
           `    ${method} [${rpc.access}] ${outcomes}${rpc.gaps.length > 0 ? ` — ${rpc.gaps.length} gap${rpc.gaps.length === 1 ? "" : "s"}` : ""}`,
         ),
       );
@@ -82,7 +82,7 @@ function renderText(report: TestReport): string {
   const gaps = gapsOf(report);
   if (gaps.length > 0) {
     lines.push(report.requireCoverage ? "coverage gaps (required):" : "coverage gaps:");
-    for (const g of gaps) lines.push(printable(`${g.location}: ${g.procedure.slice(1)}: ${g.message}`));
+    for (const g of gaps) lines.push(textField(`${g.location}: ${g.procedure.slice(1)}: ${g.message}`));
   }
   lines.push(summary(report));
   return lines.join("\n");
@@ -147,14 +147,6 @@ function annotation(
   message: string,
   at: { file: string; line?: number; column?: number },
 ): string {
-  const where = `file=${escapeProperty(at.file)},${at.line === undefined ? "" : `line=${at.line},col=${at.column ?? 1},`}`;
-  return `::${level} ${where}title=${escapeProperty(title)}::${escapeData(printable(message))}`;
-}
-
-function escapeData(text: string): string {
-  return text.replaceAll("%", "%25").replaceAll("\r", "%0D").replaceAll("\n", "%0A");
-}
-
-function escapeProperty(text: string): string {
-  return escapeData(printable(text)).replaceAll(":", "%3A").replaceAll(",", "%2C");
+  const where = `file=${githubProperty(at.file)},${at.line === undefined ? "" : `line=${at.line},col=${at.column ?? 1},`}`;
+  return `::${level} ${where}title=${githubProperty(title)}::${githubMessage(message)}`;
 }
