@@ -85,8 +85,10 @@ function gapsOf(rpc: RpcModel, seen: readonly CaseResult[]): Gap[] {
     }
     for (const relation of block.relations ?? []) {
       const label = `${relation.resourceType}#${relation.permission}`;
-      const held = ofBlock.some((r) => r.decision.allowed && (r.decision.relation ?? "").split(" & ").includes(label));
-      const notHeld = ofBlock.some((r) => r.decision.reason === "relation_denied" && r.decision.relation === label);
+      // From the engine's answers: an any_of asks every open alternative at once, and its denial names only one.
+      const answered = (held: boolean) => seen.some((r) => r.relationAnswers.some((a) => a.relation === label && a.held === held));
+      const held = answered(true);
+      const notHeld = answered(false);
       if (!held) gap(`${name}relation ${label} never seen held`);
       if (!notHeld) gap(`${name}relation ${label} never seen not held`);
     }

@@ -1,4 +1,4 @@
-import { AuthzConfigError, createGuard, type Decision, type Guard, type Principal, type RelationChecker } from "protoauthz";
+import { AuthzConfigError, createGuard, type Decision, type Guard, type Principal, type RelationChecker, type RelationQuery } from "protoauthz";
 import { InputError } from "../check/image.js";
 import { startEngine } from "./engine.js";
 import type { PolicyModel } from "./model.js";
@@ -15,6 +15,19 @@ export interface CaseResult {
   readonly passed: boolean;
   /** 0-based index of the stream message that was denied, for a denial after the first message. */
   readonly deniedAt: number | undefined;
+  /** Every relation the engine answered for this case ("resource_type#permission"), for coverage. */
+  readonly relationAnswers: readonly RelationAnswer[];
+}
+
+export interface RelationAnswer {
+  readonly relation: string;
+  readonly held: boolean;
+}
+
+/** The case being run, as the authenticator and the engine's observer see it (cases run one at a time). */
+interface Current {
+  principal: Principal | undefined;
+  answers: RelationAnswer[];
 }
 
 /**
@@ -37,8 +50,8 @@ export async function runCases(cases: readonly RunnableCase[], model: PolicyMode
   for (const { relations, cases: grouped } of groups.values()) {
     const engine = relations === undefined ? undefined : await startEngine(relations, shown);
     try {
-      const caller: { principal: Principal | undefined } = { principal: undefined };
-      const guard = guardFor(model, engine?.checker ?? noEngine, caller, relations);
+      const caller: Current = { principal: undefined, answers: [] };
+      const guard = guardFor(model, observing(engine?.checker ?? noEngine, caller), caller, relations);
       for (const c of grouped) results.set(c, await runCase(guard, caller, c));
     } finally {
       engine?.close();
@@ -52,10 +65,25 @@ const noEngine: RelationChecker = {
   check: () => Promise.reject(new Error("no relation engine: this test file has no schema")),
 };
 
+/** The checker, recording each answer it gives for the current case; it decides nothing itself. */
+function observing(checker: RelationChecker, current: Current): RelationChecker {
+  const record = (queries: readonly RelationQuery[], answers: readonly boolean[]) => {
+    for (const [i, q] of queries.entries()) current.answers.push({ relation: `${q.resourceType}#${q.permission}`, held: answers[i] === true });
+    return answers;
+  };
+  return {
+    ...(checker.validate !== undefined && { validate: (uses) => checker.validate?.(uses) ?? [] }),
+    check(principal, queries, options) {
+      const answers = checker.check(principal, queries, options);
+      return answers instanceof Promise ? answers.then((a) => record(queries, a)) : record(queries, answers as readonly boolean[]);
+    },
+  };
+}
+
 function guardFor(
   model: PolicyModel,
   checker: RelationChecker,
-  caller: { principal: Principal | undefined },
+  caller: Current,
   relations: RelationsDef | undefined,
 ): Guard {
   const warn = console.warn;
@@ -86,8 +114,10 @@ function guardFor(
 
 const noHeaders: Pick<Headers, "get" | "has" | "forEach"> = { get: () => null, has: () => false, forEach: () => {} };
 
-async function runCase(guard: Guard, caller: { principal: Principal | undefined }, c: RunnableCase): Promise<CaseResult> {
+async function runCase(guard: Guard, caller: Current, c: RunnableCase): Promise<CaseResult> {
   caller.principal = c.principal;
+  const answers: RelationAnswer[] = [];
+  caller.answers = answers;
   const authorization = await guard.authorize({ procedure: c.rpc.procedure, header: noHeaders, peer: undefined });
   caller.principal = undefined;
   let decision = authorization.decision;
@@ -112,7 +142,7 @@ async function runCase(guard: Guard, caller: { principal: Principal | undefined 
     }
   }
   const actual = outcomeOf(decision);
-  return { case: c, decision, actual, passed: actual === c.expected, deniedAt };
+  return { case: c, decision, actual, passed: actual === c.expected, deniedAt, relationAnswers: answers };
 }
 
 function outcomeOf(decision: Decision): CaseResult["actual"] {
