@@ -1,4 +1,12 @@
-import { AuthzConfigError, createGuard, type Decision, type Guard, type Principal, type RelationChecker, type RelationQuery } from "protoauthz";
+import {
+  AuthzConfigError,
+  createGuard,
+  type Decision,
+  type Guard,
+  type Principal,
+  type RelationChecker,
+  type RelationQuery,
+} from "protoauthz";
 import { InputError } from "../check/image.js";
 import { startEngine } from "./engine.js";
 import type { PolicyModel } from "./model.js";
@@ -68,7 +76,8 @@ const noEngine: RelationChecker = {
 /** The checker, recording each answer it gives for the current case; it decides nothing itself. */
 function observing(checker: RelationChecker, current: Current): RelationChecker {
   const record = (queries: readonly RelationQuery[], answers: readonly boolean[]) => {
-    for (const [i, q] of queries.entries()) current.answers.push({ relation: `${q.resourceType}#${q.permission}`, held: answers[i] === true });
+    for (const [i, q] of queries.entries())
+      current.answers.push({ relation: `${q.resourceType}#${q.permission}`, held: answers[i] === true });
     return answers;
   };
   return {
@@ -80,12 +89,7 @@ function observing(checker: RelationChecker, current: Current): RelationChecker 
   };
 }
 
-function guardFor(
-  model: PolicyModel,
-  checker: RelationChecker,
-  caller: Current,
-  relations: RelationsDef | undefined,
-): Guard {
+function guardFor(model: PolicyModel, checker: RelationChecker, caller: Current, relations: RelationsDef | undefined): Guard {
   const warn = console.warn;
   // The guard announces migration mode (undeclared=audit) when it starts; here it would repeat once per engine.
   console.warn = () => {};

@@ -19,7 +19,7 @@ export function parseYamlFile(file: string, text: string): YamlFile {
   };
   const error = document.errors[0];
   if (error !== undefined) {
-    const pos = error.linePos?.[0] ?? { line: 1, col: 1 };
+    const pos = lines.linePos(error.pos[0]);
     throw new TestFileError({ file, line: pos.line, column: pos.col }, `not valid YAML: ${error.message.split("\n")[0]}`);
   }
   return { file, document, whereOf };
