@@ -10,6 +10,7 @@ import { expressConnectMiddleware } from "@connectrpc/connect-express";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import express from "express";
+import fc from "fast-check";
 import { fastify } from "fastify";
 import type { AuthzEvent } from "protoauthz";
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from "vitest";
@@ -120,6 +121,29 @@ describe.each(Object.entries(http2Servers))("{ routes, ...guard.connectOptions }
       await send([member, admin], 2);
       await send([admin, member], 3);
       expect(events.map((e) => e.reason)).toEqual(["authorized", "invalid_credentials", "invalid_credentials"]);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe("any number of Authorization headers over the documented wiring (property)", () => {
+  const runs = Math.max(20, Number(process.env.FUZZ_RUNS ?? 0) / 10);
+  const value = fc.constantFrom(member, admin, "Bearer service", "Bearer sandbox");
+  const name = fc.constantFrom("authorization", "Authorization", "AUTHORIZATION", "aUtHoRiZaTiOn");
+  it("admits exactly one header and refuses two or more, whatever their names' case, order and tokens", async () => {
+    const server = await http1["connect-node"]?.(guarded([]));
+    if (server === undefined) throw new Error("no server");
+    try {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fc.tuple(name, value), { minLength: 1, maxLength: 4 }), async (headers) => {
+          const status = await rawH1Unary(server.port, path, headers, body);
+          // One member or superUser token is a user the rule admits; a service or sandbox token is a known caller it denies.
+          const single = headers.length === 1 && (headers[0]?.[1] === member || headers[0]?.[1] === admin) ? 200 : 403;
+          expect(status).toBe(headers.length === 1 ? single : 401);
+        }),
+        { numRuns: runs, seed: 20261203 },
+      );
     } finally {
       await server.close();
     }
