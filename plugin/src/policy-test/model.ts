@@ -84,15 +84,27 @@ const methodInService = 2;
 function declarationOf(model: MethodModel): string {
   const { method } = model;
   const file = method.parent.file;
-  const s = file.services.indexOf(method.parent);
-  const m = method.parent.methods.indexOf(method);
-  for (const { path, span } of file.proto.sourceCodeInfo?.location ?? []) {
-    if (path.length === 4 && path[0] === serviceInFile && path[1] === s && path[2] === methodInService && path[3] === m) {
-      return `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
-    }
-  }
-  return model.location;
+  const span = methodSpans(file).get(`${file.services.indexOf(method.parent)}/${method.parent.methods.indexOf(method)}`);
+  return span === undefined ? model.location : `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
 }
+
+/** "service/method" index → span of each method declaration; built once per file (a scan per RPC would be quadratic). */
+function methodSpans(file: DescFile): Map<string, readonly number[]> {
+  let spans = methodSpanCache.get(file);
+  if (spans === undefined) {
+    spans = new Map();
+    for (const { path, span } of file.proto.sourceCodeInfo?.location ?? []) {
+      if (path.length === 4 && path[0] === serviceInFile && path[2] === methodInService) {
+        const key = `${path[1]}/${path[3]}`;
+        if (!spans.has(key)) spans.set(key, span);
+      }
+    }
+    methodSpanCache.set(file, spans);
+  }
+  return spans;
+}
+
+const methodSpanCache = new WeakMap<DescFile, Map<string, readonly number[]>>();
 
 function mapLocation(location: string, mapPath: (file: string) => string): string {
   const match = /^(.*?)(:\d+:\d+)?$/.exec(location);
