@@ -11,8 +11,8 @@ import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
 import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
-import { testCommand, testUsage } from "./policy-test/command.js";
-import { runPolicyTests } from "./policy-test/run-tests.js";
+import { testCommand, testUsage } from "./policy/command.js";
+import { runPolicyTests } from "./policy/run-suites.js";
 import { jsonDocument, textField } from "./render.js";
 import { surfaceToMarkdown } from "./report.js";
 

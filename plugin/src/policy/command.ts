@@ -5,7 +5,7 @@ import { type GenerationConfig, readGenerationConfig } from "../check/buf-gen.js
 import { InputError, loadInput } from "../check/image.js";
 import { createPathMapper, repositoryRoot } from "../check/paths.js";
 import type { TestFormat } from "./render.js";
-import { runPolicyTests } from "./run-tests.js";
+import { runPolicyTests } from "./run-suites.js";
 
 export const testUsage = `  protoc-gen-authz test <image|proto dir> [test files or globs…] [--coverage] [--require-coverage]
                         [--format text|github|json] [--buf-gen-yaml buf.gen.yaml]`;

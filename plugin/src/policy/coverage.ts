@@ -2,7 +2,7 @@ import { ScalarType } from "@bufbuild/protobuf";
 import { canonicalValue, type Principal, type Requirements, readFieldPath, resolveFieldPath } from "protoauthz";
 import type { RpcModel } from "./model.js";
 import type { CaseResult } from "./runner.js";
-import type { Outcome } from "./test-file.js";
+import type { Outcome } from "./suite-file.js";
 
 /** One part of a rule no test exercises, reported at the RPC's declaration. */
 export interface Gap {

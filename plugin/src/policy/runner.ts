@@ -11,7 +11,7 @@ import { InputError } from "../check/image.js";
 import { startEngine } from "./engine.js";
 import type { PolicyModel } from "./model.js";
 import type { RunnableCase } from "./resolve.js";
-import type { Outcome, RelationsDef } from "./test-file.js";
+import type { Outcome, RelationsDef } from "./suite-file.js";
 import { TestFileError } from "./where.js";
 
 /** What the guard decided for one case. */

@@ -2,7 +2,7 @@ import { fromJson, type JsonValue, type Message } from "@bufbuild/protobuf";
 import type { Principal, Rule } from "protoauthz";
 import { normalizeProcedure } from "../check/procedure.js";
 import type { PolicyModel, RpcModel } from "./model.js";
-import { anonymous, type MessageDef, type Outcome, type TestCaseDef, type TestSuite } from "./test-file.js";
+import { anonymous, type MessageDef, type Outcome, type TestCaseDef, type TestSuite } from "./suite-file.js";
 import { closest, TestFileError, type Where } from "./where.js";
 
 /** One principal's call in one test: what runs, and what it must decide. */

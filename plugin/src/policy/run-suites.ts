@@ -7,7 +7,7 @@ import { buildModel } from "./model.js";
 import { renderReport, reportFails, type TestFormat, type TestReport } from "./render.js";
 import { type RunnableCase, resolveSuite } from "./resolve.js";
 import { runCases } from "./runner.js";
-import { readTestSuite, shownPath } from "./test-file.js";
+import { readTestSuite, shownPath } from "./suite-file.js";
 
 export interface PolicyTestOptions {
   /** The input's files, as `check` loads them. */
