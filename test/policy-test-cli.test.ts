@@ -271,6 +271,24 @@ describe("protoc-gen-authz test: formats and the gate", () => {
     });
   });
 
+  it("a hostile principal name cannot start a line, a workflow command or a terminal control in any format", () => {
+    const file = testFile(
+      `principals:\n  "evil\\n::error file=x::owned\\u202e": { kind: user }\ntests:\n  - rpc: check.v1.Api/Gone\n    expect: { "evil\\n::error file=x::owned\\u202e": ALLOW }\n`,
+    );
+    for (const format of ["text", "github"]) {
+      const run = cli(file, "--format", format);
+      expect(run.code).toBe(1);
+      const lines = run.stdout.trimEnd().split("\n");
+      expect(lines).toHaveLength(2);
+      expect(lines.some((l) => l.startsWith("::error file=x"))).toBe(false);
+      expect(run.stdout).not.toContain("\u202e");
+      expect(run.stdout).toContain("evil\\u000a::error file=x::owned\\u202e");
+    }
+    const json = cli(file, "--format", "json");
+    expect(json.stdout).not.toContain("\u202e");
+    expect(JSON.parse(json.stdout).failures[0].principal).toBe("evil\n::error file=x::owned\u202e");
+  });
+
   it("check --tests runs the tests in the same gate", () => {
     const ok = runCli(work, "check", image, "--tests", testFile(fullSuite));
     expect(ok).toMatchObject({ code: 0 });
