@@ -6,6 +6,7 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import fc from "fast-check";
 import { afterAll, describe, expect, it } from "vitest";
 import { binPath, cliBin, runCli, scratch } from "./support/check-cli.js";
 import { repoRoot } from "./support/request.js";
@@ -141,6 +142,30 @@ describe("types and exclude_types, against real buf generate", () => {
   const rows = (markdown: string) =>
     Object.fromEntries([...markdown.matchAll(/^\| `([^`]+)` \| \**(\w+)\**/gm)].map((m) => [m[1] ?? "", m[2] ?? ""]));
 
+  /** buf generate with the real plugin and this entry's extra lines, against `report` of the same buf.gen.yaml. */
+  function agrees(repo: string, extra: readonly string[]) {
+    writeFileSync(
+      join(repo, "buf.gen.yaml"),
+      bufGen(entry("target=ts, undeclared=deny, registry=, report=AUTHZ.md", { extra: [...extra] })),
+    );
+    rmSync(join(repo, "gen"), { recursive: true, force: true });
+    const generate = spawnSync(join(repoRoot, "node_modules/.bin/buf"), ["generate"], {
+      cwd: repo,
+      encoding: "utf8",
+      env: { ...process.env, PATH: binPath },
+    });
+    const report = runCli(repo, "report", "proto");
+    if (generate.status !== 0) {
+      expect(report.code, `${extra}: buf generate failed (${generate.stderr}), report must too`).toBe(2);
+      expect(report.stderr).toMatch(/buf generate refuses this protoc-gen-authz entry/);
+      return;
+    }
+    expect(report.code, `${extra}: ${report.stderr}`).toBe(0);
+    const shipped = existsSync(join(repo, "gen/AUTHZ.md")) ? rows(readFileSync(join(repo, "gen/AUTHZ.md"), "utf8")) : {};
+    expect(rows(report.stdout), `${extra}`).toEqual(shipped);
+  }
+  const blank = () => repository({ proto: api("public"), gen: "version: v2\n" }, { proto: api("public"), gen: "version: v2\n" });
+
   it("report lists exactly the tables buf generate writes, for every form buf accepts, and fails where buf fails", () => {
     const forms = [
       [],
@@ -156,25 +181,33 @@ describe("types and exclude_types, against real buf generate", () => {
       ["exclude_types: [api.v1.Req]"],
       ["exclude_types: [nope.v1]"],
     ];
-    const repo = repository({ proto: api("public"), gen: "version: v2\n" }, { proto: api("public"), gen: "version: v2\n" });
-    for (const extra of forms) {
-      const gen = bufGen(entry("target=ts, undeclared=deny, registry=, report=AUTHZ.md", { extra }));
-      writeFileSync(join(repo, "buf.gen.yaml"), gen);
-      rmSync(join(repo, "gen"), { recursive: true, force: true });
-      const generate = spawnSync(join(repoRoot, "node_modules/.bin/buf"), ["generate"], {
-        cwd: repo,
-        encoding: "utf8",
-        env: { ...process.env, PATH: binPath },
-      });
-      const report = runCli(repo, "report", "proto");
-      if (generate.status !== 0) {
-        expect(report.code, `${extra}: buf generate failed (${generate.stderr}), report must too`).toBe(2);
-        expect(report.stderr).toMatch(/buf generate refuses this protoc-gen-authz entry/);
-        continue;
-      }
-      expect(report.code, `${extra}: ${report.stderr}`).toBe(0);
-      const shipped = existsSync(join(repo, "gen/AUTHZ.md")) ? rows(readFileSync(join(repo, "gen/AUTHZ.md"), "utf8")) : {};
-      expect(rows(report.stdout), `${extra}`).toEqual(shipped);
-    }
+    const repo = blank();
+    for (const extra of forms) agrees(repo, extra);
+  }, 600_000);
+
+  it("property: any types/exclude_types drawn from the API's names reads as buf generate applies it", () => {
+    const names = [
+      "api",
+      "api.v1",
+      "api.v1.**",
+      "api.v1.Api",
+      "api.v1.Api.A",
+      "api.v1.Api.B",
+      "api.v1.Other",
+      "api.v1.Other.C",
+      "api.v1.Req",
+    ];
+    const names2 = [...names, "protoauthz.v1", "protoauthz.v1.rule", "protoauthz.v1.Public", "google.protobuf"];
+    const list = (pool: string[]) => fc.uniqueArray(fc.constantFrom(...pool), { maxLength: 2 });
+    const repo = blank();
+    fc.assert(
+      fc.property(list(names), list(names2), (types, excluded) => {
+        agrees(repo, [
+          ...(types.length > 0 ? [`types: [${types.join(", ")}]`] : []),
+          ...(excluded.length > 0 ? [`exclude_types: [${excluded.join(", ")}]`] : []),
+        ]);
+      }),
+      { numRuns: 6 },
+    );
   }, 600_000);
 });
