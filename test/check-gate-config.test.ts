@@ -78,7 +78,7 @@ describe("check --against-git judges what buf generate ships", () => {
     );
     acknowledge(repo, ["api.v1.Api.A", "api.v1.Api.B", "api.v1.Other.C"]);
     expect(check(repo, "--acknowledgements", "acks.yaml")).toMatchObject({ code: 0 });
-  });
+  }, 180_000);
 
   it("undeclared=deny → audit: the base is judged with the base's own buf.gen.yaml", () => {
     const head = bufGen(entry("target=ts, undeclared=audit"));
@@ -94,7 +94,7 @@ describe("check --against-git judges what buf generate ships", () => {
     );
     acknowledge(repo, ["api.v1.Api.B", "buf.gen.yaml.undeclared"]);
     expect(check(repo, "--acknowledgements", "acks.yaml")).toMatchObject({ code: 0 });
-  });
+  }, 180_000);
 
   it("a second protoc-gen-authz entry: disagreeing entries are refused naming both lines until --plugin-entry names the one that ships", () => {
     const base = bufGen(entry("target=ts, undeclared=deny"));
@@ -117,7 +117,7 @@ describe("check --against-git judges what buf generate ships", () => {
       code: 2,
       stderr: expect.stringMatching(/--plugin-entry nowhere: no protoc-gen-authz entry/),
     });
-  });
+  }, 180_000);
 
   it("a closed vocabulary dropped loosens at its line; a remote authz entry counts as an entry", () => {
     const vocabulary = "target=ts, undeclared=deny, principals=user|service";
@@ -134,7 +134,7 @@ describe("check --against-git judges what buf generate ships", () => {
     expect(run.stdout).toMatch(
       /^buf\.gen\.yaml:\d+:5: LOOSENS: \/buf\.gen\.yaml\/principals: principals vocabulary dropped \(was user\|service\)/m,
     );
-  });
+  }, 180_000);
 });
 
 describe("types and exclude_types, against real buf generate", () => {

@@ -1,22 +1,19 @@
-import { existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join, relative, resolve } from "node:path";
+import { existsSync, writeFileSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { DescFile } from "@bufbuild/protobuf";
 import type { Vocabulary } from "protoauthz";
 import { type Acknowledgement, readAcknowledgements } from "./check/acknowledgements.js";
-import { type GenerationConfig, parseGenerationConfig, readGenerationConfig } from "./check/buf-gen.js";
+import { readGenerationConfig } from "./check/buf-gen.js";
 import { configChanges } from "./check/config-diff.js";
-import { generatedFiles } from "./check/generated-files.js";
-import { buildAtRef } from "./check/git-base.js";
-import { InputError, loadImage, loadInput } from "./check/image.js";
+import { InputError } from "./check/image.js";
 import { type Findings, type Format, failing, render } from "./check/output.js";
 import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
-import { checkFiles, compareSurfaces, type LocatedChange, type ReviewedChange } from "./check/run.js";
+import { checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
+import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { collect } from "./collect.js";
-import { type SurfaceRow, surfaceRows, surfaceToMarkdown } from "./report.js";
+import { surfaceRows, surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
@@ -177,81 +174,6 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
 }
 
 const flagged = "--allow-loosening";
-
-/**
- * What protoc-gen-authz receives from an input under a configuration: buf's
- * own type filter applied when the entry has one; `declared` is the whole
- * input (what the other plugins still generate from).
- */
-function generatedInput(input: string, config: GenerationConfig | undefined): { files: DescFile[]; declared: () => DescFile[] } {
-  let whole: DescFile[] | undefined;
-  const declared = () => {
-    whole ??= loadInput(input);
-    return whole;
-  };
-  if (config === undefined || !config.filters) return { files: declared(), declared };
-  return { files: generatedFiles(input, config, input), declared };
-}
-
-/** RPCs the current protos declare that the configuration's type filters keep out of protoc-gen-authz's input. */
-function leftOut(
-  head: { files: DescFile[]; declared: () => DescFile[] },
-  generated: readonly SurfaceRow[],
-  vocabulary: Vocabulary,
-  config: GenerationConfig,
-): Map<string, LocatedChange> {
-  const result = new Map<string, LocatedChange>();
-  if (!config.filters) return result;
-  const shipped = new Set(generated.map((r) => r.procedure));
-  const key = config.filter.excludeTypes.length > 0 ? "exclude_types" : "types";
-  const location = `${config.file}:${config.lineOf(key)}:5`;
-  for (const row of checkFiles(head.declared(), vocabulary, "deny").surface) {
-    if (shipped.has(row.procedure)) continue;
-    result.set(row.procedure, {
-      procedure: row.procedure,
-      loosens: true,
-      what: `no longer generated: the protos still declare it, but ${key} of protoc-gen-authz leaves it out, so its service code ships without its table`,
-      location,
-    });
-  }
-  return result;
-}
-
-/** The base version at a git ref: its files as its own buf.gen.yaml generates them, and that configuration. */
-function baseAtRef(
-  ref: string,
-  input: string | undefined,
-  configPath: string | undefined,
-  shown: (path: string) => string,
-  entryOut: string | undefined,
-): { files: DescFile[]; config: GenerationConfig | undefined } {
-  const isDirectory = input !== undefined && statSync(input).isDirectory();
-  if (configPath !== undefined && relative(repositoryRoot(), resolve(configPath)).startsWith(".."))
-    throw new InputError(
-      `${configPath}: outside the git repository, so the base's own buf.gen.yaml cannot be read (keep it in the repository)`,
-    );
-  const { image, config: text } = buildAtRef(ref, input, isDirectory, configPath);
-  const label = `${ref}:${configPath === undefined ? "" : shown(configPath)}`;
-  let config: GenerationConfig | undefined;
-  if (text !== undefined) {
-    try {
-      config = parseGenerationConfig(text, label, entryOut);
-    } catch (error) {
-      // The entry named for the current version may not exist yet at the base: any agreeing entries judge it.
-      if (entryOut === undefined || !(error instanceof InputError) || !error.message.startsWith("--plugin-entry")) throw error;
-      config = parseGenerationConfig(text, label);
-    }
-  }
-  if (image === undefined) return { files: [], config };
-  if (config === undefined || !config.filters) return { files: loadImage(image, `${ref}:${input ?? "."}`), config };
-  const work = mkdtempSync(join(tmpdir(), "protoauthz-base-image-"));
-  try {
-    writeFileSync(join(work, "base.binpb"), image);
-    return { files: generatedFiles(join(work, "base.binpb"), config, `the base ${ref}`, work), config };
-  } finally {
-    rmSync(work, { recursive: true, force: true });
-  }
-}
 
 /** The buf.gen.yaml to read: the one named, else ./buf.gen.yaml when present; "" reads none. */
 function configFile(path: string | undefined): string | undefined {
