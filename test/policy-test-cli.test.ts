@@ -175,6 +175,25 @@ describe("protoc-gen-authz test: every mistake in a test file is exit 2 at its f
     );
   });
 
+  it("reads undeclared= and exclude_types from buf.gen.yaml, as buf generate applies them", () => {
+    const dir = join(work, "config");
+    const img = policyImage(dir, "service Bare { rpc A(Req) returns (Req); }\nservice Hidden { rpc H(Req) returns (Req); }");
+    write(
+      join(dir, "buf.gen.yaml"),
+      "version: v2\nplugins:\n  - local: protoc-gen-authz\n    out: gen\n    exclude_types: [check.v1.Hidden]\n    opt: [undeclared=deny]\n",
+    );
+    write(join(dir, "ok.authz-test.yaml"), "tests:\n  - rpc: check.v1.Bare/A\n    expect: { anonymous: PERMISSION_DENIED }\n");
+    expect(runCli(dir, "test", img, "ok.authz-test.yaml")).toMatchObject({ code: 0 });
+    write(join(dir, "hidden.authz-test.yaml"), "tests:\n  - rpc: check.v1.Hidden/H\n    expect: { anonymous: PERMISSION_DENIED }\n");
+    const hidden = runCli(dir, "test", img, "hidden.authz-test.yaml");
+    expect(hidden.code).toBe(2);
+    expect(hidden.stderr).toMatch(
+      /hidden\.authz-test\.yaml:2:10: check\.v1\.Hidden\/H is left out of protoc-gen-authz's input by types\/exclude_types/,
+    );
+    // Without buf.gen.yaml, the same RPC has no rule: the input is refused.
+    expect(runCli(dir, "test", img, "ok.authz-test.yaml", "--buf-gen-yaml", "").stderr).toMatch(/check\.v1\.Bare\.A: no rule/);
+  });
+
   it("relations used without schema", () => {
     const dir = join(work, "rel");
     const img = policyImage(

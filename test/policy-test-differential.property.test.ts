@@ -9,7 +9,7 @@ import { createGuard, type Decision, type Principal } from "protoauthz";
 import { describe, expect, it } from "vitest";
 import { authzTables, authzVocabulary } from "../examples/sandbox-gateway/gen/authz_registry.js";
 import { readGenerationConfig } from "../plugin/src/check/buf-gen.js";
-import { loadInput } from "../plugin/src/check/image.js";
+import { generatedInput } from "../plugin/src/check/sides.js";
 import { buildModel } from "../plugin/src/policy/model.js";
 import type { RunnableCase } from "../plugin/src/policy/resolve.js";
 import { runCases } from "../plugin/src/policy/runner.js";
@@ -17,7 +17,7 @@ import { repoRoot } from "./support/request.js";
 
 const runs = Number(process.env.FUZZ_RUNS ?? 300);
 const config = readGenerationConfig(join(repoRoot, "buf.gen.yaml"));
-const model = buildModel(loadInput(join(repoRoot, "examples/sandbox-gateway/proto")), config, config.vocabulary, (f) => f);
+const model = buildModel(generatedInput(join(repoRoot, "examples/sandbox-gateway/proto"), config), config, config.vocabulary, (f) => f);
 const generated = createGuard(authzTables, {
   authenticate: () => current,
   vocabulary: authzVocabulary,

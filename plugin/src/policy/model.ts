@@ -25,25 +25,32 @@ export interface PolicyModel {
   readonly vocabulary: Vocabulary;
   /** Resolves message types for proto JSON (google.protobuf.Any). */
   readonly registry: Registry;
-  /** Services buf generate leaves out (exclude_types): named so that a test of one is explained, not just unknown. */
-  readonly excludedServices: ReadonlySet<string>;
+  /** Whether the protos declare this RPC ("/pkg.Service/Method") but buf.gen.yaml's types/exclude_types keep it from protoc-gen-authz. */
+  leftOut(procedure: string): boolean;
+}
+
+/** The input as `check` loads it: the files buf hands protoc-gen-authz (type filters applied), and all it declares. */
+export interface GeneratedInput {
+  readonly files: readonly DescFile[];
+  readonly declared: () => readonly DescFile[];
 }
 
 /**
- * Reads every rule of the input exactly as generation does (same collect,
- * same vocabulary, same undeclared=), refusing an input generation would
- * refuse: its first problem is the reason, at its file:line:col.
+ * Reads every rule of the input exactly as generation does (same files
+ * after buf.gen.yaml's type filters, same collect, same vocabulary, same
+ * undeclared=), refusing an input generation would refuse: its first
+ * problem is the reason, at its file:line:col.
  */
 export function buildModel(
-  files: readonly DescFile[],
+  input: GeneratedInput,
   config: GenerationConfig | undefined,
   vocabulary: Vocabulary,
   mapPath: (file: string) => string,
 ): PolicyModel {
+  const { files } = input;
   const undeclared = config?.options.undeclared ?? "error";
-  const excluded = (element: string) => config?.excluded(element) ?? false;
   const collected = collect(files, vocabulary, undeclared);
-  const problems = collected.problems.filter((p) => !excluded(p.element));
+  const problems = collected.problems;
   const first = problems[0];
   if (first !== undefined) {
     const more = problems.length > 1 ? ` (and ${problems.length - 1} more: run protoc-gen-authz check)` : "";
@@ -51,15 +58,9 @@ export function buildModel(
   }
   const rpcs = new Map<string, RpcModel>();
   const tables: ServiceAuthz[] = [];
-  const excludedServices = new Set<string>();
   for (const { service, methods } of collected.services) {
-    if (excluded(service.typeName)) {
-      excludedServices.add(service.typeName);
-      continue;
-    }
     const rules: Record<string, MethodRule<never>> = {};
     for (const model of methods) {
-      if (excluded(`${service.typeName}.${model.method.name}`)) continue;
       const procedure = `/${service.typeName}/${model.method.name}`;
       rules[model.method.localName] = { ...(model.rule as MethodRule<never>), source: model.source };
       rpcs.set(procedure, {
@@ -73,7 +74,13 @@ export function buildModel(
     // The rules are read from descriptors: no typed accessor, as ServiceAuthz of any service.
     tables.push({ service, rules } satisfies ServiceAuthz);
   }
-  return { rpcs, tables, vocabulary, registry: createRegistry(...files), excludedServices };
+  let declared: Set<string> | undefined;
+  const leftOut = (procedure: string) => {
+    if (config?.filters !== true) return false;
+    declared ??= new Set(input.declared().flatMap((f) => f.services.flatMap((s) => s.methods.map((m) => `/${s.typeName}/${m.name}`))));
+    return declared.has(procedure) && !rpcs.has(procedure);
+  };
+  return { rpcs, tables, vocabulary, registry: createRegistry(...files), leftOut };
 }
 
 /** Source-code-info path parts: FileDescriptorProto.service = 6, ServiceDescriptorProto.method = 2. */

@@ -78,11 +78,10 @@ function findRpc(test: TestCaseDef, model: PolicyModel): RpcModel {
   const procedure = test.rpc.includes("/") || test.rpc.includes(".") ? normalizeProcedure(test.rpc.trim()) : `/${test.rpc}`;
   const rpc = model.rpcs.get(procedure);
   if (rpc !== undefined) return rpc;
-  const service = procedure.slice(1, procedure.lastIndexOf("/"));
-  if (model.excludedServices.has(service)) {
+  if (model.leftOut(procedure)) {
     throw new TestFileError(
       test.rpcWhere,
-      `${service} is left out of generation by exclude_types in buf.gen.yaml: no guard has a rule for it to test`,
+      `${procedure.slice(1)} is left out of protoc-gen-authz's input by types/exclude_types in buf.gen.yaml: no table is generated for it to test`,
     );
   }
   const names = [...model.rpcs.keys()].map((p) => p.slice(1));

@@ -1,17 +1,16 @@
-import type { DescFile } from "@bufbuild/protobuf";
 import type { Vocabulary } from "protoauthz";
 import type { GenerationConfig } from "../check/buf-gen.js";
 import { coverageOf } from "./coverage.js";
 import { defaultPattern, expandPatterns } from "./glob.js";
-import { buildModel } from "./model.js";
+import { buildModel, type GeneratedInput } from "./model.js";
 import { renderReport, reportFails, type TestFormat, type TestReport } from "./render.js";
 import { type RunnableCase, resolveSuite } from "./resolve.js";
 import { runCases } from "./runner.js";
 import { readTestSuite, shownPath } from "./suite-file.js";
 
 export interface PolicyTestOptions {
-  /** The input's files, as `check` loads them. */
-  readonly files: readonly DescFile[];
+  /** The input as `check` loads it (generatedInput: buf.gen.yaml's type filters applied). */
+  readonly input: GeneratedInput;
   /** buf.gen.yaml's protoc-gen-authz entry, as `check` reads it. */
   readonly config: GenerationConfig | undefined;
   readonly vocabulary: Vocabulary;
@@ -30,7 +29,7 @@ export interface PolicyTestOptions {
  * returns the rendered report and whether it fails (exit 1).
  */
 export async function runPolicyTests(options: PolicyTestOptions): Promise<{ text: string; failed: boolean }> {
-  const model = buildModel(options.files, options.config, options.vocabulary, options.mapPath);
+  const model = buildModel(options.input, options.config, options.vocabulary, options.mapPath);
   const paths = expandPatterns(options.patterns.length === 0 ? [defaultPattern] : options.patterns);
   const cases: RunnableCase[] = [];
   for (const path of paths) cases.push(...resolveSuite(readTestSuite(path, shownPath), model));
