@@ -143,7 +143,12 @@ describe("protoc-gen-authz test: every mistake in a test file is exit 2 at its f
     ["invalid YAML", `tests:\n  - rpc: [\n`, /:\d+:\d+: not valid YAML/],
     ["a duplicate key", `tests:\n  - rpc: check.v1.Api/Own\n    rpc: check.v1.Api/Read\n`, /:3:5: not valid YAML: Map keys must be unique/],
     ["a principal named anonymous", `principals:\n  anonymous: { kind: user }\n`, /:2:3: "anonymous" is built in/],
-    ["relationships without schema", `relationships: |\n  doc:1#viewer@user:a\n`, /:2:1: relationships without schema/],
+    [
+      "a malformed relationship",
+      `schema: s.zed\nrelationships: |\n  doc:1#viewer@user:a\n    doc:2 viewer user:b\n`,
+      /:4:5: not a relationship: "doc:2 viewer user:b"/,
+    ],
+    ["relationships without schema", `relationships: |\n  doc:1#viewer@user:a\n`, /:2:3: relationships without schema/],
   ];
   it.each(mistakes)("%s", (_, text, message) => {
     const file = testFile(text);

