@@ -3,6 +3,7 @@
 // with relations on the embedded SpiceDB. Targets: < 2 s and < 5 s.
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
 import { bufBin, repoRoot } from "../test/support/request.js";
 import { fmt, median, writeSection } from "./lib.js";
@@ -122,7 +123,7 @@ The whole \`protoc-gen-authz test\` process (Node start-up, image, test file, gu
 | ${casesWanted} | none | ${fmt(without.wall)} s | ${fmt(without.cpu)} s | < 2 s | ${verdict(without.wall, 2)} |
 | ${casesWanted} | embedded SpiceDB (1 in 3 RPCs asks one) | ${fmt(withRelations.wall)} s | ${fmt(withRelations.cpu)} s | < 5 s | ${verdict(withRelations.wall, 5)} |
 
-Last run: \`${without.summary}\`; \`${withRelations.summary}\`.`;
+Last run: \`${without.summary}\`; \`${withRelations.summary}\`. Load average during the run: ${fmt(loadavg()[0] ?? 0, 1)} (on ${availableParallelism()} cores).`;
 writeSection("policy-test", body);
 console.log(body);
 if (process.env.BENCH_KEEP === undefined) rmSync(work, { recursive: true, force: true });
