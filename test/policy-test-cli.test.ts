@@ -321,5 +321,7 @@ describe("protoc-gen-authz test: formats and the gate", () => {
     expect(bad.code).toBe(1);
     expect(bad.stdout).toMatch(/FAIL check\.v1\.Api\/Read as sb1/);
     expect(runCli(work, "check", image, "--tests", "none/*.authz-test.yaml").code).toBe(2);
+    const json = JSON.parse(runCli(work, "check", image, "--tests", testFile(failing), "--format", "json").stdout);
+    expect(json).toMatchObject({ ok: false, problems: [], tests: { ok: false, cases: 1, failures: [{ principal: "sb1" }] } });
   });
 });

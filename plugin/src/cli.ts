@@ -14,7 +14,7 @@ import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { collect } from "./collect.js";
 import { testCommand, testUsage } from "./policy/command.js";
-import { runPolicyTests } from "./policy/run-suites.js";
+import { checkWithTests } from "./policy/gate.js";
 import { jsonDocument, textField } from "./render.js";
 import { surfaceRows, surfaceToMarkdown } from "./report.js";
 
@@ -192,22 +192,16 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       .map((r) => ({ procedure: r.procedure, location: mapLocation(r.location, mapPath) })),
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
-  out(render(findings, format));
+  const text = render(findings, format);
+  if (values.tests === undefined) {
+    out(text);
+    return failing(findings) ? 1 : 0;
+  }
   // --tests: the policy tests run in the same gate, against the same input and buf.gen.yaml.
-  if (values.tests === undefined) return failing(findings) ? 1 : 0;
   if (head === undefined) throw new UsageError("--tests runs against an image or proto directory: give it too");
-  const tests = await runPolicyTests({
-    input: head,
-    config,
-    vocabulary,
-    mapPath,
-    patterns: values.tests,
-    coverage: false,
-    requireCoverage: false,
-    format,
-  });
-  out(tests.text);
-  return failing(findings) || tests.failed ? 1 : 0;
+  const gate = await checkWithTests(text, failing(findings), { input: head, config, vocabulary, mapPath, patterns: values.tests, format });
+  out(gate.text);
+  return gate.failed ? 1 : 0;
 }
 
 const flagged = "--allow-loosening";
