@@ -7,7 +7,7 @@ import { errors, jwtVerify } from "jose";
 import { AuthenticationError, type AuthnRequest } from "protoauthz";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { describe, expect, it } from "vitest";
-import { seeded, signCompact, type TestKey, testKey } from "../../test/support/tokens.js";
+import { seeded, signCompact, type TestKey, testKey } from "../support/tokens.js";
 
 const algorithms = ["HS256", "HS384", "HS512", "RS256", "PS256", "ES256", "ES384", "EdDSA"] as const;
 const issuer = "https://issuer.test";
