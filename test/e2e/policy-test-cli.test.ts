@@ -4,8 +4,8 @@
 import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { runCli, scratch } from "./support/check-cli.js";
-import { apiLine, fullSuite, policyImage, principals, write } from "./support/policy-test.js";
+import { runCli, scratch } from "../support/check-cli.js";
+import { apiLine, fullSuite, policyImage, principals, write } from "../support/policy-test.js";
 
 const work = scratch("policy-test");
 afterAll(() => rmSync(work, { recursive: true, force: true }));

@@ -4,9 +4,9 @@
 import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { buildImage, runCli, scratch } from "./support/check-cli.js";
-import { write } from "./support/policy-test.js";
-import { repoRoot } from "./support/request.js";
+import { buildImage, runCli, scratch } from "../support/check-cli.js";
+import { write } from "../support/policy-test.js";
+import { repoRoot } from "../support/request.js";
 
 const work = scratch("policy-examples");
 afterAll(() => rmSync(work, { recursive: true, force: true }));

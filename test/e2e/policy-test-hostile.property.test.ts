@@ -5,8 +5,8 @@ import { join } from "node:path";
 import fc from "fast-check";
 import { runCli } from "protoc-gen-authz";
 import { afterAll, expect, it, vi } from "vitest";
-import { scratch } from "./support/check-cli.js";
-import { fullSuite, policyImage, write } from "./support/policy-test.js";
+import { scratch } from "../support/check-cli.js";
+import { fullSuite, policyImage, write } from "../support/policy-test.js";
 
 const work = scratch("policy-hostile");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
