@@ -1,4 +1,4 @@
-// The README and every page of docs/ stay true:
+// The READMEs and every page of docs/ stay true:
 // - every ```ts block compiles under the strict options users are told to use;
 // - a page that shows a whole .proto (a ```proto block whose first line is
 //   `// proto/<path>.proto`) and a `# buf.gen.yaml` has that proto generated
@@ -17,9 +17,9 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { bufBin, repoRoot } from "./support/request.js";
 
-/** README.md and docs/**.md, as paths relative to the repository. */
+/** README.md, the packages' READMEs and docs/**.md, as paths relative to the repository. */
 export function documentationFiles(): string[] {
-  const found = ["README.md"];
+  const found = ["README.md", "runtime/README.md", "plugin/README.md"];
   const walk = (dir: string) => {
     for (const entry of readdirSync(join(repoRoot, dir), { withFileTypes: true })) {
       const path = join(dir, entry.name);
