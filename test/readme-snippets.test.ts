@@ -296,3 +296,75 @@ describe("documentation links", () => {
     ]);
   });
 });
+
+/** Every .ts file below a folder of the repository, generated code left out. */
+function sourceFiles(dir: string): string[] {
+  const found: string[] = [];
+  const walk = (d: string) => {
+    for (const entry of readdirSync(join(repoRoot, d), { withFileTypes: true })) {
+      const path = join(d, entry.name);
+      if (entry.isDirectory()) {
+        if (entry.name !== "gen") walk(path);
+      } else if (entry.name.endsWith(".ts")) found.push(path);
+    }
+  };
+  walk(dir);
+  return found;
+}
+
+/** Lowercase, one space, no backticks or table escapes: how a message is compared with the page. */
+const normalized = (text: string) => text.replace(/`/g, "").replace(/\\\|/g, "|").replace(/\s+/g, " ").toLowerCase();
+
+/**
+ * The messages the sources throw or report, each as its first words up to the
+ * first interpolation-free run of three words or more: an error constructor's
+ * literal, `fail(…)`, `refuse(…)`, `add(…)`, `problems.push(…)`, `notes.add(…)`,
+ * or a `problem:` / `message:` property.
+ */
+export function userMessages(source: string): string[] {
+  const call =
+    /(?:(?:new \w*(?:Error|Failed)|\bfail|\brefuse|\badd|problems\.push|notes\.add)\(\s*|\b(?:problem|message):\s*)([`"'])((?:\\.|(?!\1)[^\\])*)\1/g;
+  const messages: string[] = [];
+  for (const match of source.matchAll(call)) {
+    const pieces = (match[2] ?? "")
+      .split(/\$\{(?:[^{}]|\{[^}]*\})*\}/)
+      .map((p) =>
+        p
+          .replace(/\\n/g, " ")
+          .replace(/\\(["'`\\])/g, "$1")
+          .trim(),
+      )
+      .filter((p) => p.split(/\s+/).length >= 3);
+    const longest = pieces.sort((a, b) => b.length - a.length)[0];
+    if (longest === undefined) continue;
+    messages.push(
+      normalized(longest)
+        .replace(/^[^a-z0-9"]+|[^a-z0-9")]+$/g, "")
+        .split(" ")
+        .slice(0, 6)
+        .join(" "),
+    );
+  }
+  return messages;
+}
+
+describe("troubleshooting", () => {
+  it("every message runtime/src and plugin/src throw or report has an entry in docs/troubleshooting.md", () => {
+    const page = normalized(readFileSync(join(repoRoot, "docs/troubleshooting.md"), "utf8"));
+    const missing = [...sourceFiles("runtime/src"), ...sourceFiles("plugin/src")].flatMap((file) =>
+      userMessages(readFileSync(join(repoRoot, file), "utf8"))
+        .filter((message) => !page.includes(message))
+        .map((message) => `${file}: "${message}…" has no entry in docs/troubleshooting.md (add the message with its fix)`),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it("finds messages in throws and problem lists", () => {
+    expect(
+      userMessages(
+        // biome-ignore lint/suspicious/noTemplateCurlyInString: a source text holding a template literal, on purpose
+        'throw new TypeError(`protoauthz/jwt: ${what} must be a number of seconds`);\nproblems.push({ problem: "any_of has one alternative", fix: "x" });\nset.add(1);',
+      ),
+    ).toEqual(["must be a number of seconds", "any_of has one alternative"]);
+  });
+});
