@@ -329,8 +329,9 @@ export function userMessages(source: string): string[] {
   for (const match of source.matchAll(call)) {
     const pieces = (match[2] ?? "")
       .split(/\$\{(?:[^{}]|\{[^}]*\})*\}/)
+      // A nested template (`${xs.map((x) => `${x}`)}`) is not split above: cut what is left at its "${".
       .map((p) =>
-        p
+        (p.split("${")[0] ?? "")
           .replace(/\\n/g, " ")
           .replace(/\\(["'`\\])/g, "$1")
           .trim(),
