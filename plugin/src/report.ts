@@ -1,6 +1,7 @@
 import type { Requirements, Rule } from "protoauthz";
 import type { ServiceModel } from "./collect.js";
 import { printable } from "./escape.js";
+import { formatLocation } from "./location.js";
 
 /** One alternative of an any_of rule, flat and sorted like a row. */
 export interface SurfaceAlternative {
@@ -47,7 +48,7 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
         alternatives: rule.access === "any_of" ? rule.alternatives.map(flatten) : [],
         reason: rule.access === "public" || rule.access === "deny" || rule.access === "audit" ? rule.reason : "",
         source,
-        location,
+        location: formatLocation(location),
       });
     }
   }
