@@ -73,7 +73,8 @@ function collectService(collection: Collection, service: DescService, serviceInd
     if (own !== undefined) {
       const location = locateMethod(method, serviceIndex, methodIndex);
       const found = own.rule ? validate(collection, own.rule, method.input) : [];
-      for (const p of [...own.problems, ...found]) addProblem(collection, location, method, `${p.problem} (${p.fix})`);
+      for (const p of own.problems) addProblem(collection, location, method, `${p.problem} (${p.fix})`);
+      for (const p of found) addProblem(collection, location, method, `${p.problem} (${p.fix})`);
       if (own.rule) methods.push({ method, rule: own.rule, source: "method", location });
     } else if (fallback !== undefined) {
       if (fallback.rule === undefined) continue;

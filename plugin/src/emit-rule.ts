@@ -4,6 +4,7 @@ import { type Requirements, type Rule, resolveFieldPath } from "protoauthz";
 import { emitAccessor } from "./emit-accessor.js";
 import { stringLiteral } from "./escape.js";
 import type { MethodModel } from "./model.js";
+import type { Pieces } from "./pieces.js";
 
 /**
  * A rule is written twice in a table module: as a member of the rules type
@@ -160,28 +161,28 @@ export interface TypeSymbols {
 }
 
 /**
- * The rules type's text of the properties, one member per line, as pieces
- * for one print: text, and the symbols protoplugin imports.
+ * The rules type's text of the properties, one member per line, as text and
+ * the symbols protoplugin imports.
  */
-export function renderType(properties: readonly RuleProperty[], symbols: TypeSymbols, into: Printable[]): void {
+export function renderType(properties: readonly RuleProperty[], symbols: TypeSymbols, into: Pieces): void {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        into.push(`${p.indent}readonly ${p.key}: ${p.type};\n`);
+        into.add(`${p.indent}readonly ${p.key}: ${p.type};\n`);
         break;
       case "list":
         // No elements is the common case: a plain empty tuple, no symbols.
-        if (p.elements.length === 0) into.push(`${p.indent}readonly ${p.key}: readonly [];\n`);
-        else into.push(`${p.indent}readonly ${p.key}: readonly `, symbols[p.of], "<", symbols.request, ">[];\n");
+        if (p.elements.length === 0) into.add(`${p.indent}readonly ${p.key}: readonly [];\n`);
+        else into.add(`${p.indent}readonly ${p.key}: readonly `, symbols[p.of], "<", symbols.request, ">[];\n");
         break;
       case "alternatives":
-        into.push(`${p.indent}readonly alternatives: readonly [\n`);
+        into.add(`${p.indent}readonly alternatives: readonly [\n`);
         for (const alternative of p.alternatives) {
-          into.push(`${p.indent}  {\n`);
+          into.add(`${p.indent}  {\n`);
           renderType(alternative, symbols, into);
-          into.push(`${p.indent}  },\n`);
+          into.add(`${p.indent}  },\n`);
         }
-        into.push(`${p.indent}];\n`);
+        into.add(`${p.indent}];\n`);
     }
   }
 }

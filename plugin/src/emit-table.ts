@@ -5,6 +5,7 @@ import { type RuleProperty, renderType, renderValue, ruleProperties, typeNamesRe
 import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
 import { formatLocation } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
+import { Pieces } from "./pieces.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -87,20 +88,19 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
 function emitRulesType(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
   const { f } = module;
   f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
-  // One print for the whole type: printing cost grows with the number of pieces.
-  const pieces: Printable[] = [f.export("type", rulesTypeName(service)), " = {\n"];
+  // One print for the whole type, its text joined between symbols.
+  const pieces = new Pieces().add(f.export("type", rulesTypeName(service)), " = {\n");
   for (const model of methods) {
     const rendered = render(module, model);
-    pieces.push(`  readonly ${propertyKey(model.method.localName)}: {\n`);
-    if (rendered.type !== undefined) pieces.push(rendered.type);
+    pieces.add(`  readonly ${propertyKey(model.method.localName)}: {\n`);
+    if (rendered.type !== undefined) pieces.add(rendered.type);
     else {
       const request = [module.RequestOf, "<typeof ", descriptor, ", ", stringLiteral(model.method.localName), ">"];
       renderType(rendered.properties, { Binding: module.Binding, Relation: module.Relation, request }, pieces);
     }
-    pieces.push("  };\n");
+    pieces.add("  };\n");
   }
-  pieces.push("};\n");
-  f.print(...pieces);
+  f.print(...pieces.add("};\n").done());
 }
 
 /**
@@ -113,14 +113,14 @@ function emitTable(module: TableModule, service: DescService, descriptor: Printa
   const { f, ServiceAuthz, ServiceRules, defineServiceAuthz } = module;
   f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
   f.print`${f.export("const", tableName(service))}: ${ServiceAuthz}<typeof ${descriptor}, ${rulesTypeName(service)}> = ${defineServiceAuthz}(${descriptor}, {`;
-  let entries = "";
+  const entries: string[] = [];
   for (const model of methods) {
     const { rule, source, method, location } = model;
     const says = rule.access === "audit" ? auditText : sourceText[source];
-    entries += `${jsDoc(`${method.name}: ${says} (${formatLocation(location)})`, "  ")}\n`;
-    entries += `  ${propertyKey(method.localName)}: {\n${render(module, model).value}  },\n`;
+    entries.push(jsDoc(`${method.name}: ${says} (${formatLocation(location)})`, "  "), "\n");
+    entries.push("  ", propertyKey(method.localName), ": {\n", render(module, model).value, "  },\n");
   }
-  f.print`${entries}} as const satisfies ${ServiceRules}<typeof ${descriptor}>);`;
+  f.print`${entries.join("")}} as const satisfies ${ServiceRules}<typeof ${descriptor}>);`;
   f.print();
 }
 
@@ -132,9 +132,10 @@ function render(module: TableModule, { rule, source, method }: MethodModel): Ren
   let rendered = bySource.get(source);
   if (rendered === undefined) {
     const properties = ruleProperties(rule, source, method);
-    const type: Printable[] = [];
-    if (!typeNamesRequest(properties)) renderType(properties, { Binding: "", Relation: "", request: "" }, type);
-    rendered = { properties, value: renderValue(properties), type: typeNamesRequest(properties) ? undefined : type.join("") };
+    const namesRequest = typeNamesRequest(properties);
+    const type = new Pieces();
+    if (!namesRequest) renderType(properties, { Binding: "", Relation: "", request: "" }, type);
+    rendered = { properties, value: renderValue(properties), type: namesRequest ? undefined : type.done().join("") };
     bySource.set(source, rendered);
   }
   return rendered;

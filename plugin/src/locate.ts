@@ -41,10 +41,11 @@ function spansOf(file: DescFile): FileSpans {
   return spans;
 }
 
-/** The first span given, else the file. */
-function at(file: DescFile, ...candidates: (Span | undefined)[]): Location {
-  const span = candidates.find((s) => s !== undefined && s.length >= 2);
-  return span === undefined ? { file: file.proto.name } : { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
+/** The option's span, else the element's, else just the file. */
+function at(file: DescFile, option: Span | undefined, element: Span | undefined): Location {
+  const span = option !== undefined && option.length >= 2 ? option : element;
+  if (span === undefined || span.length < 2) return { file: file.proto.name };
+  return { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
 }
 
 /** Where a method's rule option is written, or the method when it has none. */

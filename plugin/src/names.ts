@@ -98,17 +98,19 @@ export function checkCollisions(files: readonly DescFile[]): Problem[] {
           message: `service is declared twice, also at ${formatLocation(earlier)} (give each service its own name)`,
         });
       } else services.set(service.typeName, here);
-      const keys = new Map<string, { name: string; location: Location }>();
+      const keys = new Map<string, number>(); // table key -> index of the first method with it
       for (const [m, method] of service.methods.entries()) {
-        const location = locateMethod(method, s, m);
-        const first = keys.get(method.localName);
-        if (first !== undefined) {
-          problems.push({
-            ...location,
-            element: elementName(service, method),
-            message: `${method.name} and ${first.name} (${formatLocation(first.location)}) both become the table key "${method.localName}" (rename one of them)`,
-          });
-        } else keys.set(method.localName, { name: method.name, location });
+        const firstIndex = keys.get(method.localName);
+        const first = firstIndex === undefined ? undefined : service.methods[firstIndex];
+        if (first === undefined || firstIndex === undefined) {
+          keys.set(method.localName, m);
+          continue;
+        }
+        problems.push({
+          ...locateMethod(method, s, m),
+          element: elementName(service, method),
+          message: `${method.name} and ${first.name} (${formatLocation(locateMethod(first, s, firstIndex))}) both become the table key "${method.localName}" (rename one of them)`,
+        });
       }
     }
   }

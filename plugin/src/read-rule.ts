@@ -35,9 +35,9 @@ export function readServiceRule(service: DescService, decoded: DecodedRules): Re
  * call: the plugin's hottest step on large inputs.
  */
 function readOption(options: Message | undefined, name: "rule" | "default_rule", number: number, decoded: DecodedRules): ReadRule {
-  const occurrences = options?.$unknown?.filter((field) => field.no === number);
-  if (occurrences === undefined || occurrences.length === 0) return undefined;
-  const refuse = (problem: string, fix: string) => ({ rule: undefined, problems: [{ problem, fix }] });
+  const unknown = options?.$unknown;
+  if (unknown === undefined || !unknown.some((field) => field.no === number)) return undefined;
+  const occurrences = unknown.filter((field) => field.no === number);
   // protobuf merges repeated occurrences, so `….deny.reason = "…"` then
   // `….public.reason = "…"` would silently become public (protoc writes one
   // occurrence per statement; buf merges them itself).
@@ -52,7 +52,8 @@ function readOption(options: Message | undefined, name: "rule" | "default_rule",
     return refuse(`the ${name} option is not a message`, `write option (protoauthz.v1.${name}) = { … };`);
   }
   // Large APIs repeat a handful of rules; decode each distinct one once.
-  const key = Buffer.from(occurrence.data).toString("latin1");
+  const { data } = occurrence;
+  const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
   let read = decoded.get(key);
   if (read === undefined) {
     try {
@@ -66,6 +67,10 @@ function readOption(options: Message | undefined, name: "rule" | "default_rule",
     decoded.set(key, read);
   }
   return read;
+}
+
+function refuse(problem: string, fix: string): Decoded {
+  return { rule: undefined, problems: [{ problem, fix }] };
 }
 
 /** Converts the option message to a rule, refusing anything it does not understand. */
