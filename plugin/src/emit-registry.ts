@@ -93,7 +93,7 @@ function emitVocabulary({ f, options }: Registry): void {
   f.print();
 }
 
-/** Each adapter's interceptor: its key on AuthzGuard, factory, type, and where to install it. */
+/** Each adapter's interceptor: its key on AuthzGuard, factory, type, and its doc comment. */
 const adapters: Record<Adapter, { key: string; factory: string; from: string; type: string; typeFrom: string; installOn: string }> = {
   connect: {
     key: "connect",
@@ -101,7 +101,7 @@ const adapters: Record<Adapter, { key: string; factory: string; from: string; ty
     from: "protoauthz/connect",
     type: "Interceptor",
     typeFrom: "@connectrpc/connect",
-    installOn: "Connect router (interceptors: [guard.connect])",
+    installOn: "The guard's Connect interceptor alone, for createRouterTransport in tests; servers take connectOptions.",
   },
   "grpc-js": {
     key: "grpc",
@@ -109,7 +109,7 @@ const adapters: Record<Adapter, { key: string; factory: string; from: string; ty
     from: "protoauthz/grpc-js",
     type: "ServerInterceptor",
     typeFrom: "@grpc/grpc-js",
-    installOn: "grpc-js server (new Server({ interceptors: [guard.grpc] }))",
+    installOn: "Install it on your grpc-js server (new Server({ interceptors: [guard.grpc] })).",
   },
 };
 
@@ -120,8 +120,14 @@ function emitCreateAuthzGuard({ f, options, ServiceAuthz }: Registry): void {
   f.print(jsDoc("What createAuthzGuard returns: the guard, and its interceptor for each adapter of this generation."));
   f.print`${f.export("interface", "AuthzGuard")} {`;
   f.print`  readonly guard: ${f.import("Guard", "protoauthz", true)}<AuthzPrincipal>;`;
+  // A Connect server also needs the raw header list: one object to spread carries both.
+  const connect = options.adapters.includes("connect");
+  if (connect) {
+    f.print(jsDoc(connectOptionsDoc, "  "));
+    f.print`  readonly connectOptions: ${f.import("ConnectServerOptions", "protoauthz/connect", true)};`;
+  }
   for (const a of wired) {
-    f.print(jsDoc(`Install it on your ${a.installOn}.`, "  "));
+    f.print(jsDoc(a.installOn, "  "));
     f.print`  readonly ${a.key}: ${f.import(a.type, a.typeFrom, true)};`;
   }
   f.print("}");
@@ -140,13 +146,21 @@ function emitCreateAuthzGuard({ f, options, ServiceAuthz }: Registry): void {
   f.print`${f.export("function", "createAuthzGuard")}(options: ${GuardOptions}<AuthzPrincipal>, ...extraTables: readonly ${ServiceAuthz}[]): AuthzGuard {`;
   const createGuard = f.import("createGuard", "protoauthz");
   f.print`  const guard = ${createGuard}<AuthzPrincipal>([...authzTables, ...extraTables], { vocabulary: authzVocabulary, ...options });`;
+  for (const a of wired) f.print`  const ${a.key} = ${f.import(a.factory, a.from)}(guard);`;
   f.print("  return {");
   f.print("    guard,");
-  for (const a of wired) f.print`    ${a.key}: ${f.import(a.factory, a.from)}(guard),`;
+  if (connect) f.print`    connectOptions: ${f.import("connectServerOptions", "protoauthz/connect")}(connect),`;
+  for (const a of wired) f.print`    ${a.key},`;
   f.print("  };");
   f.print("}");
   f.print();
 }
+
+const connectOptionsDoc = [
+  "Spread into your Connect server's options: connectNodeAdapter({ routes, ...guard.connectOptions }),",
+  "expressConnectMiddleware and fastifyConnectPlugin alike. Installs the guard and hands it the raw",
+  "header list (a repeated Authorization header is refused) and the TLS peer (for mTLS).",
+].join("\n");
 
 /** `principalOf`, typed from the method's rule and this generation's principal. */
 function emitPrincipalOf({ f, ServiceAuthz }: Registry): void {

@@ -1,8 +1,9 @@
 import { AuthzConfigError } from "./errors.js";
 import type { GuardOptions } from "./guard.js";
 import { describeError } from "./relation-call.js";
-import type { RelationChecker } from "./relations.js";
+import type { RelationChecker, RelationUse } from "./relations.js";
 import type { TableEntry } from "./tables.js";
+import type { Vocabulary } from "./validate.js";
 
 /** A timeout option, or its default; anything but a positive number of milliseconds keeps the guard from starting. */
 export function timeoutOption(
@@ -18,12 +19,26 @@ export function timeoutOption(
   return value;
 }
 
-/** The checker, once it has accepted every relation the tables use; the guard refuses to start otherwise. */
+/**
+ * The checker, once it has accepted every relation the tables use; the guard
+ * refuses to start otherwise. A relation of a rule that admits any kind is
+ * handed over with the vocabulary's kinds, so that the checker can report
+ * each kind the engine can never hold.
+ */
 export function relationCheckerOf(
   entries: ReadonlyMap<string, TableEntry>,
   checker: RelationChecker | undefined,
+  vocabulary?: Vocabulary,
 ): RelationChecker | undefined {
-  const uses = [...entries.values()].flatMap((entry) => entry.checked.relationUses.map((use) => ({ procedure: entry.procedure, ...use })));
+  const kinds = vocabulary?.principals;
+  const uses = [...entries.values()].flatMap((entry) =>
+    entry.checked.relationUses.map(
+      (use): RelationUse =>
+        use.principals.length === 0 && kinds !== undefined && kinds.length > 0
+          ? { procedure: entry.procedure, ...use, principals: kinds, anyKind: true }
+          : { procedure: entry.procedure, ...use },
+    ),
+  );
   if (checker === undefined) {
     if (uses.length === 0) return undefined;
     const procedures = [...new Set(uses.map((u) => u.procedure))];

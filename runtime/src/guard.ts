@@ -125,7 +125,7 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
   const entries = compileTables(tables, options.vocabulary);
   const authenticateTimeoutMs = timeoutOption(options, "authenticateTimeoutMs", 5000);
   const relationTimeoutMs = timeoutOption(options, "relationTimeoutMs", 1000);
-  const checker = relationCheckerOf(entries, options.relations);
+  const checker = relationCheckerOf(entries, options.relations, options.vocabulary);
   const dryRun = options.dangerouslyDryRun === true;
   if (dryRun) {
     console.warn("protoauthz: DRY RUN — authorization is NOT enforced; denials are only recorded in audit events");

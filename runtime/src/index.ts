@@ -41,7 +41,13 @@ export {
 } from "./guard.js";
 export type { Principal } from "./principal.js";
 export { type CallerOf, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
-export type { RelationChecker, RelationQuery, RelationUse } from "./relations.js";
+export {
+  type RelationChecker,
+  type RelationQuery,
+  RelationRefusal,
+  type RelationRefusalReason,
+  type RelationUse,
+} from "./relations.js";
 export {
   type AnyOfRule,
   type AnyServiceRules,

@@ -19,8 +19,8 @@ export interface ServerOptions {
   authenticate?: Authenticate<AuthzPrincipal>;
   /** Serve TLS, requesting (not requiring) client certificates signed by `ca`. */
   tls?: { key: string; cert: string; ca: string };
-  /** More guard options: timeouts, a relation checker. */
-  guard?: Pick<GuardOptions<AuthzPrincipal>, "authenticateTimeoutMs" | "relations" | "relationTimeoutMs" | "audit">;
+  /** More guard options: timeouts, a relation checker, another vocabulary than the generated one. */
+  guard?: Pick<GuardOptions<AuthzPrincipal>, "authenticateTimeoutMs" | "relations" | "relationTimeoutMs" | "audit" | "vocabulary">;
   /** Tables written in code that replace the generated ones of their services. */
   tables?: readonly ServiceAuthz[];
 }
