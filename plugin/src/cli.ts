@@ -13,8 +13,9 @@ import { checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js
 import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { collect } from "./collect.js";
+import type { Location } from "./location.js";
 import { jsonDocument, textField } from "./render.js";
-import { surfaceRows, surfaceToMarkdown } from "./report.js";
+import { surfaceJson, surfaceRows, surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
@@ -115,7 +116,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       // Under undeclared=error generation fails on these; they are listed as deny, and said so.
       ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
     }));
-    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, mode);
+    const text = format === "json" ? jsonDocument(surfaceJson(surface)) : surfaceToMarkdown(surface, mode);
     if (values.out === undefined) out(text);
     else writeReport(values.out, `${text}\n`);
     return 0;
@@ -166,7 +167,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     ));
     // A flag lasts one run; only the reviewed file's entries can go stale.
     stale = stale.filter((a) => a.file !== flagged);
-    const inConfig = (location: string) => config !== undefined && location.startsWith(`${config.file}:`);
+    const inConfig = (location: Location) => config !== undefined && location.file === config.file;
     changes = changes.map((c) => ({
       ...c,
       ...(c.location !== undefined && !inConfig(c.location) && { location: mapLocation(c.location, mapPath) }),
@@ -174,7 +175,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   }
   let unguarded: StaticFinding[] = [];
   if (values.project !== undefined) {
-    const covered = new Set((checked?.surface ?? []).map((r) => r.procedure.split("/")[1] ?? ""));
+    const covered = new Set((checked?.surface ?? []).map((r) => r.service));
     unguarded = await checkProject(values.project, covered);
   }
   const findings: Findings = {
@@ -201,9 +202,9 @@ function configFile(path: string | undefined): string | undefined {
   return path;
 }
 
-function mapLocation(location: string, mapPath: (file: string) => string): string {
-  const match = /^(.*?)(:\d+:\d+)?$/.exec(location);
-  return `${mapPath(match?.[1] ?? location)}${match?.[2] ?? ""}`;
+/** The location with its file as the user knows it (relative to the repository root). */
+function mapLocation(location: Location, mapPath: (file: string) => string): Location {
+  return { ...location, file: mapPath(location.file) };
 }
 
 function writeReport(path: string, text: string): void {

@@ -8,10 +8,6 @@ import type { Undeclared } from "./options.js";
 import type { Problem } from "./problem.js";
 import { type DecodedRules, readMethodRule, readServiceRule } from "./read-rule.js";
 
-// Until the check CLI imports them from their own modules.
-export type { MethodModel, ServiceModel } from "./model.js";
-export { formatProblem, type Problem } from "./problem.js";
-
 export interface Collected {
   readonly services: readonly ServiceModel[];
   /** Every problem in the request. */
