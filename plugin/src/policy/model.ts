@@ -3,8 +3,11 @@ import { createRegistry, type Registry } from "@bufbuild/protobuf";
 import type { MethodRule, Rule, ServiceAuthz, Vocabulary } from "protoauthz";
 import type { GenerationConfig } from "../check/buf-gen.js";
 import { InputError } from "../check/image.js";
-import { collect, formatProblem, type MethodModel } from "../collect.js";
+import { collect } from "../collect.js";
 import { printable } from "../escape.js";
+import { formatLocation, type Location } from "../location.js";
+import type { MethodModel } from "../model.js";
+import { formatProblem } from "../problem.js";
 
 /** One RPC the input generates a rule for. */
 export interface RpcModel {
@@ -67,8 +70,8 @@ export function buildModel(
         procedure,
         method: model.method,
         rule: model.rule,
-        ruleLocation: mapLocation(model.location, mapPath),
-        rpcLocation: mapLocation(declarationOf(model), mapPath),
+        ruleLocation: shownLocation(model.location, mapPath),
+        rpcLocation: shownLocation(declarationOf(model), mapPath),
       });
     }
     // The rules are read from descriptors: no typed accessor, as ServiceAuthz of any service.
@@ -88,11 +91,11 @@ const serviceInFile = 6;
 const methodInService = 2;
 
 /** Where the RPC itself is declared ("rpc Name(…)"), else where its rule is. */
-function declarationOf(model: MethodModel): string {
+function declarationOf(model: MethodModel): Location {
   const { method } = model;
   const file = method.parent.file;
   const span = methodSpans(file).get(`${file.services.indexOf(method.parent)}/${method.parent.methods.indexOf(method)}`);
-  return span === undefined ? model.location : `${file.proto.name}:${(span[0] ?? 0) + 1}:${(span[1] ?? 0) + 1}`;
+  return span === undefined ? model.location : { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
 }
 
 /** "service/method" index → span of each method declaration; built once per file (a scan per RPC would be quadratic). */
@@ -113,7 +116,7 @@ function methodSpans(file: DescFile): Map<string, readonly number[]> {
 
 const methodSpanCache = new WeakMap<DescFile, Map<string, readonly number[]>>();
 
-function mapLocation(location: string, mapPath: (file: string) => string): string {
-  const match = /^(.*?)(:\d+:\d+)?$/.exec(location);
-  return printable(`${mapPath(match?.[1] ?? location)}${match?.[2] ?? ""}`);
+/** "file:line:col" with the file as the repository knows it. */
+function shownLocation(location: Location, mapPath: (file: string) => string): string {
+  return printable(formatLocation({ ...location, file: mapPath(location.file) }));
 }
