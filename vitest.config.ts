@@ -1,10 +1,16 @@
 import { defineConfig } from "vitest/config";
+import { workspaceSources } from "./test/support/workspace-sources.js";
 
-// Tests run the TypeScript sources of both packages (the "source" export
-// condition), so a test never passes against a stale build.
+// Tests run the TypeScript sources of both packages: every export of
+// protoauthz and protoc-gen-authz resolves to its source file, so a test
+// never passes against a stale build.
+const alias = [...workspaceSources()].map(([specifier, source]) => ({
+  find: new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`),
+  replacement: source,
+}));
+
 export default defineConfig({
-  resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  resolve: { alias },
   test: {
     include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],

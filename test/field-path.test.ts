@@ -12,7 +12,8 @@ import { create, createFileRegistry, type DescMessage, type DescService } from "
 import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, resolveFieldPath, type ServiceAuthz } from "protoauthz";
+import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, type ServiceAuthz } from "protoauthz";
+import { resolveFieldPath } from "protoauthz/tool";
 import { createConnectInterceptor } from "protoauthz/connect";
 import { ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -9,6 +9,7 @@ import { join } from "node:path";
 import { Project, ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { bufBin, repoRoot } from "./support/request.js";
+import { workspacePaths } from "./support/workspace-sources.js";
 
 /** protoc-gen-es's code for grpc.health.v1, which the health snippet imports. */
 function generatedHealth(): string {
@@ -87,7 +88,7 @@ describe("README", () => {
         skipLibCheck: true,
         noEmit: true,
         types: ["node"],
-        customConditions: ["source"],
+        paths: workspacePaths(),
       },
       skipAddingFilesFromTsConfig: true,
     });

@@ -1,5 +1,5 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz";
+import { type Rule, type RuleProblem, type RuleSource, type Vocabulary, validateRule } from "protoauthz/tool";
 import { printable } from "./escape.js";
 import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
 import { checkCollisions, checkNames } from "./names.js";

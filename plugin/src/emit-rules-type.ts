@@ -1,5 +1,5 @@
 import type { GeneratedFile, Printable } from "@bufbuild/protoplugin";
-import type { Requirements } from "protoauthz";
+import type { Requirements } from "protoauthz/tool";
 import type { MethodModel } from "./collect.js";
 import { propertyKey, stringLiteral } from "./escape.js";
 

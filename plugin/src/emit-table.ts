@@ -1,6 +1,6 @@
 import type { DescFile, DescMethod } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
-import { type Requirements, resolveFieldPath } from "protoauthz";
+import { type Requirements, resolveFieldPath } from "protoauthz/tool";
 import type { MethodModel, ServiceModel } from "./collect.js";
 import { emitAccessor } from "./emit-accessor.js";
 import { methodType, rulesTypeSymbols } from "./emit-rules-type.js";

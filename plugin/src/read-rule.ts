@@ -1,7 +1,6 @@
 import { type DescMethod, type DescService, fromBinary, type Message } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import type { Requirements, Rule, RuleProblem } from "protoauthz";
-import { type Authenticated, type Rule as RuleMessage, RuleSchema } from "protoauthz/protoauthz/v1/authz_pb.js";
+import { type Authenticated, type Requirements, type Rule, type RuleMessage, type RuleProblem, RuleSchema } from "protoauthz/tool";
 import { ruleExtensionNumber } from "./locate.js";
 
 export type ReadRule = { rule: Rule<unknown> | undefined; problems: RuleProblem[] } | undefined;

@@ -1,4 +1,4 @@
-import type { Requirements, Rule } from "protoauthz";
+import type { Requirements, Rule } from "protoauthz/tool";
 import type { ServiceModel } from "./collect.js";
 import { printable } from "./escape.js";
 

@@ -1,11 +1,10 @@
 import { attributed, type Decision, deny } from "./decision.js";
-import { AuthenticationError } from "./errors.js";
-import { describeError } from "./relation-call.js";
+import { describeError, isAuthenticationError } from "./errors.js";
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
 export function failure(error: unknown): Decision {
   const reason =
-    error instanceof AuthenticationError
+    isAuthenticationError(error)
       ? "invalid_credentials"
       : error instanceof AuthenticatorTimeout
         ? "authenticator_timeout"

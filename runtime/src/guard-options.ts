@@ -1,46 +1,114 @@
-import { AuthzConfigError } from "./errors.js";
-import type { GuardOptions } from "./guard.js";
-import { describeError } from "./relation-call.js";
+// createGuard's options, each checked before the guard starts: every problem
+// is a ConfigProblem saying where, what and how to fix it.
+
+import { type ConfigProblem, configProblem, describeError } from "./errors.js";
+import type { Authenticate, GuardOptions } from "./guard-api.js";
 import type { RelationChecker } from "./relations.js";
 import type { TableEntry } from "./tables.js";
+
+/** The authenticate option, or a problem: without it nothing can be decided. */
+export function authenticateProblems(options: GuardOptions | undefined): ConfigProblem[] {
+  if (typeof options?.authenticate === "function") return [];
+  return [
+    configProblem(
+      "createGuard authenticate",
+      `authenticate is ${options === undefined || options === null ? "missing (no options)" : typeof options.authenticate}, not a function`,
+      "pass authenticate: authenticateWith(…your authenticators) (return undefined from it for anonymous callers)",
+    ),
+  ];
+}
 
 /** A timeout option, or its default; anything but a positive number of milliseconds keeps the guard from starting. */
 export function timeoutOption(
   options: Pick<GuardOptions, "authenticateTimeoutMs" | "relationTimeoutMs">,
   name: "authenticateTimeoutMs" | "relationTimeoutMs",
   fallback: number,
+  problems: ConfigProblem[],
 ): number {
   const value = options[name];
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value <= 0 || value > 2_147_483_647) {
-    throw new AuthzConfigError([`${name} is ${String(value)}: give a positive number of milliseconds (default ${fallback})`]);
+    problems.push(configProblem(name, `${name} is ${String(value)}`, `give a positive number of milliseconds (default ${fallback})`));
+    return fallback;
   }
   return value;
 }
 
-/** The checker, once it has accepted every relation the tables use; the guard refuses to start otherwise. */
-export function relationCheckerOf(
+const noChecker =
+  'pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker';
+
+/** The checker, once it has accepted every relation the tables use; problems otherwise. */
+export function acceptedRelationChecker(
   entries: ReadonlyMap<string, TableEntry>,
   checker: RelationChecker | undefined,
+  problems: ConfigProblem[],
 ): RelationChecker | undefined {
   const uses = [...entries.values()].flatMap((entry) => entry.checked.relationUses.map((use) => ({ procedure: entry.procedure, ...use })));
   if (checker === undefined) {
-    if (uses.length === 0) return undefined;
-    const procedures = [...new Set(uses.map((u) => u.procedure))];
-    throw new AuthzConfigError(
-      procedures.map((p) => `${p}: the rule uses relations, but the guard has no relation checker (pass relations: a RelationChecker)`),
-    );
+    for (const procedure of new Set(uses.map((u) => u.procedure))) {
+      problems.push(configProblem(procedure, "the rule uses relations, but the guard has no relation checker", noChecker));
+    }
+    return undefined;
   }
   if (typeof checker !== "object" || checker === null || typeof checker.check !== "function") {
-    throw new AuthzConfigError(["relations is not a RelationChecker: it needs a check(principal, queries, options) method"]);
+    problems.push(configProblem("relations", "not a RelationChecker: it has no check(principal, queries, options) method", noChecker));
+    return undefined;
   }
-  let problems: readonly string[];
+  let found: readonly unknown[];
   try {
-    problems = checker.validate?.(uses) ?? [];
+    found = checker.validate?.(uses) ?? [];
   } catch (error) {
-    problems = [`the relation checker failed to validate the tables' relations: ${describeError(error)}`];
+    found = [`the relation checker failed to validate the tables' relations: ${describeError(error)}`];
   }
-  if (!Array.isArray(problems)) problems = ["the relation checker's validate returned something that is not a list of problems"];
-  if (problems.length > 0) throw new AuthzConfigError(problems.map(String));
+  if (!Array.isArray(found)) found = ["the relation checker's validate returned something that is not a list of problems"];
+  for (const problem of found) problems.push(checkerProblem(problem));
   return checker;
+}
+
+/** A checker's problem as it gave it: a ConfigProblem, or a line of text (a RelationChecker's validate may return either). */
+function checkerProblem(problem: unknown): ConfigProblem {
+  const p = problem as Partial<ConfigProblem> | null;
+  if (typeof p === "object" && p !== null && typeof p.where === "string" && typeof p.problem === "string" && typeof p.fix === "string") {
+    return configProblem(p.where, p.problem, p.fix);
+  }
+  return Object.freeze({
+    where: "relations",
+    problem: String(problem),
+    fix: "make the relation checker's schema and the rules agree",
+    toString: () => String(problem),
+  });
+}
+
+/**
+ * Bindings to attributes the authenticator never produces: every call would
+ * be denied `attribute_missing`, so the guard says so when it starts. Only
+ * when the authenticator declares its attributes (authenticateWith does when
+ * every authenticator it composes knows its own).
+ */
+export function unproducibleAttributes(
+  entries: ReadonlyMap<string, TableEntry>,
+  authenticate: Authenticate<never>,
+  problems: ConfigProblem[],
+): void {
+  const produced = authenticate.attributes;
+  if (!Array.isArray(produced)) return;
+  const known = new Set(produced);
+  for (const entry of entries.values()) {
+    const rule = entry.checked.rule;
+    const blocks = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
+    const seen = new Set<string>();
+    for (const { field, attribute } of blocks.flatMap((block) => block.bindings ?? [])) {
+      if (known.has(attribute) || seen.has(attribute)) continue;
+      seen.add(attribute);
+      problems.push(
+        configProblem(
+          entry.procedure,
+          `binding of "${field}" needs the principal attribute "${attribute}", which no configured authenticator produces (they produce ${
+            produced.length === 0 ? "no attributes" : produced.map((a) => `"${a}"`).join(", ")
+          }); every call would be denied attribute_missing`,
+          `map "${attribute}" in an authenticator (e.g. the JWT authenticator's principal.attributes: { ${attribute}: "<claim>" }) or bind an attribute it produces`,
+        ),
+      );
+    }
+  }
 }

@@ -1,7 +1,7 @@
 import { type Attributes, type MeterProvider, metrics, trace } from "@opentelemetry/api";
 import type { AuditHook, AuthzEvent } from "../audit.js";
 import { AuthenticationError } from "../errors.js";
-import type { Authenticate } from "../guard.js";
+import type { Authenticate } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { isThenable } from "../thenable.js";
 

@@ -1,5 +1,5 @@
 import { v1 } from "@authzed/authzed-node";
-import { AuthzConfigError } from "../errors.js";
+import { AuthzConfigError, configError, configProblem } from "../errors.js";
 import type { Principal } from "../principal.js";
 import type { RelationChecker, RelationQuery, RelationUse } from "../relations.js";
 import { DecisionCache, type DecisionCacheOptions } from "./cache.js";
@@ -46,7 +46,7 @@ const { HAS_PERMISSION, NO_PERMISSION } = v1.CheckPermissionResponse_Permissions
 export async function createSpiceDBChecker(client: SpiceDBClient, options: SpiceDBCheckerOptions = {}): Promise<SpiceDBChecker> {
   const consistency = options.consistency ?? "minimize_latency";
   if (options.cache !== undefined && consistency === "fully_consistent") {
-    throw new AuthzConfigError(["spicedb: a decision cache contradicts fully_consistent (drop one of them)"]);
+    throw configError("createSpiceDBChecker cache", "a decision cache contradicts fully_consistent", "drop one of them", "the SpiceDB checker cannot start");
   }
   const cache = options.cache === undefined ? undefined : new DecisionCache(options.cache);
   const schema = await loadSchema(client);
@@ -169,7 +169,10 @@ async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
     return readSchema(response.schemaText);
   } catch (error) {
     if (error instanceof SchemaReadError) {
-      throw new AuthzConfigError([`spicedb: cannot read the engine's schema: ${error.message}`], { cause: error });
+      throw new AuthzConfigError(
+        [configProblem("spicedb schema", `cannot read the engine's schema: ${error.message}`, "write the schema with `zed schema write` and check it with `zed validate`")],
+        { cause: error, what: "the SpiceDB checker cannot start" },
+      );
     }
     throw error;
   }
