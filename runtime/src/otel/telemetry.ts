@@ -1,6 +1,6 @@
 import { type Attributes, type MeterProvider, metrics, trace } from "@opentelemetry/api";
 import type { AuditHook, AuthzEvent } from "../audit.js";
-import { AuthenticationError } from "../errors.js";
+import { isAuthenticationError } from "../errors.js";
 import type { Authenticate } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { isThenable } from "../thenable.js";
@@ -97,4 +97,4 @@ function outcomeOf(event: AuthzEvent): "allowed" | "denied" | "would_deny" {
   return event.enforced ? "denied" : "would_deny";
 }
 
-const failureOf = (error: unknown) => (error instanceof AuthenticationError ? "invalid_credentials" : "failed");
+const failureOf = (error: unknown) => (isAuthenticationError(error) ? "invalid_credentials" : "failed");
