@@ -215,6 +215,22 @@ describe("path resolution", () => {
     });
   });
 
+  it("says so when a path uses the JavaScript name of a field (userId for user_id), at any step", () => {
+    expect(resolveFieldPath(Req, "root.child.child.leaf.sandboxId")).toEqual({
+      ok: false,
+      problem: `binding field "root.child.child.leaf.sandboxId" uses the JavaScript name "sandboxId" of deep.v1.Leaf field "sandbox_id"`,
+      fix: 'name the proto field: "root.child.child.leaf.sandbox_id"',
+    });
+    const rules = Object.fromEntries(
+      DeepService.methods.map((m) => [
+        m.localName,
+        { access: "authenticated", bindings: [{ field: "root.child.leaf.sandboxId", attribute: "sandbox_id" }] },
+      ]),
+    );
+    const start = () => createGuard([defineServiceAuthz(DeepService, rules as never) as ServiceAuthz], { authenticate: () => undefined });
+    expect(start).toThrow(/uses the JavaScript name "sandboxId" .* \(name the proto field: "root\.child\.leaf\.sandbox_id"\)/);
+  });
+
   it("the guard refuses a rule in code whose path is too deep, with AuthzConfigError", () => {
     const field = ["root", ...Array<string>(999).fill("child")].join(".");
     const rules = Object.fromEntries(

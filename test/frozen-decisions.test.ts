@@ -2,7 +2,7 @@
 // rules, what a relation checker is shown) are frozen: an audit hook or an
 // adapter that writes to one cannot change the answer another call gets.
 import { create } from "@bufbuild/protobuf";
-import { type AuthzEvent, type Decision, defineServiceAuthz, type Principal } from "protoauthz";
+import { type AuthzEvent, type Decision, defineServiceAuthz } from "protoauthz";
 import { compileTables, decide } from "protoauthz/tool";
 import { describe, expect, it } from "vitest";
 import { createAuthzGuard } from "./gen/authz_registry.js";
@@ -18,7 +18,7 @@ function deeplyFrozen(value: unknown, path = "value", seen = new Set<unknown>())
   return [...own, ...Object.entries(value).flatMap(([key, v]) => deeplyFrozen(v, `${path}.${key}`, seen))];
 }
 
-const sandbox: Principal = callers.sandbox;
+const sandbox = callers.sandbox;
 const rule = {
   access: "any_of",
   alternatives: [
