@@ -21,10 +21,7 @@ function deeplyFrozen(value: unknown, path = "value", seen = new Set<unknown>())
 const sandbox = callers.sandbox;
 const rule = {
   access: "any_of",
-  alternatives: [
-    { principals: ["sandbox"], bindings: [{ field: "sandbox_id", attribute: "sandbox_id" }] },
-    { roles: ["admin"] },
-  ],
+  alternatives: [{ principals: ["sandbox"], bindings: [{ field: "sandbox_id", attribute: "sandbox_id" }] }, { roles: ["admin"] }],
 } as const;
 const table = defineServiceAuthz(WorkloadService, { unary: rule, serverStream: rule, clientStream: rule, bidi: rule, get: rule } as never);
 

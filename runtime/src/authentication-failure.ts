@@ -3,12 +3,11 @@ import { describeError, isAuthenticationError } from "./errors.js";
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
 export function failure(error: unknown): Decision {
-  const reason =
-    isAuthenticationError(error)
-      ? "invalid_credentials"
-      : error instanceof AuthenticatorTimeout
-        ? "authenticator_timeout"
-        : "authenticator_failed";
+  const reason = isAuthenticationError(error)
+    ? "invalid_credentials"
+    : error instanceof AuthenticatorTimeout
+      ? "authenticator_timeout"
+      : "authenticator_failed";
   return attributed(deny(reason), { detail: describeError(error) });
 }
 

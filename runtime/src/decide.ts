@@ -163,7 +163,11 @@ function matchAlternatives(alternatives: readonly Alternative[], principal: Prin
 }
 
 /** Every relation of every alternative still open, in one round trip. */
-function pendingRelations(pending: readonly Alternative[], values: readonly (string | undefined)[], denial: Denial | undefined): PendingRelations {
+function pendingRelations(
+  pending: readonly Alternative[],
+  values: readonly (string | undefined)[],
+  denial: Denial | undefined,
+): PendingRelations {
   const queries: RelationQuery[] = [];
   for (const alt of pending) {
     for (const { slot, resourceType, permission } of alt.relations)

@@ -32,6 +32,7 @@ export class AuthenticationError extends Error {
     super(message, options);
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about, a subclass included
     return brandedInstanceOf(this, AuthenticationError, "AuthenticationError", value);
   }
 }
@@ -78,6 +79,7 @@ export class AuthzConfigError extends Error {
     this.problems = Object.freeze([...problems]);
   }
   static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about, a subclass included
     return brandedInstanceOf(this, AuthzConfigError, "AuthzConfigError", value);
   }
 }

@@ -41,13 +41,21 @@ export interface AuthnRequest {
  */
 export type Authenticate<P extends Principal = Principal> = ((request: AuthnRequest) => P | undefined | Promise<P | undefined>) & {
   /**
-   * Every principal attribute the principals it returns can carry, when it
-   * knows them (authenticateWith lists those of its authenticators). The
-   * guard then refuses to start with a binding to any other attribute, which
-   * could only ever be denied `attribute_missing`.
+   * The principals it returns, when it knows them (authenticateWith lists
+   * those of its authenticators). The guard then refuses to start with a
+   * binding to an attribute none of them carries, which could only ever be
+   * denied `attribute_missing`.
    */
-  readonly attributes?: readonly string[] | undefined;
+  readonly produces?: readonly ProducedPrincipals[] | undefined;
 };
+
+/** What one authenticator's principals can be. */
+export interface ProducedPrincipals {
+  /** Their kinds; undefined when any kind (e.g. a kind read from a token claim without a closed list). */
+  readonly kinds?: readonly string[] | undefined;
+  /** Every attribute they can carry. */
+  readonly attributes: readonly string[];
+}
 
 export interface GuardOptions<P extends Principal = Principal> {
   readonly authenticate: Authenticate<P>;

@@ -2,7 +2,7 @@
 // is a ConfigProblem saying where, what and how to fix it.
 
 import { type ConfigProblem, configProblem, describeError } from "./errors.js";
-import type { Authenticate, GuardOptions } from "./guard-api.js";
+import type { Authenticate, GuardOptions, ProducedPrincipals } from "./guard-api.js";
 import type { RelationChecker } from "./relations.js";
 import type { TableEntry } from "./tables.js";
 
@@ -82,33 +82,42 @@ function checkerProblem(problem: unknown): ConfigProblem {
 /**
  * Bindings to attributes the authenticator never produces: every call would
  * be denied `attribute_missing`, so the guard says so when it starts. Only
- * when the authenticator declares its attributes (authenticateWith does when
- * every authenticator it composes knows its own).
+ * when the authenticator says what it produces (authenticateWith does when
+ * every authenticator it composes knows), and only against the principals of
+ * the kinds the binding's block admits.
  */
 export function unproducibleAttributes(
   entries: ReadonlyMap<string, TableEntry>,
   authenticate: Authenticate<never>,
   problems: ConfigProblem[],
 ): void {
-  const produced = authenticate.attributes;
-  if (!Array.isArray(produced)) return;
-  const known = new Set(produced);
+  if (!Array.isArray(authenticate.produces)) return;
+  const produced: readonly ProducedPrincipals[] = authenticate.produces;
   for (const entry of entries.values()) {
     const rule = entry.checked.rule;
     const blocks = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
-    const seen = new Set<string>();
-    for (const { field, attribute } of blocks.flatMap((block) => block.bindings ?? [])) {
-      if (known.has(attribute) || seen.has(attribute)) continue;
-      seen.add(attribute);
-      problems.push(
-        configProblem(
-          entry.procedure,
-          `binding of "${field}" needs the principal attribute "${attribute}", which no configured authenticator produces (they produce ${
-            produced.length === 0 ? "no attributes" : produced.map((a) => `"${a}"`).join(", ")
-          }); every call would be denied attribute_missing`,
-          `map "${attribute}" in an authenticator (e.g. the JWT authenticator's principal.attributes: { ${attribute}: "<claim>" }) or bind an attribute it produces`,
-        ),
-      );
+    const reported = new Set<string>();
+    for (const block of blocks) {
+      const kinds: readonly string[] = block.principals ?? [];
+      const reaching = produced.filter((p) => kinds.length === 0 || p.kinds === undefined || p.kinds.some((k) => kinds.includes(k)));
+      // No authenticator produces these kinds at all: a binding is not what is wrong.
+      if (reaching.length === 0) continue;
+      const carried = new Set(reaching.flatMap((p) => p.attributes));
+      for (const { field, attribute } of block.bindings ?? []) {
+        if (carried.has(attribute) || reported.has(attribute)) continue;
+        reported.add(attribute);
+        problems.push(unproducible(entry.procedure, field, attribute, kinds, [...carried].sort()));
+      }
     }
   }
+}
+
+function unproducible(procedure: string, field: string, attribute: string, kinds: readonly string[], carried: string[]): ConfigProblem {
+  const whose = kinds.length === 0 ? "no principal" : `no principal of kind ${kinds.map((k) => `"${k}"`).join(" or ")}`;
+  const has = carried.length === 0 ? "they carry no attributes" : `they carry ${carried.map((a) => `"${a}"`).join(", ")}`;
+  return configProblem(
+    procedure,
+    `binding of "${field}" needs the principal attribute "${attribute}", but ${whose} from the configured authenticators carries it (${has}); every call would be denied attribute_missing`,
+    `map "${attribute}" in the authenticator (e.g. the JWT authenticator's principal.attributes: { ${attribute}: "<claim>" }), or bind an attribute it produces`,
+  );
 }

@@ -18,6 +18,7 @@ export type {
   Guard,
   GuardOptions,
   Peer,
+  ProducedPrincipals,
   RequestHeaders,
 } from "./guard-api.js";
 
@@ -67,7 +68,10 @@ function startGuard<P extends Principal>(tables: readonly ServiceAuthz[], option
 
 // Not async: an authenticator that answers synchronously (API key tables,
 // tests) costs no promise; one that returns a promise is awaited, up to its deadline.
-function authorize<P extends Principal>(context: GuardContext<P>, request: AuthnRequest): CallAuthorization<P> | Promise<CallAuthorization<P>> {
+function authorize<P extends Principal>(
+  context: GuardContext<P>,
+  request: AuthnRequest,
+): CallAuthorization<P> | Promise<CallAuthorization<P>> {
   const { procedure } = request;
   const entry = context.entries.get(procedure);
   const state: CallState = { notEnforced: undefined };

@@ -13,6 +13,7 @@ export {
   isAuthenticationError,
   isAuthzConfigError,
 } from "./errors.js";
+export { createGuard } from "./guard.js";
 export type {
   Authenticate,
   AuthnRequest,
@@ -20,9 +21,9 @@ export type {
   Guard,
   GuardOptions,
   Peer,
+  ProducedPrincipals,
   RequestHeaders,
 } from "./guard-api.js";
-export { createGuard } from "./guard.js";
 export type { Principal } from "./principal.js";
 export { type Caller, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
 export type { RelationChecker, RelationQuery, RelationUse } from "./relations.js";

@@ -1,8 +1,8 @@
-import type { DenyReason } from "./decision.js";
 import { recordOf } from "./call-record.js";
+import type { DenyReason } from "./decision.js";
 import type { Principal } from "./principal.js";
-import type { ServiceAuthz } from "./rule.js";
 import { procedurePath } from "./procedure-path.js";
+import type { ServiceAuthz } from "./rule.js";
 
 /**
  * The principal a handler of a method sees, typed from that method's rule:

@@ -1,9 +1,9 @@
 import { type DescMethod, ScalarType } from "@bufbuild/protobuf";
-import { procedurePath } from "./procedure-path.js";
 import type { CheckedRule, FieldReaderFactory } from "./checked-rule.js";
 import { checkRule } from "./decide.js";
 import { AuthzConfigError, type ConfigProblem, configProblem, describeError } from "./errors.js";
 import { readFieldPath, resolveFieldPath } from "./field-path.js";
+import { procedurePath } from "./procedure-path.js";
 import type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "./rule.js";
 import { checkRuleShape } from "./rule-shape.js";
 import { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";
@@ -24,7 +24,8 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
   const problems: ConfigProblem[] = [];
   const entries = new Map<string, TableEntry>();
   const services = new Set<string>();
-  if (!Array.isArray(tables as unknown)) throw new AuthzConfigError([configProblem("tables", "the tables are not an array", "pass [defineServiceAuthz(service, rules), …]")]);
+  if (!Array.isArray(tables as unknown))
+    throw new AuthzConfigError([configProblem("tables", "the tables are not an array", "pass [defineServiceAuthz(service, rules), …]")]);
   for (const table of tables) {
     const service = table?.service;
     if (service?.kind !== "service" || typeof table.rules !== "object" || table.rules === null) {
@@ -58,10 +59,19 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
         if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method));
       } catch (error) {
         // A getter in a hand-written table: still one listed problem, never a crash.
-        problems.push(configProblem(where, `the rule cannot be read: ${describeError(error)}`, "write the rule as a plain object literal, without getters"));
+        problems.push(
+          configProblem(
+            where,
+            `the rule cannot be read: ${describeError(error)}`,
+            "write the rule as a plain object literal, without getters",
+          ),
+        );
       }
       if (checked === undefined) continue;
-      entries.set(procedurePath(method), Object.freeze({ procedure: procedurePath(method), method, source: rule.source ?? "code", checked }));
+      entries.set(
+        procedurePath(method),
+        Object.freeze({ procedure: procedurePath(method), method, source: rule.source ?? "code", checked }),
+      );
     }
   }
   if (problems.length > 0) throw new AuthzConfigError(problems);

@@ -34,6 +34,10 @@ export function createApiKeyAuthenticator<P extends Principal>(options: ApiKeyAu
   return {
     name,
     credential: `header:${header}`,
+    produces: {
+      kinds: [...new Set(options.keys.map((key) => key.principal.kind))],
+      attributes: [...new Set(options.keys.flatMap((key) => Object.keys(key.principal.attributes ?? {})))],
+    },
     inspect: (request: AuthnRequest) => (request.header.has(header) ? "mine" : "absent"),
     async authenticate(request: AuthnRequest) {
       const key = request.header.get(header) ?? "";

@@ -1,7 +1,7 @@
 import { type Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, status } from "@grpc/grpc-js";
+import { admit, recognizeCalls } from "../call-record.js";
 import { type Decision, deny, publicMessages } from "../decision.js";
 import type { CallAuthorization, Guard } from "../guard-api.js";
-import { admit, recognizeCalls } from "../call-record.js";
 import { MetadataRequest } from "./metadata-request.js";
 
 const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: status.PERMISSION_DENIED, unavailable: status.UNAVAILABLE };

@@ -1,6 +1,6 @@
 import type { Authenticator } from "../authenticator.js";
 import { AuthenticationError } from "../errors.js";
-import type { AuthnRequest } from "../guard.js";
+import type { AuthnRequest, ProducedPrincipals } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { bearerCandidate, checkCompact } from "./bearer.js";
 import { TokenCache, type TokenCacheOptions } from "./cache.js";
@@ -118,6 +118,8 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   return {
     name,
     credential: "authorization",
+    // A custom map may add any attribute; otherwise the mapping names them all.
+    produces: options.principal.map === undefined ? producedByMapping(options.principal) : undefined,
     inspect(request: AuthnRequest) {
       const header = request.header.get("authorization");
       if (header === null) return "absent";
@@ -144,5 +146,13 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
         return refused(error);
       }
     },
+  };
+}
+
+/** The principals a claim mapping without a custom `map` can produce. */
+function producedByMapping<K extends string>(mapping: ClaimMapping<K>): ProducedPrincipals {
+  return {
+    kinds: typeof mapping.kind === "string" ? [mapping.kind] : mapping.kind.allowed,
+    attributes: Object.keys(mapping.attributes ?? {}),
   };
 }

@@ -81,6 +81,11 @@ export function createTokenReviewAuthenticator<K extends string>(
   return {
     name,
     credential: "authorization",
+    // An attributes function may add any; otherwise these are all (the pod's when the token is bound to one).
+    produces:
+      options.attributes === undefined
+        ? { kinds: [options.kind], attributes: ["namespace", "service_account", "pod_name", "pod_uid"] }
+        : undefined,
     inspect(request: AuthnRequest) {
       if (!request.header.has("authorization")) return "absent";
       try {

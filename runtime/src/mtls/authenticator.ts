@@ -40,6 +40,8 @@ export function createMtlsAuthenticator<K extends string>(options: MtlsAuthentic
   return {
     name,
     credential: "tls",
+    // Without an attributes function the principal has none; with one, who knows.
+    produces: options.attributes === undefined ? { kinds: [options.kind], attributes: [] } : undefined,
     inspect(request: AuthnRequest) {
       const peer = request.peer;
       return peer?.certificate !== undefined && peer.authorized !== false ? "mine" : "absent";

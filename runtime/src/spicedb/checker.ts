@@ -46,7 +46,12 @@ const { HAS_PERMISSION, NO_PERMISSION } = v1.CheckPermissionResponse_Permissions
 export async function createSpiceDBChecker(client: SpiceDBClient, options: SpiceDBCheckerOptions = {}): Promise<SpiceDBChecker> {
   const consistency = options.consistency ?? "minimize_latency";
   if (options.cache !== undefined && consistency === "fully_consistent") {
-    throw configError("createSpiceDBChecker cache", "a decision cache contradicts fully_consistent", "drop one of them", "the SpiceDB checker cannot start");
+    throw configError(
+      "createSpiceDBChecker cache",
+      "a decision cache contradicts fully_consistent",
+      "drop one of them",
+      "the SpiceDB checker cannot start",
+    );
   }
   const cache = options.cache === undefined ? undefined : new DecisionCache(options.cache);
   const schema = await loadSchema(client);
@@ -170,7 +175,13 @@ async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
   } catch (error) {
     if (error instanceof SchemaReadError) {
       throw new AuthzConfigError(
-        [configProblem("spicedb schema", `cannot read the engine's schema: ${error.message}`, "write the schema with `zed schema write` and check it with `zed validate`")],
+        [
+          configProblem(
+            "spicedb schema",
+            `cannot read the engine's schema: ${error.message}`,
+            "write the schema with `zed schema write` and check it with `zed validate`",
+          ),
+        ],
         { cause: error, what: "the SpiceDB checker cannot start" },
       );
     }
