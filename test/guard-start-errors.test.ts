@@ -106,3 +106,37 @@ describe("createGuard's own options", () => {
     ]);
   });
 });
+
+describe("authenticator options", () => {
+  const problemOf = (create: () => unknown) => {
+    try {
+      create();
+    } catch (error) {
+      expect(error).toBeInstanceOf(AuthzConfigError);
+      const [problem, ...more] = (error as AuthzConfigError).problems;
+      expect(more).toEqual([]);
+      return { where: problem?.where, text: String(problem) };
+    }
+    throw new Error("created");
+  };
+
+  it("are AuthzConfigErrors with where, problem and fix, not TypeErrors, in every authenticator", async () => {
+    const ca = await createCa("options");
+    expect(problemOf(() => createJwtAuthenticator({ ...jwtBase, issuer: undefined, principal: { kind: "user" } } as never))).toEqual({
+      where: "protoauthz/jwt issuer",
+      text: "protoauthz/jwt issuer: no issuer (set issuer (or dangerouslyAcceptAnyIssuer: true to accept tokens from anyone holding a key))",
+    });
+    expect(problemOf(() => createJwtAuthenticator({ ...jwtBase, principal: { kind: "user" }, cache: { maxEntries: 0 } })).where).toBe(
+      "protoauthz/jwt cache.maxEntries",
+    );
+    expect(problemOf(() => createJwtAuthenticator({ ...jwtBase, algorithms: ["none"], principal: { kind: "user" } } as never)).where).toBe(
+      "protoauthz/jwt algorithms and key",
+    );
+    expect(problemOf(() => createMtlsAuthenticator({ ca: [], kind: "user" })).where).toBe("protoauthz/mtls ca");
+    expect(problemOf(() => createApiKeyAuthenticator({ header: "authorization", keys: [] })).where).toBe("protoauthz/apikey header");
+    expect(problemOf(() => createTokenReviewAuthenticator({ audience: "", kind: "sandbox", ca: ca.cert })).where).toBe(
+      "protoauthz/k8s audience",
+    );
+    expect(problemOf(() => authenticateWith()).where).toBe("authenticateWith");
+  });
+});
