@@ -1,13 +1,24 @@
 // Mistakes the guard can see when it starts are reported then, saying what
 // to do, instead of surfacing as a denial on every call: a binding to an
 // attribute no configured authenticator produces; a missing option.
-import { type Authenticate, type Authenticator, AuthzConfigError, authenticateWith, type Principal } from "protoauthz";
+import {
+  type Authenticate,
+  type Authenticator,
+  AuthzConfigError,
+  authenticateWith,
+  createGuard,
+  defineServiceAuthz,
+  type Principal,
+  type RelationChecker,
+} from "protoauthz";
 import { createApiKeyAuthenticator, hashApiKey } from "protoauthz/apikey";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { createTokenReviewAuthenticator } from "protoauthz/k8s";
 import { createMtlsAuthenticator } from "protoauthz/mtls";
+import { validateRule } from "protoauthz/tool";
 import { describe, expect, it } from "vitest";
 import { type AuthzPrincipal, createAuthzGuard } from "./gen/authz_registry.js";
+import { MsgSchema, WorkloadService } from "./gen/guardtest/v1/guard_pb.js";
 import { createCa } from "./support/certs.js";
 
 /** The problems createGuard reports for the test tables (WorkloadService binds sandbox_id for kind sandbox), as printed. */
@@ -138,5 +149,36 @@ describe("authenticator options", () => {
       "protoauthz/k8s audience",
     );
     expect(problemOf(() => authenticateWith()).where).toBe("authenticateWith");
+  });
+});
+
+describe("relation names", () => {
+  const rules = (resourceType: string) =>
+    defineServiceAuthz(WorkloadService, {
+      unary: { access: "authenticated", relations: [{ resourceType, idField: "sandbox_id", permission: "write" }] },
+      serverStream: { access: "deny", reason: "x" },
+      clientStream: { access: "deny", reason: "x" },
+      bidi: { access: "deny", reason: "x" },
+      get: { access: "deny", reason: "x" },
+    } as never);
+  const checker: RelationChecker = { check: (_p, queries) => queries.map(() => true) };
+  const start = (resourceType: string) => () => createGuard([rules(resourceType)], { authenticate: () => undefined, relations: checker });
+
+  it("the core asks only for a name; an engine's grammar is the engine's (its checker's validate)", () => {
+    expect(start("Workspace")).not.toThrow();
+    expect(start("")).toThrow('relation #write: resource type "" is empty or has spaces (name it, e.g. "workspace")');
+  });
+
+  it("the plugin checks SpiceDB's grammar through protoauthz/tool", () => {
+    const rule = {
+      access: "authenticated",
+      relations: [{ resourceType: "Workspace", idField: "sandbox_id", permission: "write" }],
+    } as const;
+    expect(validateRule(rule, MsgSchema)).toEqual([
+      {
+        problem: 'relation Workspace#write: resource type "Workspace" is not a valid SpiceDB object type',
+        fix: 'use 3–64 lowercase letters, digits or underscores starting with a letter, e.g. "workspace" or "tenant/document"',
+      },
+    ]);
   });
 });

@@ -20,5 +20,7 @@ export {
 } from "../gen/protoauthz/v1/authz_pb.js";
 export { procedurePath } from "../procedure-path.js";
 export type { Requirements, Rule, RuleSource } from "../rule.js";
+export { spicedbNaming } from "../spicedb/names.js";
 export { compileTables, type TableEntry } from "../tables.js";
-export { type RuleProblem, type Vocabulary, validateRule } from "../validate.js";
+export { plainRelationNaming, type RelationNaming, type RuleProblem, type Vocabulary } from "../validate.js";
+export { validateRule } from "./validate-rule.js";
