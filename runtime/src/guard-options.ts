@@ -3,8 +3,9 @@
 
 import { type ConfigProblem, configProblem, describeError } from "./errors.js";
 import type { Authenticate, GuardOptions, ProducedPrincipals } from "./guard-api.js";
-import type { RelationChecker } from "./relations.js";
+import type { RelationChecker, RelationUse } from "./relations.js";
 import type { TableEntry } from "./tables.js";
+import type { Vocabulary } from "./validate.js";
 
 /** The authenticate option, or a problem: without it nothing can be decided. */
 export function authenticateProblems(options: GuardOptions | undefined): ConfigProblem[] {
@@ -37,13 +38,27 @@ export function timeoutOption(
 const noChecker =
   'pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker';
 
-/** The checker, once it has accepted every relation the tables use; problems otherwise. */
+/**
+ * The checker, once it has accepted every relation the tables use; problems
+ * otherwise. A relation of a rule that admits any kind is handed over with
+ * the vocabulary's kinds, so that the checker can report each kind the
+ * engine can never hold.
+ */
 export function acceptedRelationChecker(
   entries: ReadonlyMap<string, TableEntry>,
   checker: RelationChecker | undefined,
+  vocabulary: Vocabulary | undefined,
   problems: ConfigProblem[],
 ): RelationChecker | undefined {
-  const uses = [...entries.values()].flatMap((entry) => entry.checked.relationUses.map((use) => ({ procedure: entry.procedure, ...use })));
+  const kinds = vocabulary?.principals;
+  const uses = [...entries.values()].flatMap((entry) =>
+    entry.checked.relationUses.map(
+      (use): RelationUse =>
+        use.principals.length === 0 && kinds !== undefined && kinds.length > 0
+          ? { procedure: entry.procedure, ...use, principals: kinds, anyKind: true }
+          : { procedure: entry.procedure, ...use },
+    ),
+  );
   if (checker === undefined) {
     for (const procedure of new Set(uses.map((u) => u.procedure))) {
       problems.push(configProblem(procedure, "the rule uses relations, but the guard has no relation checker", noChecker));

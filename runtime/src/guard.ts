@@ -53,7 +53,7 @@ function startGuard<P extends Principal>(tables: readonly ServiceAuthz[], option
   const entries = compileTables(tables, options.vocabulary);
   const authenticateTimeoutMs = timeoutOption(options, "authenticateTimeoutMs", 5000, problems);
   const relationTimeoutMs = timeoutOption(options, "relationTimeoutMs", 1000, problems);
-  const checker = acceptedRelationChecker(entries, options.relations, problems);
+  const checker = acceptedRelationChecker(entries, options.relations, options.vocabulary, problems);
   unproducibleAttributes(entries, options.authenticate as Authenticate<never>, problems);
   if (problems.length > 0) throw new AuthzConfigError(problems);
   return {

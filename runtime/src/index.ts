@@ -26,7 +26,13 @@ export type {
 } from "./guard-api.js";
 export type { Principal } from "./principal.js";
 export { type Caller, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
-export type { RelationChecker, RelationQuery, RelationUse } from "./relations.js";
+export {
+  type RelationChecker,
+  type RelationQuery,
+  RelationRefusal,
+  type RelationRefusalReason,
+  type RelationUse,
+} from "./relations.js";
 export {
   type AnyOfRule,
   type AnyServiceRules,

@@ -2,7 +2,7 @@ import type { PendingRelations } from "./checked-rule.js";
 import { attributed, type Decision, deny } from "./decision.js";
 import { describeError } from "./errors.js";
 import type { Principal } from "./principal.js";
-import type { RelationChecker } from "./relations.js";
+import { type RelationChecker, RelationRefusal } from "./relations.js";
 import { isThenable } from "./thenable.js";
 
 /**
@@ -88,6 +88,10 @@ function judged(answers: unknown, ask: PendingRelations): Decision {
   }
 }
 
+/** A failed check: Unavailable, unless the checker refused the call for good (then PermissionDenied). */
 function unavailable(error: unknown): Decision {
+  if (error instanceof RelationRefusal && (error.reason === "relation_subject_unknown" || error.reason === "relation_token_invalid")) {
+    return attributed(deny(error.reason), { detail: describeError(error) });
+  }
   return attributed(deny("relation_unavailable"), { detail: describeError(error) });
 }

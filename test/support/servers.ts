@@ -5,7 +5,7 @@ import type { ConnectRouter, HandlerContext, Interceptor, ServiceImpl } from "@c
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { type Authenticate, type AuthzEvent, callerOf, createGuard, type GuardOptions, type ServiceAuthz } from "protoauthz";
-import { createConnectInterceptor, rejectMalformedAuthority, guardContextValues } from "protoauthz/connect";
+import { createConnectInterceptor, guardContextValues, rejectMalformedAuthority } from "protoauthz/connect";
 import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import type { AuthzPrincipal } from "../gen/authz_registry.js";
 import { authzVocabulary, createAuthzGuard, principalOf } from "../gen/authz_registry.js";
@@ -19,8 +19,8 @@ export interface ServerOptions {
   authenticate?: Authenticate<AuthzPrincipal>;
   /** Serve TLS, requesting (not requiring) client certificates signed by `ca`. */
   tls?: { key: string; cert: string; ca: string };
-  /** More guard options: timeouts, a relation checker. */
-  guard?: Pick<GuardOptions<AuthzPrincipal>, "authenticateTimeoutMs" | "relations" | "relationTimeoutMs" | "audit">;
+  /** More guard options: timeouts, a relation checker, another vocabulary than the generated one. */
+  guard?: Pick<GuardOptions<AuthzPrincipal>, "authenticateTimeoutMs" | "relations" | "relationTimeoutMs" | "audit" | "vocabulary">;
   /** Tables written in code that replace the generated ones of their services. */
   tables?: readonly ServiceAuthz[];
 }

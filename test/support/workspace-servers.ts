@@ -33,12 +33,17 @@ export const principals: Record<string, AuthzPrincipal> = {
   bot: { kind: "sandbox", subject: "sb-1", scopes: ["things.write"], roles: [], attributes: { tenant: "t1" } } as AuthzPrincipal,
 };
 
+/**
+ * The caller of the bearer token; a `zedtoken` header becomes its `zedtoken`
+ * attribute, as an app copies the ZedToken of the client's last write.
+ */
 export function authenticate(request: AuthnRequest): AuthzPrincipal | undefined {
   const header = request.header.get("authorization");
   if (header === null) return undefined;
   const principal = Object.hasOwn(principals, header.replace(/^Bearer /, "")) ? principals[header.replace(/^Bearer /, "")] : undefined;
   if (principal === undefined) throw new AuthenticationError("unknown token");
-  return principal;
+  const zedtoken = request.header.get("zedtoken");
+  return zedtoken === null ? principal : { ...principal, attributes: { ...principal.attributes, zedtoken } };
 }
 
 export interface WorkspaceServers {

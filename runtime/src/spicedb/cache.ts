@@ -14,8 +14,19 @@ export interface DecisionCacheOptions {
   readonly now?: () => number;
 }
 
+/**
+ * An engine answer and the ZedTokens it is known to be at least as fresh as:
+ * the one the call asked at_least_as_fresh (SpiceDB never answers older), and
+ * the one it was checked at (`checked_at`).
+ */
+interface CachedAnswer {
+  readonly held: boolean;
+  readonly askedAt: string | undefined;
+  readonly checkedAt: string | undefined;
+}
+
 export class DecisionCache {
-  readonly #entries: BoundedCache<boolean>;
+  readonly #entries: BoundedCache<CachedAnswer>;
   readonly #ttlMs: number;
   readonly #now: () => number;
 
@@ -35,12 +46,23 @@ export class DecisionCache {
     return this.#entries.size;
   }
 
-  get(key: string): boolean | undefined {
-    return this.#entries.get(key, this.#now());
+  /**
+   * The cached answer, when it may serve a call that asks at least as fresh
+   * as `token` (undefined: no token, any answer within the TTL serves).
+   * ZedTokens cannot be ordered without knowing the datastore, so a token is
+   * covered only when it is one the answer is known to be as fresh as; any
+   * other token (a newer write, a revocation) goes to the engine.
+   */
+  get(key: string, token: string | undefined): boolean | undefined {
+    const answer = this.#entries.get(key, this.#now());
+    if (answer === undefined) return undefined;
+    if (token !== undefined && token !== answer.checkedAt && token !== answer.askedAt) return undefined;
+    return answer.held;
   }
 
-  set(key: string, held: boolean): void {
+  /** Stores an engine answer, replacing whatever was cached for `key`. */
+  set(key: string, held: boolean, askedAt: string | undefined, checkedAt: string | undefined): void {
     const now = this.#now();
-    this.#entries.set(key, held, now + this.#ttlMs, now);
+    this.#entries.set(key, { held, askedAt, checkedAt }, now + this.#ttlMs, now);
   }
 }

@@ -9,3 +9,10 @@ const objectId = /^[a-zA-Z0-9/_|\-=+]{1,1024}$/;
 export function isObjectId(id: string): boolean {
   return objectId.test(id);
 }
+
+/** SpiceDB's object-type grammar: optional "namespace/" prefixes, 3–64 characters each. */
+const objectType = /^([a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+
+export function isObjectType(type: string): boolean {
+  return objectType.test(type);
+}

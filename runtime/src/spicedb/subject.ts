@@ -1,5 +1,6 @@
 import type { Principal } from "../principal.js";
-import { isObjectId } from "./object-id.js";
+import { isObjectId, isObjectType } from "./object-id.js";
+import type { SpiceDBSchema } from "./schema.js";
 
 /** How callers of one principal kind appear as SpiceDB subjects. */
 export interface SubjectMapping {
@@ -46,4 +47,26 @@ export function subjectOf(principal: Principal, mappings: SubjectMappings | unde
     };
   }
   return typeof subject.objectId === "string" && isObjectId(subject.objectId) ? subject : undefined;
+}
+
+/**
+ * Why no subject of this type can exist in the schema (SpiceDB refuses to
+ * check one), or undefined when one can: the type is not a definition (or
+ * not a type name at all), or its subject relation is not one of its members.
+ */
+export function subjectTypeProblem(schema: SpiceDBSchema, objectType: string, optionalRelation: string): string | undefined {
+  if (!schema.hasType(objectType)) {
+    return isObjectType(objectType)
+      ? `the SpiceDB schema has no definition ${shown(objectType)}`
+      : `${shown(objectType)} is not a valid SpiceDB object type name`;
+  }
+  if (optionalRelation !== "" && !schema.hasPermission(objectType, optionalRelation)) {
+    return `definition ${shown(objectType)} has no relation ${shown(optionalRelation)}`;
+  }
+  return undefined;
+}
+
+/** A name from a principal, quoted and cut short for a message. */
+function shown(name: string): string {
+  return JSON.stringify(name.length > 64 ? `${name.slice(0, 64)}…` : name);
 }
