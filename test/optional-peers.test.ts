@@ -38,6 +38,18 @@ describe("a missing optional peer", () => {
     );
     expect(out).toBe("verifier: jwt\nprotoauthz: protoauthz/jwt createTokenSource needs jose, which is not installed: npm install jose\n");
   });
+
+  it("@authzed/authzed-node: protoauthz/spicedb loads without it; creating a checker says how to install it", () => {
+    const out = withoutPackages(
+      ["@authzed/authzed-node"],
+      `const spicedb = await import(${JSON.stringify(join(repoRoot, "runtime/src/spicedb/index.ts"))});
+      const client = spicedb.clusterClient({ endpoint: "127.0.0.1:1", presharedKey: "k", plaintext: true });
+      await spicedb.createSpiceDBChecker(client).catch((error) => console.log(error.message));`,
+    );
+    expect(out).toBe(
+      "protoauthz: protoauthz/spicedb needs @authzed/authzed-node, which is not installed: npm install @authzed/authzed-node\n",
+    );
+  });
 });
 
 /** Runs an ES module body under Node with `packages` unresolvable (TypeScript sources through tsx); its stdout. */
