@@ -50,6 +50,15 @@ describe("a missing optional peer", () => {
       "protoauthz: protoauthz/spicedb needs @authzed/authzed-node, which is not installed: npm install @authzed/authzed-node\n",
     );
   });
+
+  it("ts-morph: protoc-gen-authz check --project says how to install it", () => {
+    const out = withoutPackages(
+      ["ts-morph"],
+      `const { checkProject } = await import(${JSON.stringify(join(repoRoot, "plugin/src/check/static.ts"))});
+      await checkProject("tsconfig.json").catch((error) => console.log(error.message));`,
+    );
+    expect(out).toBe("--project needs ts-morph: npm install --save-dev ts-morph\n");
+  });
 });
 
 /** Runs an ES module body under Node with `packages` unresolvable (TypeScript sources through tsx); its stdout. */
