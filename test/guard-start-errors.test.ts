@@ -104,14 +104,18 @@ describe("createGuard's own options", () => {
     ]);
   });
 
-  it("every bad option at once, each with where, problem and fix", () => {
+  it("every bad option and table at once, each with where, problem and fix", () => {
     let error: unknown;
     try {
-      createAuthzGuard({ authenticate: () => undefined, authenticateTimeoutMs: -1, relationTimeoutMs: Number.NaN });
+      createAuthzGuard(
+        { authenticate: () => undefined, authenticateTimeoutMs: -1, relationTimeoutMs: Number.NaN },
+        defineServiceAuthz(WorkloadService, {} as never),
+      );
     } catch (e) {
       error = e;
     }
     expect((error as AuthzConfigError).problems.map(String)).toEqual([
+      "guardtest.v1.WorkloadService: the service is in two tables (pass each service once)",
       "authenticateTimeoutMs: authenticateTimeoutMs is -1 (give a positive number of milliseconds (default 5000))",
       "relationTimeoutMs: relationTimeoutMs is NaN (give a positive number of milliseconds (default 1000))",
     ]);

@@ -2,7 +2,7 @@ import type { AuditHook } from "./audit.js";
 import { auditCaller, auditEvent } from "./audit-event.js";
 import { failure, withDeadline } from "./authentication-failure.js";
 import { allow, deny } from "./decision.js";
-import { AuthzConfigError, type ConfigProblem } from "./errors.js";
+import { AuthzConfigError, type ConfigProblem, isAuthzConfigError } from "./errors.js";
 import type { Authenticate, AuthnRequest, CallAuthorization, Guard, GuardOptions } from "./guard-api.js";
 import { acceptedRelationChecker, authenticateProblems, timeoutOption, unproducibleAttributes } from "./guard-options.js";
 import type { Principal } from "./principal.js";
@@ -50,7 +50,14 @@ export function createGuard<P extends Principal>(tables: readonly ServiceAuthz[]
 function startGuard<P extends Principal>(tables: readonly ServiceAuthz[], options: GuardOptions<P>): GuardContext<P> {
   const problems: ConfigProblem[] = authenticateProblems(options);
   if (problems.length > 0) throw new AuthzConfigError(problems);
-  const entries = compileTables(tables, options.vocabulary);
+  let entries: ReadonlyMap<string, TableEntry> = new Map();
+  try {
+    entries = compileTables(tables, options.vocabulary);
+  } catch (error) {
+    // The tables' problems and the options' come in one error.
+    if (!isAuthzConfigError(error)) throw error;
+    problems.push(...error.problems);
+  }
   const authenticateTimeoutMs = timeoutOption(options, "authenticateTimeoutMs", 5000, problems);
   const relationTimeoutMs = timeoutOption(options, "relationTimeoutMs", 1000, problems);
   const checker = acceptedRelationChecker(entries, options.relations, options.vocabulary, problems);
