@@ -4,7 +4,7 @@ import type { Decision } from "../decision.js";
 import { publicMessages } from "../decision.js";
 import type { CallAuthorization, Guard, Peer } from "../guard-api.js";
 import { procedurePath } from "../procedure-path.js";
-import { withRawAuthorization } from "./raw-headers.js";
+import { lacksRawAuthorization, missingRawHeadersWarning, withRawAuthorization } from "./raw-headers.js";
 
 /** The verified TLS peer, set by the server's `contextValues` (see protoauthz/mtls). */
 export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "protoauthz TLS peer" });
@@ -25,7 +25,12 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
  */
 export function createConnectInterceptor(guard: Guard): Interceptor {
   recognizeCalls(contextValuesOf);
+  let warned = false;
   return (next) => (req) => {
+    if (!warned && lacksRawAuthorization(req.contextValues, req.url)) {
+      warned = true;
+      console.warn(missingRawHeadersWarning);
+    }
     const pending = guard.authorize({
       procedure: procedurePath(req.method),
       header: withRawAuthorization(req.header, req.contextValues),
