@@ -173,6 +173,23 @@ describe("relation names", () => {
     expect(start("")).toThrow('relation #write: resource type "" is empty or has spaces (name it, e.g. "workspace")');
   });
 
+  it("a checker's validate may answer with structured problems, kept as they are", () => {
+    const validating: RelationChecker = {
+      ...checker,
+      validate: (uses) => uses.map((use) => ({ where: use.procedure, problem: `no ${use.resourceType}`, fix: "add it" })),
+    };
+    let error: unknown;
+    try {
+      createGuard([rules("workspace")], { authenticate: () => undefined, relations: validating });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as AuthzConfigError).problems).toEqual([
+      expect.objectContaining({ where: "/guardtest.v1.WorkloadService/Unary", problem: "no workspace", fix: "add it" }),
+    ]);
+    expect(String((error as AuthzConfigError).problems[0])).toBe("/guardtest.v1.WorkloadService/Unary: no workspace (add it)");
+  });
+
   it("the plugin checks SpiceDB's grammar through protoauthz/tool", () => {
     const rule = {
       access: "authenticated",

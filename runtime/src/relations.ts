@@ -1,4 +1,4 @@
-import { type Brand, brand, brandedInstanceOf } from "./errors.js";
+import { type Brand, brand, brandedInstanceOf, type ConfigProblem } from "./errors.js";
 import type { Principal } from "./principal.js";
 
 /** One question for the relationship engine: may the caller `permission` on `resourceType:resourceId`? */
@@ -60,9 +60,10 @@ export interface RelationChecker {
   /**
    * Called once at guard creation with every relation the tables use.
    * Returns what is wrong (unknown resource type or permission, a principal
-   * kind that cannot hold the permission); the guard refuses to start on any.
+   * kind that cannot hold the permission), as `{ where, problem, fix }` or as
+   * lines of text; the guard refuses to start on any.
    */
-  validate?(uses: readonly RelationUse[]): readonly string[];
+  validate?(uses: readonly RelationUse[]): readonly (string | ConfigProblem)[];
   /**
    * Answers every query of one call in a single round trip, in order: true
    * when the principal holds the permission. Rejects when the engine fails;
