@@ -1,5 +1,5 @@
 import type { v1 } from "@authzed/authzed-node";
-import { AuthzConfigError, configError, configProblem } from "../errors.js";
+import { AuthzConfigError, type ConfigProblem, configError, configProblem } from "../errors.js";
 import type { Principal } from "../principal.js";
 import { type RelationChecker, type RelationQuery, RelationRefusal, type RelationUse } from "../relations.js";
 import { type AuthzedV1, loadAuthzed } from "./authzed.js";
@@ -44,7 +44,7 @@ export interface SpiceDBCheckerOptions {
 }
 
 export interface SpiceDBChecker extends RelationChecker {
-  validate(uses: readonly RelationUse[]): readonly string[];
+  validate(uses: readonly RelationUse[]): readonly ConfigProblem[];
 }
 
 /** Everything a checker asks with, fixed when it is created; every function below reads it. */
