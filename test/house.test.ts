@@ -94,6 +94,16 @@ describe("the house", () => {
     expect(offending).toEqual([]);
   });
 
+  it("the plugin reaches protoauthz through its tool subpath only", () => {
+    const plugin = [...files].filter(([file]) => file.startsWith(join(repoRoot, "plugin/src")));
+    const offending = plugin.flatMap(([file, text]) =>
+      importsOf(text)
+        .filter((s) => s.startsWith("protoauthz") && s !== "protoauthz/tool")
+        .map((s) => `${relative(repoRoot, file)} imports ${s}`),
+    );
+    expect(offending).toEqual([]);
+  });
+
   it("has no source file past 300 lines", () => {
     const long = [...files]
       .map(([file, text]) => [relative(repoRoot, file), text.split("\n").length] as const)
