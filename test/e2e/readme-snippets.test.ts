@@ -16,6 +16,7 @@ import { Project, ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { bufBin, repoRoot } from "../support/request.js";
+import { workspacePaths } from "../support/workspace-sources.js";
 
 /** README.md, the packages' READMEs and docs/**.md, as paths relative to the repository. */
 export function documentationFiles(): string[] {
@@ -172,7 +173,7 @@ function snippetProject(): Project {
       skipLibCheck: true,
       noEmit: true,
       types: ["node"],
-      customConditions: ["source"],
+      paths: workspacePaths(),
     },
     skipAddingFilesFromTsConfig: true,
   });
