@@ -1,5 +1,6 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import { canonicalValue, type Principal, type Requirements, readFieldPath, resolveFieldPath } from "protoauthz";
+import type { Principal } from "protoauthz";
+import { canonicalValue, type Requirements, readFieldPath, resolveFieldPath } from "protoauthz/tool";
 import type { RpcModel } from "./model.js";
 import type { CaseResult } from "./runner.js";
 import type { Outcome } from "./suite-file.js";

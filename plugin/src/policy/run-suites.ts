@@ -1,4 +1,4 @@
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import type { GenerationConfig } from "../check/buf-gen.js";
 import { coverageOf } from "./coverage.js";
 import { defaultPattern, expandPatterns } from "./glob.js";
