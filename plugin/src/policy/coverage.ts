@@ -1,6 +1,7 @@
 import { ScalarType } from "@bufbuild/protobuf";
 import type { Principal } from "protoauthz";
 import { canonicalValue, type Requirements, readFieldPath, resolveFieldPath } from "protoauthz/tool";
+import { conditionValues } from "./condition-seen.js";
 import type { RpcModel } from "./model.js";
 import type { CaseResult } from "./runner.js";
 import type { Outcome } from "./suite-file.js";
@@ -84,7 +85,7 @@ function gapsOf(rpc: RpcModel, seen: readonly CaseResult[]): Gap[] {
           `${name}binding ${binding.field} = ${binding.attribute} never seen mismatched (add a caller whose ${binding.attribute} differs, expected PERMISSION_DENIED)`,
         );
     }
-    conditionGaps(block, ofBlock, name, gap);
+    conditionGaps(rpc, block, seen, name, gap);
     for (const relation of block.relations ?? []) {
       const label = `${relation.resourceType}#${relation.permission}`;
       // From the engine's answers: an any_of asks every open alternative at once, and its denial names only one.
@@ -98,28 +99,24 @@ function gapsOf(rpc: RpcModel, seen: readonly CaseResult[]): Gap[] {
   return gaps;
 }
 
-/** A condition as decisions name it (present once CEL conditions are in the rule model). */
-interface ConditionAttribution {
-  readonly condition?: { readonly index: number; readonly expression: string };
-}
-
 /**
- * Each condition of a block must be seen true and false. The guard checks
- * them in order, after bindings and before relations: a denial by condition
- * k shows it false and every one before it true; an admission or a
- * relation's denial shows them all true.
+ * Each condition of a block must be seen true and false, as the runtime
+ * evaluated it for a caller the rest of the block admits (condition-seen.ts).
  */
-function conditionGaps(block: Requirements<unknown>, ofBlock: readonly CaseResult[], name: string, gap: (message: string) => void): void {
+function conditionGaps(
+  rpc: RpcModel,
+  block: Requirements<unknown>,
+  seen: readonly CaseResult[],
+  name: string,
+  gap: (message: string) => void,
+): void {
   const conditions = (block as { readonly conditions?: readonly string[] }).conditions ?? [];
+  if (conditions.length === 0) return;
+  const values = seen.flatMap((r) => conditionValues(rpc, block, r.case.principal, r.case.messages));
   for (const [i, expression] of conditions.entries()) {
     const index = i + 1;
-    const failedAt = (r: CaseResult) =>
-      (r.decision.reason as string) === "condition_false" ? (r.decision as ConditionAttribution).condition?.index : undefined;
-    // Relations are asked after conditions: a relation's denial shows them all true.
-    const seenTrue = ofBlock.some((r) => r.decision.allowed || r.decision.reason.startsWith("relation_") || (failedAt(r) ?? 0) > index);
-    const seenFalse = ofBlock.some((r) => failedAt(r) === index);
-    if (!seenTrue) gap(`${name}condition ${index} (${expression}) never seen true`);
-    if (!seenFalse) gap(`${name}condition ${index} (${expression}) never seen false`);
+    if (!values.some(([k, v]) => k === index && v)) gap(`${name}condition ${index} (${expression}) never seen true`);
+    if (!values.some(([k, v]) => k === index && !v)) gap(`${name}condition ${index} (${expression}) never seen false`);
   }
 }
 
