@@ -19,14 +19,14 @@ describe("the examples' policy tests", () => {
   it("examples/sandbox-gateway: every case passes and nothing is uncovered", () => {
     const run = runCli(repoRoot, "test", "examples/sandbox-gateway/proto", gatewayTests, "--require-coverage");
     expect(run.stderr).toBe("");
-    expect(run.stdout).toMatch(/protoauthz test: 25 cases in 2 files, 25 passed, 0 failed, 0 coverage gaps\n$/);
+    expect(run.stdout).toMatch(/protoauthz test: (\d+) cases in 2 files, \1 passed, 0 failed, 0 coverage gaps\n$/);
     expect(run.code).toBe(0);
   });
 
   it("examples/workspaces: relations on the embedded SpiceDB, every relation seen held and not held", () => {
     const run = runCli(repoRoot, "test", "examples/workspaces/proto", workspacesTests, ...workspacesConfig, "--require-coverage");
     expect(run.stderr).toBe("");
-    expect(run.stdout).toMatch(/15 cases in 1 file, 15 passed, 0 failed, 0 coverage gaps\n$/);
+    expect(run.stdout).toMatch(/(\d+) cases in 1 file, \1 passed, 0 failed, 0 coverage gaps\n$/);
     expect(run.code).toBe(0);
   });
 
