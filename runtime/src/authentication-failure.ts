@@ -1,3 +1,4 @@
+import { isCrossSiteRequest } from "./cross-site.js";
 import { attributed, type Decision, deny } from "./decision.js";
 import { AuthenticationError } from "./errors.js";
 import { describeError } from "./relation-call.js";
@@ -6,7 +7,9 @@ import { describeError } from "./relation-call.js";
 export function failure(error: unknown): Decision {
   const reason =
     error instanceof AuthenticationError
-      ? "invalid_credentials"
+      ? isCrossSiteRequest(error)
+        ? "cross_site_request"
+        : "invalid_credentials"
       : error instanceof AuthenticatorTimeout
         ? "authenticator_timeout"
         : "authenticator_failed";
