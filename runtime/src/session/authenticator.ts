@@ -56,7 +56,7 @@ export function createSessionCookieAuthenticator<P extends Principal>(options: S
   };
 
   /** The one value of the cookie; throws when it is repeated, empty or too long. */
-  const valueOf = (request: AuthnRequest): string => {
+  const sessionValue = (request: AuthnRequest): string => {
     const values = cookieValues(request.header, cookie);
     if (values.length !== 1)
       throw new AuthenticationError(`${name}: the ${cookie} cookie is sent ${values.length} times (exactly one accepted)`);
@@ -79,7 +79,7 @@ export function createSessionCookieAuthenticator<P extends Principal>(options: S
     authenticate(request) {
       const refusal = crossSiteRefusal(request, policy);
       if (refusal !== undefined) throw new CrossSiteRequestError(`${name}: ${refusal}`);
-      const value = valueOf(request);
+      const value = sessionValue(request);
       if (jwt !== undefined) return jwt.authenticate(bearerRequest(request, value));
       return resolved(name, (resolve as SessionResolver<P>)(value, request));
     },
