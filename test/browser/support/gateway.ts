@@ -9,7 +9,6 @@ import { cors, type Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { SignJWT } from "jose";
 import { type AuthzEvent, authenticateWith } from "protoauthz";
-import { guardContextValues } from "protoauthz/connect";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { createSessionCookieAuthenticator } from "protoauthz/session";
 import { type AuthzPrincipal, authzVocabulary, createAuthzGuard } from "../../../examples/sandbox-gateway/gen/authz_registry.js";
@@ -80,7 +79,8 @@ export async function startGateway(page: { html: string; script: string }, corsO
     handled.push(`${req.method.name} ${req.requestMethod}`);
     return next(req);
   };
-  const api = connectNodeAdapter({ routes: gatewayRoutes(), interceptors: [guard.connect, count], contextValues: guardContextValues });
+  const { interceptors, contextValues } = guard.connectOptions;
+  const api = connectNodeAdapter({ routes: gatewayRoutes(), interceptors: [...interceptors, count], contextValues });
   const server = http.createServer((req, res) => {
     const origin = req.headers.origin;
     if (origin !== undefined && corsOrigins().includes(origin)) {
