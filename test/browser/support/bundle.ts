@@ -44,11 +44,13 @@ function browserOnly(found: string[]): Plugin {
   };
 }
 
-/** Bundles `entry` (a path from the repository root) as an ES module for browsers. */
-export async function bundleForBrowser(entry: string): Promise<BundleResult> {
+/** Bundles `entry` (a path from the repository root, or `{ source }`: module text resolved from the root) as an ES module for browsers. */
+export async function bundleForBrowser(entry: string | { source: string }): Promise<BundleResult> {
   const nodeImports: string[] = [];
   const result = await build({
-    entryPoints: [join(root, entry)],
+    ...(typeof entry === "string"
+      ? { entryPoints: [join(root, entry)] }
+      : { stdin: { contents: entry.source, resolveDir: root, loader: "ts" as const, sourcefile: "page.ts" } }),
     bundle: true,
     platform: "browser",
     format: "esm",
