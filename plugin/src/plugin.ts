@@ -7,6 +7,7 @@ import { emitRegistry } from "./emit-registry.js";
 import { emitTables, tableModule } from "./emit-table.js";
 import { printable } from "./escape.js";
 import { generatedHeader } from "./header.js";
+import { emitManifest } from "./manifest.js";
 import { type AuthzOptions, checkParameter, parseOptions } from "./options.js";
 import { emitReport } from "./report-emit.js";
 import { checkSiblingRuns } from "./sibling-runs.js";
@@ -77,6 +78,7 @@ const createEsPlugin = () =>
         emitRegistry(schema, collected.services);
       }
       if (options.report !== "") emitReport(schema, collected.services);
+      if (options.manifest !== "") emitManifest(schema, collected.services);
     },
   });
 
