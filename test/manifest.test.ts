@@ -3,7 +3,7 @@
 // shows for the same protos (the CLI binary, run as CI runs it).
 import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import Ajv from "ajv";
+import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
 import { runCli, scratch } from "./support/check-cli.js";
 import { generateDir } from "./support/generate.js";
