@@ -39,12 +39,12 @@ describe.skipIf(chromiumPath === undefined && !browserRequired)("the sandbox gat
     await page.click("#sign-in-bob");
     await page.waitForSelector("text=Signed in as bob");
     await page.waitForSelector("text=2 sandboxes.");
-    expect(await page.locator("#sandboxes").innerText()).toContain("alice");
+    expect(await page.locator("#sandboxes").textContent()).toContain("alice");
     expect(await page.locator("button.delete").count()).toBe(2);
     await page.screenshot({ path: `${process.env.BROWSER_SCREENSHOTS ?? "/tmp"}/protoauthz-example-web.png` });
     await page.click("text=Delete sb-1");
     await page.waitForSelector("text=1 sandbox.");
-    expect(await page.locator("#sandboxes").innerText()).not.toContain("sb-1");
+    expect(await page.locator("#sandboxes").textContent()).not.toContain("sb-1");
     await page.close();
   });
 });
