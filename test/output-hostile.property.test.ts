@@ -75,7 +75,7 @@ function outputsOf(v: { c: Case; before: RuleSpec[]; undeclared: boolean[] }) {
   const was = filesOf(v.c, v.before);
   if (now === undefined || was === undefined) return undefined;
   const checked = checkFiles(now, {}, "audit");
-  const { changes } = compareSurfaces(was, checked.surface, {}, [], "audit");
+  const { changes } = compareSurfaces(checkFiles(was, {}, "audit").surface, checked.surface, []);
   return { checked, changes };
 }
 
