@@ -183,9 +183,9 @@ describe("session cookie holding an opaque session id", () => {
 
 describe("session cookie options", () => {
   const cases: [string, unknown, string][] = [
-    ["no credential source", { cookie: "sid" }, "give exactly one of jwt"],
-    ["both sources", { cookie: "sid", jwt: users, resolve: () => undefined }, "give exactly one of jwt"],
-    ["bad cookie name", { cookie: "a b", resolve: () => undefined }, "cookie must be a cookie name"],
+    ["no credential source", { cookie: "sid" }, "needs exactly one of them"],
+    ["both sources", { cookie: "sid", jwt: users, resolve: () => undefined }, "needs exactly one of them"],
+    ["bad cookie name", { cookie: "a b", resolve: () => undefined }, "cookie: is not a cookie name"],
     [
       "origin with a path",
       { cookie: "sid", resolve: () => undefined, csrf: { allowedOrigins: ["https://app.example/"] } },

@@ -5,7 +5,7 @@ import type { AuthnRequest, RequestHeaders } from "../guard.js";
 import type { Principal } from "../principal.js";
 import { isThenable } from "../thenable.js";
 import { cookieValues, isCookieName } from "./cookies.js";
-import { type CsrfOptions, crossSiteRefusal, csrfPolicy, csrfPolicyProblems } from "./csrf.js";
+import { type CsrfOptions, crossSiteRefusal, csrfPolicy, csrfPolicyProblems, type OptionProblem } from "./csrf.js";
 
 /** Resolves an opaque session id to its principal; undefined for an unknown, expired or revoked session. */
 export type SessionResolver<P extends Principal> = (sessionId: string, request: AuthnRequest) => P | undefined | Promise<P | undefined>;
@@ -42,7 +42,7 @@ export interface SessionCookieOptions<P extends Principal> {
  */
 export function createSessionCookieAuthenticator<P extends Principal>(options: SessionCookieOptions<P>): Authenticator<P> {
   const name = options?.name ?? "session-cookie";
-  checkOptions(name, options);
+  checkOptions(options);
   const { cookie, jwt, resolve } = options;
   const policy = csrfPolicy(options.csrf);
   const maxBytes = options.maxCookieBytes ?? 8192;
@@ -106,22 +106,30 @@ function withBearer(request: AuthnRequest, token: string): AuthnRequest {
   return { procedure: request.procedure, header, peer: request.peer, httpMethod: request.httpMethod, noSideEffects: request.noSideEffects };
 }
 
-function checkOptions<P extends Principal>(name: string, options: SessionCookieOptions<P> | undefined): void {
-  const problems: string[] = [];
-  if (!isCookieName(options?.cookie)) problems.push(`${name}: cookie must be a cookie name, e.g. "__Host-session"`);
+function checkOptions<P extends Principal>(options: SessionCookieOptions<P> | undefined): void {
+  const problems: OptionProblem[] = [];
+  if (!isCookieName(options?.cookie)) problems.push(["cookie", "is not a cookie name", 'give the cookie\'s name, e.g. "__Host-session"']);
   const jwt = options?.jwt;
   const resolve = options?.resolve;
   if ((jwt === undefined) === (resolve === undefined)) {
-    problems.push(`${name}: give exactly one of jwt (the cookie holds a JWT) and resolve (the cookie holds a session id)`);
+    problems.push([
+      "jwt, resolve",
+      "needs exactly one of them",
+      "give jwt when the cookie holds a JWT, resolve when it holds a session id",
+    ]);
   }
   if (jwt !== undefined && (typeof jwt?.authenticate !== "function" || jwt.credential !== "authorization")) {
-    problems.push(`${name}: jwt must be the bearer authenticator from createJwtAuthenticator (protoauthz/jwt)`);
+    problems.push(["jwt", "is not a bearer JWT authenticator", "pass the authenticator createJwtAuthenticator (protoauthz/jwt) returned"]);
   }
-  if (resolve !== undefined && typeof resolve !== "function")
-    problems.push(`${name}: resolve must be a function (sessionId, request) => principal | undefined`);
+  if (resolve !== undefined && typeof resolve !== "function") {
+    problems.push(["resolve", "is not a function", "give (sessionId, request) => principal | undefined"]);
+  }
   const max = options?.maxCookieBytes;
-  if (max !== undefined && !(Number.isInteger(max) && max > 0 && max <= 65_536))
-    problems.push(`${name}: maxCookieBytes must be an integer from 1 to 65536`);
-  problems.push(...csrfPolicyProblems(options?.csrf).map((p) => `${name}: ${p}`));
-  if (problems.length > 0) throw new AuthzConfigError(problems);
+  if (max !== undefined && !(Number.isInteger(max) && max > 0 && max <= 65_536)) {
+    problems.push(["maxCookieBytes", `is ${String(max)}`, "give an integer from 1 to 65536 (default 8192)"]);
+  }
+  problems.push(...csrfPolicyProblems(options?.csrf));
+  if (problems.length > 0) {
+    throw new AuthzConfigError(problems.map(([where, problem, fix]) => `protoauthz/session ${where}: ${problem} (${fix})`));
+  }
 }

@@ -21,20 +21,26 @@ export interface CsrfPolicy {
   readonly allowSameSite: boolean;
 }
 
-/** Problems with the options, each with its fix; empty when they are usable. */
-export function csrfPolicyProblems(options: CsrfOptions | undefined): string[] {
-  const problems: string[] = [];
+/** A problem with the options: where, what is wrong, how to fix it. */
+export type OptionProblem = readonly [where: string, problem: string, fix: string];
+
+/** Problems with the options; empty when they are usable. */
+export function csrfPolicyProblems(options: CsrfOptions | undefined): OptionProblem[] {
+  const problems: OptionProblem[] = [];
   const origins: unknown = options?.allowedOrigins ?? [];
-  if (!Array.isArray(origins)) return ['csrf.allowedOrigins is not a list of origins (give e.g. ["https://app.example.com"])'];
+  if (!Array.isArray(origins)) return [["csrf.allowedOrigins", "is not a list of origins", 'give e.g. ["https://app.example.com"]']];
   for (const origin of origins) {
     if (serializedOrigin(origin) === undefined) {
-      problems.push(
-        `csrf.allowedOrigins holds ${JSON.stringify(String(origin)).slice(0, 120)}, which is not an origin as browsers send it (lowercase scheme://host[:port], no default port, no path or trailing slash, e.g. "https://app.example.com")`,
-      );
+      problems.push([
+        "csrf.allowedOrigins",
+        `${JSON.stringify(String(origin)).slice(0, 120)} is not an origin as browsers send it`,
+        'write lowercase scheme://host[:port], no default port, no path or trailing slash, e.g. "https://app.example.com"',
+      ]);
     }
   }
   const sameSite = options?.allowSameSite;
-  if (sameSite !== undefined && typeof sameSite !== "boolean") problems.push("csrf.allowSameSite must be true or false");
+  if (sameSite !== undefined && typeof sameSite !== "boolean")
+    problems.push(["csrf.allowSameSite", "is not a boolean", "give true or false"]);
   return problems;
 }
 
