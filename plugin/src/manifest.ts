@@ -1,7 +1,8 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { Schema } from "@bufbuild/protoplugin";
 import type { Requirements, Rule } from "protoauthz";
-import type { MethodModel, ServiceModel } from "./collect.js";
+import type { Location } from "./location.js";
+import type { MethodModel, ServiceModel } from "./model.js";
 import type { AuthzOptions } from "./options.js";
 import { jsonDocument } from "./render.js";
 import { version } from "./version.js";
@@ -94,11 +95,9 @@ function alternativeOf(block: Requirements<unknown>): ManifestAlternative {
   };
 }
 
-/** "file.proto:LINE:COL" (or just the file) as its parts. */
-function structured(location: string): ManifestRpc["location"] {
-  const found = /^(.*):(\d+):(\d+)$/.exec(location);
-  if (found === null) return { file: location, line: null, column: null };
-  return { file: found[1] as string, line: Number(found[2]), column: Number(found[3]) };
+/** The rule's place; null where the line (or column) is unknown. */
+function structured({ file, line, column }: Location): ManifestRpc["location"] {
+  return { file, line: line ?? null, column: line === undefined ? null : (column ?? 1) };
 }
 
 /** Writes the manifest (option `manifest=<path>`) into the output. */

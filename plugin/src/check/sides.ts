@@ -39,7 +39,7 @@ export function leftOut(
   if (!config.filters) return result;
   const shipped = new Set(generated.map((r) => r.procedure));
   const key = config.filter.excludeTypes.length > 0 ? "exclude_types" : "types";
-  const location = `${config.file}:${config.lineOf(key)}:5`;
+  const location = { file: config.file, line: config.lineOf(key), column: 5 };
   for (const row of checkFiles(head.declared(), vocabulary, "deny").surface) {
     if (shipped.has(row.procedure)) continue;
     result.set(row.procedure, {

@@ -5,9 +5,9 @@ import { cpSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Ajv } from "ajv";
 import { describe, expect, it } from "vitest";
-import { runCli, scratch } from "./support/check-cli.js";
-import { generateDir } from "./support/generate.js";
-import { repoRoot } from "./support/request.js";
+import { runCli, scratch } from "../support/check-cli.js";
+import { generateDir } from "../support/generate.js";
+import { repoRoot } from "../support/request.js";
 
 interface Alternative {
   kinds: string[];

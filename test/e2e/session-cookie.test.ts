@@ -7,10 +7,10 @@ import { authenticateWith } from "protoauthz";
 import { createJwtAuthenticator } from "protoauthz/jwt";
 import { createSessionCookieAuthenticator } from "protoauthz/session";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type AuthzPrincipal, authzVocabulary } from "./gen/authz_registry.js";
-import { UserService } from "./gen/guardtest/v1/guard_pb.js";
-import { Code, callKinds, callOnce, connectTo, type Protocol } from "./support/clients.js";
-import { newObserved, type Running, startConnectServer, startGrpcServer } from "./support/servers.js";
+import { type AuthzPrincipal, authzVocabulary } from "../gen/authz_registry.js";
+import { UserService } from "../gen/guardtest/v1/guard_pb.js";
+import { Code, callKinds, callOnce, connectTo, type Protocol } from "../support/clients.js";
+import { newObserved, type Running, startConnectServer, startGrpcServer } from "../support/servers.js";
 
 const secret = "session-e2e-secret-0123456789abcdefgh";
 const users = createJwtAuthenticator({
