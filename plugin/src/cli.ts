@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import { type Acknowledgement, readAcknowledgements } from "./check/acknowledgements.js";
 import { type GenerationConfig, readGenerationConfig } from "./check/buf-gen.js";
 import { configChanges } from "./check/config-diff.js";

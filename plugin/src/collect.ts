@@ -1,5 +1,5 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import { type Rule, type RuleProblem, type Vocabulary, validateRule } from "protoauthz";
+import { type Rule, type RuleProblem, type Vocabulary, validateRule } from "protoauthz/tool";
 import { locateMethod, locateService } from "./locate.js";
 import type { Location } from "./location.js";
 import { elementName, type MethodModel, type ServiceModel } from "./model.js";

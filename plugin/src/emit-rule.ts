@@ -1,6 +1,6 @@
 import type { DescMethod } from "@bufbuild/protobuf";
 import type { Printable } from "@bufbuild/protoplugin";
-import { type Requirements, type Rule, resolveFieldPath } from "protoauthz";
+import { type Requirements, type Rule, resolveFieldPath } from "protoauthz/tool";
 import { emitAccessor } from "./emit-accessor.js";
 import { stringLiteral } from "./escape.js";
 import type { MethodModel } from "./model.js";

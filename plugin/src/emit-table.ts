@@ -1,6 +1,6 @@
 import type { DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
 import type { GeneratedFile, Printable, Schema } from "@bufbuild/protoplugin";
-import type { Rule } from "protoauthz";
+import type { Rule } from "protoauthz/tool";
 import { type RuleProperty, renderType, renderValue, ruleProperties, typeNamesRequest } from "./emit-rule.js";
 import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
 import { formatLocation } from "./location.js";

@@ -1,6 +1,6 @@
 import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
 import { FileDescriptorProtoSchema, MethodDescriptorProtoSchema, ServiceDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
-import { default_rule, rule } from "protoauthz/protoauthz/v1/authz_pb.js";
+import { default_rule, rule } from "protoauthz/tool";
 import type { Location } from "./location.js";
 
 /** The source-code-info path steps to services, methods, their options and the rule extensions. */

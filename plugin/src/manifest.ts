@@ -1,6 +1,6 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { Schema } from "@bufbuild/protoplugin";
-import type { Requirements, Rule } from "protoauthz";
+import type { Requirements, Rule } from "protoauthz/tool";
 import type { Location } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
 import type { AuthzOptions } from "./options.js";
@@ -10,7 +10,7 @@ import { version } from "./version.js";
 /**
  * The JSON manifest (option `manifest=<path>`): every RPC's requirements, for
  * clients in other languages, API docs and gateways. Its JSON Schema ships
- * in this package as `protoc-gen-authz/manifest.schema.json`. It holds what
+ * in this package as the file `manifest.schema.json`. It holds what
  * `protoc-gen-authz report` shows, structured.
  */
 export interface Manifest {

@@ -1,5 +1,5 @@
 import type { DescMethod, DescService } from "@bufbuild/protobuf";
-import type { Rule, RuleSource } from "protoauthz";
+import type { Rule, RuleSource } from "protoauthz/tool";
 import type { Location } from "./location.js";
 
 /** A method with the rule it ends up with. */

@@ -1,13 +1,15 @@
 import { type DescMethod, type DescService, fromBinary, type Message } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import type { Requirements, Rule, RuleProblem } from "protoauthz";
 import {
   type Authenticated,
   default_rule,
-  type Rule as RuleMessage,
+  type Requirements,
+  type Rule,
+  type RuleMessage,
+  type RuleProblem,
   RuleSchema,
   rule as ruleExtension,
-} from "protoauthz/protoauthz/v1/authz_pb.js";
+} from "protoauthz/tool";
 
 type Decoded = { rule: Rule<unknown> | undefined; problems: RuleProblem[] };
 export type ReadRule = Decoded | undefined;

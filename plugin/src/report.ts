@@ -1,4 +1,4 @@
-import type { Requirements, Rule } from "protoauthz";
+import type { Requirements, Rule } from "protoauthz/tool";
 import { formatLocation, type Location } from "./location.js";
 import type { ServiceModel } from "./model.js";
 import type { Undeclared } from "./options.js";

@@ -1,18 +1,16 @@
 import { isCrossSiteRequest } from "./cross-site.js";
 import { attributed, type Decision, deny } from "./decision.js";
-import { AuthenticationError } from "./errors.js";
-import { describeError } from "./relation-call.js";
+import { describeError, isAuthenticationError } from "./errors.js";
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
 export function failure(error: unknown): Decision {
-  const reason =
-    error instanceof AuthenticationError
-      ? isCrossSiteRequest(error)
-        ? "cross_site_request"
-        : "invalid_credentials"
-      : error instanceof AuthenticatorTimeout
-        ? "authenticator_timeout"
-        : "authenticator_failed";
+  const reason = isAuthenticationError(error)
+    ? isCrossSiteRequest(error)
+      ? "cross_site_request"
+      : "invalid_credentials"
+    : error instanceof AuthenticatorTimeout
+      ? "authenticator_timeout"
+      : "authenticator_failed";
   return attributed(deny(reason), { detail: describeError(error) });
 }
 

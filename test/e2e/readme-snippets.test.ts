@@ -16,6 +16,7 @@ import { Project, ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { bufBin, repoRoot } from "../support/request.js";
+import { workspacePaths } from "../support/workspace-sources.js";
 
 /** README.md, the packages' READMEs and docs/**.md, as paths relative to the repository. */
 export function documentationFiles(): string[] {
@@ -172,7 +173,7 @@ function snippetProject(): Project {
       skipLibCheck: true,
       noEmit: true,
       types: ["node"],
-      customConditions: ["source"],
+      paths: workspacePaths(),
     },
     skipAddingFilesFromTsConfig: true,
   });
@@ -319,12 +320,12 @@ const normalized = (text: string) => text.replace(/`/g, "").replace(/\\\|/g, "|"
 /**
  * The messages the sources throw or report, each as its first words up to the
  * first interpolation-free run of three words or more: an error constructor's
- * literal, `fail(…)`, `refuse(…)`, `add(…)`, `problems.push(…)`, `notes.add(…)`,
+ * literal, `fail(…)`, `refuse(…)`, a bare `add(…)` (not a method such as `into.add`), `problems.push(…)`, `notes.add(…)`,
  * or a `problem:` / `message:` property.
  */
 export function userMessages(source: string): string[] {
   const call =
-    /(?:(?:new \w*(?:Error|Failed)|\bfail|\brefuse|\badd|problems\.push|notes\.add)\(\s*|\b(?:problem|message):\s*)([`"'])((?:\\.|(?!\1)[^\\])*)\1/g;
+    /(?:(?:new \w*(?:Error|Failed)|\bfail|\brefuse|(?<!\.)\badd|problems\.push|notes\.add)\(\s*|\b(?:problem|message):\s*)([`"'])((?:\\.|(?!\1)[^\\])*)\1/g;
   const messages: string[] = [];
   for (const match of source.matchAll(call)) messages.push(...firstWords(match[2] ?? ""));
   // configError(where, problem, fix) / configProblem(where, problem, fix): the problem and the fix are printed.

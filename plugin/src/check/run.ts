@@ -1,5 +1,5 @@
 import type { DescFile } from "@bufbuild/protobuf";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import { collect } from "../collect.js";
 import type { Location } from "../location.js";
 import type { Undeclared } from "../options.js";

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { DescFile } from "@bufbuild/protobuf";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import type { SurfaceRow } from "../report.js";
 import { type GenerationConfig, parseGenerationConfig } from "./buf-gen.js";
 import { generatedFiles } from "./generated-files.js";

@@ -1,4 +1,4 @@
-import { isRelationAsk } from "../decide.js";
+import { isPendingRelations } from "../checked-rule.js";
 import { allow, type Decision, deny } from "../decision.js";
 import type { Principal } from "../principal.js";
 import type { ServiceAuthz } from "../rule.js";
@@ -38,7 +38,7 @@ export function canCall<T extends ServiceAuthz>(
   if (principal === undefined) return deny("no_credentials");
   if (request === undefined) return { allowed: "unknown", reason: "request_needed" };
   const result = entry.checked.matches(principal, entry.checked.bound(request));
-  return isRelationAsk(result) ? { allowed: "unknown", reason: "relations" } : result;
+  return isPendingRelations(result) ? { allowed: "unknown", reason: "relations" } : result;
 }
 
 function entryOf(table: ServiceAuthz, method: string): TableEntry {

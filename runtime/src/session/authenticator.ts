@@ -1,7 +1,7 @@
 import type { Authenticator } from "../authenticator.js";
 import { CrossSiteRequestError } from "../cross-site.js";
-import { AuthenticationError, AuthzConfigError } from "../errors.js";
-import type { AuthnRequest, RequestHeaders } from "../guard.js";
+import { AuthenticationError, AuthzConfigError, configProblem } from "../errors.js";
+import type { AuthnRequest, RequestHeaders } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { isThenable } from "../thenable.js";
 import { cookieValues, isCookieName } from "./cookies.js";
@@ -130,6 +130,9 @@ function checkOptions<P extends Principal>(options: SessionCookieOptions<P> | un
   }
   problems.push(...csrfPolicyProblems(options?.csrf));
   if (problems.length > 0) {
-    throw new AuthzConfigError(problems.map(([where, problem, fix]) => `protoauthz/session ${where}: ${problem} (${fix})`));
+    throw new AuthzConfigError(
+      problems.map(([where, problem, fix]) => configProblem(`protoauthz/session ${where}`, problem, fix)),
+      { what: "the session cookie authenticator cannot start" },
+    );
   }
 }

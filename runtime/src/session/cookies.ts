@@ -1,4 +1,4 @@
-import type { RequestHeaders } from "../guard.js";
+import type { RequestHeaders } from "../guard-api.js";
 
 /**
  * Every value of the cookie `name` in the request's Cookie header(s), in

@@ -1,4 +1,4 @@
-import type { AuthnRequest } from "../guard.js";
+import type { AuthnRequest } from "../guard-api.js";
 
 /** Where cookie-authenticated calls may come from. */
 export interface CsrfOptions {
