@@ -71,6 +71,7 @@ function rpcs(transport: Transport, sandboxId: string): Record<string, Call> {
   return {
     CreateSandbox: (headers) => sandboxes.createSandbox({ image: "node:22" }, { headers }),
     GetSandbox: (headers) => sandboxes.getSandbox({ sandboxId }, { headers }),
+    ListSandboxes: (headers) => sandboxes.listSandboxes({}, { headers }),
     WatchSandbox: async (headers) => {
       for await (const _ of sandboxes.watchSandbox({ sandboxId }, { headers })) break;
     },

@@ -8,6 +8,7 @@ const U = "unauthenticated";
 export const expectedMatrix: Table<Caller> = {
   CreateSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   GetSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
+  ListSandboxes: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   WatchSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   DeleteSandbox: { anonymous: U, user: D, admin: "ok", "own sandbox": D, "foreign sandbox": D },
   PurgeSandbox: { anonymous: D, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },

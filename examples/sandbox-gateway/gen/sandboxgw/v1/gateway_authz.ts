@@ -29,6 +29,14 @@ export type SandboxServiceRules = {
     readonly roles: readonly [];
     readonly bindings: readonly [];
   };
+  readonly listSandboxes: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly [];
+  };
   readonly watchSandbox: {
     readonly access: "authenticated";
     readonly source: "service_default";
@@ -81,6 +89,17 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
+   * ListSandboxes: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   */
+  listSandboxes: {
+    access: "authenticated",
+    source: "service_default",
+    principals: ["user"],
+    scopes: [],
+    roles: [],
+    bindings: [],
+  },
+  /**
    * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
    */
   watchSandbox: {
@@ -92,7 +111,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:36:12)
+   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:41:12)
    */
   deleteSandbox: {
     access: "authenticated",
@@ -103,7 +122,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:46:12)
+   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:51:12)
    */
   purgeSandbox: {
     access: "deny",
@@ -141,7 +160,7 @@ export type WorkloadServiceRules = {
  */
 export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
-   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:56:12)
+   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:61:12)
    */
   getPolicy: {
     access: "authenticated",
@@ -154,7 +173,7 @@ export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, Workload
     ],
   },
   /**
-   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:66:12)
+   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:71:12)
    */
   pushLogs: {
     access: "authenticated",
@@ -189,7 +208,7 @@ export type BootstrapServiceRules = {
  */
 export const BootstrapServiceAuthz: ServiceAuthz<typeof BootstrapService, BootstrapServiceRules> = defineServiceAuthz(BootstrapService, {
   /**
-   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:82:12)
+   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:87:12)
    */
   issueSandboxToken: {
     access: "authenticated",
@@ -221,7 +240,7 @@ export type HealthServiceRules = {
  */
 export const HealthServiceAuthz: ServiceAuthz<typeof HealthService, HealthServiceRules> = defineServiceAuthz(HealthService, {
   /**
-   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:94:12)
+   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:99:12)
    */
   check: {
     access: "public",

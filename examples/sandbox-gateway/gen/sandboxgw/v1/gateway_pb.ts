@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sandboxgw/v1/gateway.proto.
  */
 export const file_sandboxgw_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIiUKFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJIj8KFUNyZWF0ZVNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giJwoRR2V0U2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI8ChJHZXRTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IikKE1dhdGNoU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI+ChRXYXRjaFNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giKgoURGVsZXRlU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIXChVEZWxldGVTYW5kYm94UmVzcG9uc2UiKQoTUHVyZ2VTYW5kYm94UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIhYKFFB1cmdlU2FuZGJveFJlc3BvbnNlIkIKB1NhbmRib3gSCgoCaWQYASABKAkSDQoFb3duZXIYAiABKAkSDQoFaW1hZ2UYAyABKAkSDQoFc3RhdGUYBCABKAkiJgoQR2V0UG9saWN5UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIioKEUdldFBvbGljeVJlc3BvbnNlEhUKDWFsbG93ZWRfaG9zdHMYASADKAkiHwoJTG9nU291cmNlEhIKCnNhbmRib3hfaWQYASABKAkiSQoPUHVzaExvZ3NSZXF1ZXN0EicKBnNvdXJjZRgBIAEoCzIXLnNhbmRib3hndy52MS5Mb2dTb3VyY2USDQoFbGluZXMYAiADKAkiJAoQUHVzaExvZ3NSZXNwb25zZRIQCghhY2NlcHRlZBgBIAEoDSIOCgxDaGVja1JlcXVlc3QiHwoNQ2hlY2tSZXNwb25zZRIOCgZzdGF0dXMYASABKAkiLgoYSXNzdWVTYW5kYm94VG9rZW5SZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPgoZSXNzdWVTYW5kYm94VG9rZW5SZXNwb25zZRINCgV0b2tlbhgBIAEoCRISCgpleHBpcmVzX2F0GAIgASgDMrkECg5TYW5kYm94U2VydmljZRJ3Cg1DcmVhdGVTYW5kYm94EiIuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXF1ZXN0GiMuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXNwb25zZSIdwqAZGRIXCgR1c2VyEg9zYW5kYm94ZXMud3JpdGUSVAoKR2V0U2FuZGJveBIfLnNhbmRib3hndy52MS5HZXRTYW5kYm94UmVxdWVzdBogLnNhbmRib3hndy52MS5HZXRTYW5kYm94UmVzcG9uc2UiA5ACARJXCgxXYXRjaFNhbmRib3gSIS5zYW5kYm94Z3cudjEuV2F0Y2hTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5XYXRjaFNhbmRib3hSZXNwb25zZTABEm0KDURlbGV0ZVNhbmRib3gSIi5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlcXVlc3QaIy5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlc3BvbnNlIhPCoBkPEg0KBHVzZXIaBWFkbWluEoEBCgxQdXJnZVNhbmRib3gSIS5zYW5kYm94Z3cudjEuUHVyZ2VTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5QdXJnZVNhbmRib3hSZXNwb25zZSIqwqAZJhokCiJyZXRpcmVkIGluIHYxLjQ7IHVzZSBEZWxldGVTYW5kYm94GgzCoBkIEgYKBHVzZXIyiQIKD1dvcmtsb2FkU2VydmljZRJ3CglHZXRQb2xpY3kSHi5zYW5kYm94Z3cudjEuR2V0UG9saWN5UmVxdWVzdBofLnNhbmRib3hndy52MS5HZXRQb2xpY3lSZXNwb25zZSIpwqAZJRIjCgdzYW5kYm94IhgKCnNhbmRib3hfaWQSCnNhbmRib3hfaWQSfQoIUHVzaExvZ3MSHS5zYW5kYm94Z3cudjEuUHVzaExvZ3NSZXF1ZXN0Gh4uc2FuZGJveGd3LnYxLlB1c2hMb2dzUmVzcG9uc2UiMMKgGSwSKgoHc2FuZGJveCIfChFzb3VyY2Uuc2FuZGJveF9pZBIKc2FuZGJveF9pZCgBMqUBChBCb290c3RyYXBTZXJ2aWNlEpABChFJc3N1ZVNhbmRib3hUb2tlbhImLnNhbmRib3hndy52MS5Jc3N1ZVNhbmRib3hUb2tlblJlcXVlc3QaJy5zYW5kYm94Z3cudjEuSXNzdWVTYW5kYm94VG9rZW5SZXNwb25zZSIqwqAZJhIkCgh3b3JrbG9hZCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkMoMBCg1IZWFsdGhTZXJ2aWNlEnIKBUNoZWNrEhouc2FuZGJveGd3LnYxLkNoZWNrUmVxdWVzdBobLnNhbmRib3hndy52MS5DaGVja1Jlc3BvbnNlIjDCoBksCioKKGxvYWQgYmFsYW5jZXJzIHByb2JlIHdpdGhvdXQgY3JlZGVudGlhbHNiBnByb3RvMw", [file_protoauthz_v1_authz]);
+  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIiUKFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJIj8KFUNyZWF0ZVNhbmRib3hSZXNwb25zZRImCgdzYW5kYm94GAEgASgLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giJwoRR2V0U2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI8ChJHZXRTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IhYKFExpc3RTYW5kYm94ZXNSZXF1ZXN0IkEKFUxpc3RTYW5kYm94ZXNSZXNwb25zZRIoCglzYW5kYm94ZXMYASADKAsyFS5zYW5kYm94Z3cudjEuU2FuZGJveCIpChNXYXRjaFNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPgoUV2F0Y2hTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IioKFERlbGV0ZVNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiFwoVRGVsZXRlU2FuZGJveFJlc3BvbnNlIikKE1B1cmdlU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIWChRQdXJnZVNhbmRib3hSZXNwb25zZSJCCgdTYW5kYm94EgoKAmlkGAEgASgJEg0KBW93bmVyGAIgASgJEg0KBWltYWdlGAMgASgJEg0KBXN0YXRlGAQgASgJIiYKEEdldFBvbGljeVJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIqChFHZXRQb2xpY3lSZXNwb25zZRIVCg1hbGxvd2VkX2hvc3RzGAEgAygJIh8KCUxvZ1NvdXJjZRISCgpzYW5kYm94X2lkGAEgASgJIkkKD1B1c2hMb2dzUmVxdWVzdBInCgZzb3VyY2UYASABKAsyFy5zYW5kYm94Z3cudjEuTG9nU291cmNlEg0KBWxpbmVzGAIgAygJIiQKEFB1c2hMb2dzUmVzcG9uc2USEAoIYWNjZXB0ZWQYASABKA0iDgoMQ2hlY2tSZXF1ZXN0Ih8KDUNoZWNrUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJIi4KGElzc3VlU2FuZGJveFRva2VuUmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIj4KGUlzc3VlU2FuZGJveFRva2VuUmVzcG9uc2USDQoFdG9rZW4YASABKAkSEgoKZXhwaXJlc19hdBgCIAEoAzKYBQoOU2FuZGJveFNlcnZpY2USdwoNQ3JlYXRlU2FuZGJveBIiLnNhbmRib3hndy52MS5DcmVhdGVTYW5kYm94UmVxdWVzdBojLnNhbmRib3hndy52MS5DcmVhdGVTYW5kYm94UmVzcG9uc2UiHcKgGRkSFwoEdXNlchIPc2FuZGJveGVzLndyaXRlElQKCkdldFNhbmRib3gSHy5zYW5kYm94Z3cudjEuR2V0U2FuZGJveFJlcXVlc3QaIC5zYW5kYm94Z3cudjEuR2V0U2FuZGJveFJlc3BvbnNlIgOQAgESXQoNTGlzdFNhbmRib3hlcxIiLnNhbmRib3hndy52MS5MaXN0U2FuZGJveGVzUmVxdWVzdBojLnNhbmRib3hndy52MS5MaXN0U2FuZGJveGVzUmVzcG9uc2UiA5ACARJXCgxXYXRjaFNhbmRib3gSIS5zYW5kYm94Z3cudjEuV2F0Y2hTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5XYXRjaFNhbmRib3hSZXNwb25zZTABEm0KDURlbGV0ZVNhbmRib3gSIi5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlcXVlc3QaIy5zYW5kYm94Z3cudjEuRGVsZXRlU2FuZGJveFJlc3BvbnNlIhPCoBkPEg0KBHVzZXIaBWFkbWluEoEBCgxQdXJnZVNhbmRib3gSIS5zYW5kYm94Z3cudjEuUHVyZ2VTYW5kYm94UmVxdWVzdBoiLnNhbmRib3hndy52MS5QdXJnZVNhbmRib3hSZXNwb25zZSIqwqAZJhokCiJyZXRpcmVkIGluIHYxLjQ7IHVzZSBEZWxldGVTYW5kYm94GgzCoBkIEgYKBHVzZXIyiQIKD1dvcmtsb2FkU2VydmljZRJ3CglHZXRQb2xpY3kSHi5zYW5kYm94Z3cudjEuR2V0UG9saWN5UmVxdWVzdBofLnNhbmRib3hndy52MS5HZXRQb2xpY3lSZXNwb25zZSIpwqAZJRIjCgdzYW5kYm94IhgKCnNhbmRib3hfaWQSCnNhbmRib3hfaWQSfQoIUHVzaExvZ3MSHS5zYW5kYm94Z3cudjEuUHVzaExvZ3NSZXF1ZXN0Gh4uc2FuZGJveGd3LnYxLlB1c2hMb2dzUmVzcG9uc2UiMMKgGSwSKgoHc2FuZGJveCIfChFzb3VyY2Uuc2FuZGJveF9pZBIKc2FuZGJveF9pZCgBMqUBChBCb290c3RyYXBTZXJ2aWNlEpABChFJc3N1ZVNhbmRib3hUb2tlbhImLnNhbmRib3hndy52MS5Jc3N1ZVNhbmRib3hUb2tlblJlcXVlc3QaJy5zYW5kYm94Z3cudjEuSXNzdWVTYW5kYm94VG9rZW5SZXNwb25zZSIqwqAZJhIkCgh3b3JrbG9hZCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkMoMBCg1IZWFsdGhTZXJ2aWNlEnIKBUNoZWNrEhouc2FuZGJveGd3LnYxLkNoZWNrUmVxdWVzdBobLnNhbmRib3hndy52MS5DaGVja1Jlc3BvbnNlIjDCoBksCioKKGxvYWQgYmFsYW5jZXJzIHByb2JlIHdpdGhvdXQgY3JlZGVudGlhbHNiBnByb3RvMw", [file_protoauthz_v1_authz]);
 
 /**
  * Request of CreateSandbox.
@@ -101,6 +101,42 @@ export const GetSandboxResponseSchema: GenMessage<GetSandboxResponse> = /*@__PUR
   messageDesc(file_sandboxgw_v1_gateway, 3);
 
 /**
+ * Request of ListSandboxes.
+ *
+ * @generated from message sandboxgw.v1.ListSandboxesRequest
+ */
+export type ListSandboxesRequest = Message<"sandboxgw.v1.ListSandboxesRequest"> & {
+};
+
+/**
+ * Describes the message sandboxgw.v1.ListSandboxesRequest.
+ * Use `create(ListSandboxesRequestSchema)` to create a new message.
+ */
+export const ListSandboxesRequestSchema: GenMessage<ListSandboxesRequest> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 4);
+
+/**
+ * Response of ListSandboxes.
+ *
+ * @generated from message sandboxgw.v1.ListSandboxesResponse
+ */
+export type ListSandboxesResponse = Message<"sandboxgw.v1.ListSandboxesResponse"> & {
+  /**
+   * Sorted by id.
+   *
+   * @generated from field: repeated sandboxgw.v1.Sandbox sandboxes = 1;
+   */
+  sandboxes: Sandbox[];
+};
+
+/**
+ * Describes the message sandboxgw.v1.ListSandboxesResponse.
+ * Use `create(ListSandboxesResponseSchema)` to create a new message.
+ */
+export const ListSandboxesResponseSchema: GenMessage<ListSandboxesResponse> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 5);
+
+/**
  * Request of WatchSandbox.
  *
  * @generated from message sandboxgw.v1.WatchSandboxRequest
@@ -119,7 +155,7 @@ export type WatchSandboxRequest = Message<"sandboxgw.v1.WatchSandboxRequest"> & 
  * Use `create(WatchSandboxRequestSchema)` to create a new message.
  */
 export const WatchSandboxRequestSchema: GenMessage<WatchSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 4);
+  messageDesc(file_sandboxgw_v1_gateway, 6);
 
 /**
  * Response of WatchSandbox.
@@ -140,7 +176,7 @@ export type WatchSandboxResponse = Message<"sandboxgw.v1.WatchSandboxResponse"> 
  * Use `create(WatchSandboxResponseSchema)` to create a new message.
  */
 export const WatchSandboxResponseSchema: GenMessage<WatchSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 5);
+  messageDesc(file_sandboxgw_v1_gateway, 7);
 
 /**
  * Request of DeleteSandbox.
@@ -161,7 +197,7 @@ export type DeleteSandboxRequest = Message<"sandboxgw.v1.DeleteSandboxRequest"> 
  * Use `create(DeleteSandboxRequestSchema)` to create a new message.
  */
 export const DeleteSandboxRequestSchema: GenMessage<DeleteSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 6);
+  messageDesc(file_sandboxgw_v1_gateway, 8);
 
 /**
  * Response of DeleteSandbox.
@@ -176,7 +212,7 @@ export type DeleteSandboxResponse = Message<"sandboxgw.v1.DeleteSandboxResponse"
  * Use `create(DeleteSandboxResponseSchema)` to create a new message.
  */
 export const DeleteSandboxResponseSchema: GenMessage<DeleteSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 7);
+  messageDesc(file_sandboxgw_v1_gateway, 9);
 
 /**
  * Request of PurgeSandbox.
@@ -197,7 +233,7 @@ export type PurgeSandboxRequest = Message<"sandboxgw.v1.PurgeSandboxRequest"> & 
  * Use `create(PurgeSandboxRequestSchema)` to create a new message.
  */
 export const PurgeSandboxRequestSchema: GenMessage<PurgeSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 8);
+  messageDesc(file_sandboxgw_v1_gateway, 10);
 
 /**
  * Response of PurgeSandbox.
@@ -212,7 +248,7 @@ export type PurgeSandboxResponse = Message<"sandboxgw.v1.PurgeSandboxResponse"> 
  * Use `create(PurgeSandboxResponseSchema)` to create a new message.
  */
 export const PurgeSandboxResponseSchema: GenMessage<PurgeSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 9);
+  messageDesc(file_sandboxgw_v1_gateway, 11);
 
 /**
  * A sandbox.
@@ -254,7 +290,7 @@ export type Sandbox = Message<"sandboxgw.v1.Sandbox"> & {
  * Use `create(SandboxSchema)` to create a new message.
  */
 export const SandboxSchema: GenMessage<Sandbox> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 10);
+  messageDesc(file_sandboxgw_v1_gateway, 12);
 
 /**
  * Request of GetPolicy.
@@ -275,7 +311,7 @@ export type GetPolicyRequest = Message<"sandboxgw.v1.GetPolicyRequest"> & {
  * Use `create(GetPolicyRequestSchema)` to create a new message.
  */
 export const GetPolicyRequestSchema: GenMessage<GetPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 11);
+  messageDesc(file_sandboxgw_v1_gateway, 13);
 
 /**
  * Response of GetPolicy.
@@ -296,7 +332,7 @@ export type GetPolicyResponse = Message<"sandboxgw.v1.GetPolicyResponse"> & {
  * Use `create(GetPolicyResponseSchema)` to create a new message.
  */
 export const GetPolicyResponseSchema: GenMessage<GetPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 12);
+  messageDesc(file_sandboxgw_v1_gateway, 14);
 
 /**
  * Where log lines come from.
@@ -317,7 +353,7 @@ export type LogSource = Message<"sandboxgw.v1.LogSource"> & {
  * Use `create(LogSourceSchema)` to create a new message.
  */
 export const LogSourceSchema: GenMessage<LogSource> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 13);
+  messageDesc(file_sandboxgw_v1_gateway, 15);
 
 /**
  * One batch of log lines.
@@ -345,7 +381,7 @@ export type PushLogsRequest = Message<"sandboxgw.v1.PushLogsRequest"> & {
  * Use `create(PushLogsRequestSchema)` to create a new message.
  */
 export const PushLogsRequestSchema: GenMessage<PushLogsRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 14);
+  messageDesc(file_sandboxgw_v1_gateway, 16);
 
 /**
  * Response of PushLogs.
@@ -366,7 +402,7 @@ export type PushLogsResponse = Message<"sandboxgw.v1.PushLogsResponse"> & {
  * Use `create(PushLogsResponseSchema)` to create a new message.
  */
 export const PushLogsResponseSchema: GenMessage<PushLogsResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 15);
+  messageDesc(file_sandboxgw_v1_gateway, 17);
 
 /**
  * Request of Check.
@@ -381,7 +417,7 @@ export type CheckRequest = Message<"sandboxgw.v1.CheckRequest"> & {
  * Use `create(CheckRequestSchema)` to create a new message.
  */
 export const CheckRequestSchema: GenMessage<CheckRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 16);
+  messageDesc(file_sandboxgw_v1_gateway, 18);
 
 /**
  * Response of Check.
@@ -402,7 +438,7 @@ export type CheckResponse = Message<"sandboxgw.v1.CheckResponse"> & {
  * Use `create(CheckResponseSchema)` to create a new message.
  */
 export const CheckResponseSchema: GenMessage<CheckResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 17);
+  messageDesc(file_sandboxgw_v1_gateway, 19);
 
 /**
  * @generated from message sandboxgw.v1.IssueSandboxTokenRequest
@@ -419,7 +455,7 @@ export type IssueSandboxTokenRequest = Message<"sandboxgw.v1.IssueSandboxTokenRe
  * Use `create(IssueSandboxTokenRequestSchema)` to create a new message.
  */
 export const IssueSandboxTokenRequestSchema: GenMessage<IssueSandboxTokenRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 18);
+  messageDesc(file_sandboxgw_v1_gateway, 20);
 
 /**
  * @generated from message sandboxgw.v1.IssueSandboxTokenResponse
@@ -445,7 +481,7 @@ export type IssueSandboxTokenResponse = Message<"sandboxgw.v1.IssueSandboxTokenR
  * Use `create(IssueSandboxTokenResponseSchema)` to create a new message.
  */
 export const IssueSandboxTokenResponseSchema: GenMessage<IssueSandboxTokenResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 19);
+  messageDesc(file_sandboxgw_v1_gateway, 21);
 
 /**
  * Managing sandboxes, for people.
@@ -472,6 +508,16 @@ export const SandboxService: GenService<{
     methodKind: "unary";
     input: typeof GetSandboxRequestSchema;
     output: typeof GetSandboxResponseSchema;
+  },
+  /**
+   * The caller's sandboxes (an admin's: all). Inherits the service default.
+   *
+   * @generated from rpc sandboxgw.v1.SandboxService.ListSandboxes
+   */
+  listSandboxes: {
+    methodKind: "unary";
+    input: typeof ListSandboxesRequestSchema;
+    output: typeof ListSandboxesResponseSchema;
   },
   /**
    * Streams status changes of a sandbox until the client hangs up.
