@@ -14,6 +14,8 @@ import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { collect } from "./collect.js";
 import type { Location } from "./location.js";
+import { testCommand, testUsage } from "./policy/command.js";
+import { checkWithTests } from "./policy/gate.js";
 import { jsonDocument, textField } from "./render.js";
 import { surfaceJson, surfaceRows, surfaceToMarkdown } from "./report.js";
 
@@ -21,9 +23,10 @@ const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
                          [--acknowledgements authz-acknowledgements.yaml] [--allow-loosening <pkg.Service.Method>]…
                          [--project tsconfig.json] [--format text|json|github] [--buf-gen-yaml buf.gen.yaml] [--plugin-entry <out>]
-                         [--principals a|b] [--roles a|b] [--scopes a|b]
+                         [--principals a|b] [--roles a|b] [--scopes a|b] [--tests 'authz/**/*.authz-test.yaml']
   protoc-gen-authz check --project tsconfig.json [--format …]
   protoc-gen-authz report <image|proto dir> [--format markdown|json] [--out FILE]
+${testUsage}
 
 An image comes from 'buf build -o image.binpb'; a directory is built with buf on PATH.
 Plugin options (vocabulary, undeclared=) and the entry's types/exclude_types are read from ./buf.gen.yaml
@@ -70,6 +73,7 @@ interface Invocation {
 
 async function run(argv: readonly string[], out: (text: string) => void): Promise<number> {
   const [command, ...rest] = argv;
+  if (command === "test" && !rest.includes("--help") && !rest.includes("-h")) return testCommand(rest, out);
   const { values, positionals } = parseCommandLine(rest);
   if (values.help) {
     out(usage);
@@ -99,6 +103,7 @@ function parseCommandLine(args: readonly string[]) {
       roles: { type: "string" },
       scopes: { type: "string" },
       out: { type: "string" },
+      tests: { type: "string", multiple: true },
       help: { type: "boolean", short: "h" },
     },
   });
@@ -185,8 +190,16 @@ async function runCheck(invocation: Invocation): Promise<number> {
       .map((r) => ({ procedure: r.procedure, location: mapLocation(r.location, mapPath) })),
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
-  invocation.out(render(findings, format));
-  return failing(findings) ? 1 : 0;
+  const text = render(findings, format);
+  if (values.tests === undefined) {
+    invocation.out(text);
+    return failing(findings) ? 1 : 0;
+  }
+  // --tests: the policy tests run in the same gate, against the same input and buf.gen.yaml.
+  if (head === undefined) throw new UsageError("--tests runs against an image or proto directory: give it too");
+  const gate = await checkWithTests(text, failing(findings), { input: head, config, vocabulary, mapPath, patterns: values.tests, format });
+  invocation.out(gate.text);
+  return gate.failed ? 1 : 0;
 }
 
 /**

@@ -33,6 +33,7 @@ describe("examples/ci", () => {
         "npm run generate",
         "git diff --exit-code",
         "protoc-gen-authz check current.binpb",
+        "protoc-gen-authz test current.binpb 'authz/**/*.authz-test.yaml' --require-coverage",
         "--against-git",
         "protoc-gen-authz report",
       ]) {
