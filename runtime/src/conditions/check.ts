@@ -128,6 +128,8 @@ function resultProblems(ast: Node): ConditionProblem[] {
 interface Scope {
   /** Inside the predicate or transform of a comprehension. */
   readonly inBody: boolean;
+  /** The node is a map read by key only. */
+  readonly lookup?: boolean;
 }
 
 /** What the type checker does not see: unsupported functions, unbounded cost, names outside the vocabulary. */
@@ -139,6 +141,14 @@ function walk(node: Node, vocabulary: Vocabulary, scope: Scope = { inBody: false
       const [, range, rest] = n.args as [string, Node, Node[]];
       visit(range, s);
       for (const part of rest.slice(1)) visit(part, { inBody: true });
+      return;
+    }
+    if (s.inBody && (n.op === "[]" || n.op === "." || n.op === "in")) {
+      // A map looked up by key costs one step, whatever its size.
+      const [first, second] = n.args as [Node, Node];
+      const target = n.op === "in" ? second : first;
+      for (const child of children(n))
+        visit(child, child === target && target.checkedType?.kind === "map" ? { inBody: true, lookup: true } : s);
       return;
     }
     for (const child of children(n)) visit(child, s);
@@ -177,7 +187,7 @@ function nodeProblems(n: Node, scope: Scope, vocabulary: Vocabulary): ConditionP
     case "[]":
     case "id": {
       const kind = n.checkedType?.kind;
-      if (scope.inBody && (kind === "list" || kind === "map") && rootOf(n) === "request") {
+      if (scope.inBody && scope.lookup !== true && (kind === "list" || kind === "map") && rootOf(n) === "request") {
         return [
           {
             problem: "a comprehension reads a repeated or map field of request in its body",

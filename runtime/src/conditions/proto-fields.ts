@@ -177,7 +177,7 @@ function elementValue(field: DescField & { fieldKind: "list" | "map" }): Convert
 
 /** A reader of a field's CEL value from a protobuf-es message of its type. */
 export function fieldReader(field: DescField): Convert {
-  const convert = valueOf(field);
+  const convert = fieldValue(field);
   const local = field.localName;
   if (field.oneof !== undefined) {
     const oneof = field.oneof.localName;
@@ -190,7 +190,7 @@ export function fieldReader(field: DescField): Convert {
   return (m) => convert((m as Record<string, unknown>)[local]);
 }
 
-function valueOf(field: DescField): Convert {
+function fieldValue(field: DescField): Convert {
   switch (field.fieldKind) {
     case "scalar": {
       const s = scalarValue(field.scalar);

@@ -156,16 +156,19 @@ export function isCelMap(v: unknown): v is CelMap {
   return v instanceof RecordMap || v instanceof LiteralMap;
 }
 
-/** CEL ordering, -1/0/1; numbers compare across int, uint and double; undefined when not comparable. */
+/**
+ * CEL ordering, -1/0/1; numbers compare across int, uint and double; NaN
+ * against any number is NaN (every ordering is false); undefined when the
+ * types do not compare.
+ */
 export function celCompare(a: unknown, b: unknown): number | undefined {
   const ta = typeof a;
   const tb = typeof b;
   if (ta === tb && (ta === "bigint" || ta === "string" || ta === "boolean")) return a === b ? 0 : (a as string) < (b as string) ? -1 : 1;
-  if (ta === "number" && tb === "number") return Number.isNaN(a) || Number.isNaN(b) ? undefined : sign((a as number) - (b as number));
+  if (ta === "number" && tb === "number") return Number.isNaN(a) || Number.isNaN(b) ? Number.NaN : sign((a as number) - (b as number));
   if (ta === "bigint" && tb === "number") return compareBigNumber(a as bigint, b as number);
   if (ta === "number" && tb === "bigint") {
-    const c = compareBigNumber(b as bigint, a as number);
-    return c === undefined ? undefined : -c;
+    return -(compareBigNumber(b as bigint, a as number) as number);
   }
   if (a instanceof CelTimestamp && b instanceof CelTimestamp) return sign3(a.nanos, b.nanos);
   if (a instanceof CelDuration && b instanceof CelDuration) return sign3(a.nanos, b.nanos);
@@ -176,8 +179,8 @@ export function celCompare(a: unknown, b: unknown): number | undefined {
   return undefined;
 }
 
-function compareBigNumber(a: bigint, n: number): number | undefined {
-  if (Number.isNaN(n)) return undefined;
+function compareBigNumber(a: bigint, n: number): number {
+  if (Number.isNaN(n)) return Number.NaN;
   if (n === Number.POSITIVE_INFINITY) return -1;
   if (n === Number.NEGATIVE_INFINITY) return 1;
   const floor = Math.floor(n);
