@@ -131,7 +131,7 @@ const reference = celEnv({ registry: createRegistry(PaymentSchema) });
 
 type Outcome = boolean | "error";
 
-function ours(expression: string, request: Payment, principal: fc.RecordValue<object>): Outcome | { typeError: string } {
+function ours(expression: string, request: Payment, principal: Record<string, unknown>): Outcome | { typeError: string } {
   const compiled = compileCondition(expression, PaymentSchema);
   if (!("condition" in compiled)) throw new Error(`checker refused ${expression}: ${compiled.problems.map((p) => p.problem).join("; ")}`);
   const result = compiled.condition.evaluate(request, principal as never);
