@@ -192,7 +192,7 @@ function nodeProblems(n: Node, scope: Scope, vocabulary: Vocabulary): ConditionP
           {
             problem: "a comprehension reads a repeated or map field of request in its body",
             fix: "its cost would grow with the product of two request fields: read only the comprehension's own variable, principal and literals in the body",
-            offset: n.pos,
+            offset: n.start,
           },
         ];
       }
