@@ -34,11 +34,17 @@ export interface Problem extends Location {
   readonly element: string;
   /** What is wrong, then how to fix it in parentheses. */
   readonly message: string;
+  /** Lines shown under the message: a condition with a caret under what is wrong. */
+  readonly excerpt?: string;
 }
 
-/** `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)` */
+/**
+ * `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)`,
+ * then the excerpt's lines, each printable on its own.
+ */
 export function formatProblem(problem: Problem): string {
-  return printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
+  const head = printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
+  return problem.excerpt === undefined ? head : [head, ...problem.excerpt.split("\n").map(printable)].join("\n");
 }
 
 const undeclaredRule: Record<Exclude<Undeclared, "error">, Rule<unknown>> = {
@@ -72,7 +78,7 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
       const fallback = readServiceRule(service);
       const serviceLocation = locateService(service, serviceIndex);
       for (const p of fallback?.problems ?? []) {
-        problems.push({ ...serviceLocation, element: service.typeName, message: `default_rule: ${p.problem} (${p.fix})` });
+        problems.push({ ...serviceLocation, element: service.typeName, message: `default_rule: ${p.problem} (${p.fix})`, ...excerptOf(p) });
       }
       const methods: MethodModel[] = [];
       const defaultProblems = new Map<string, string[]>(); // problem -> methods it affects
@@ -83,13 +89,14 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
           const rule = own.rule;
           const location = locateMethod(method, serviceIndex, methodIndex);
           const found = rule ? validate(rule, method.input) : [];
-          for (const p of [...own.problems, ...found]) problems.push({ ...location, element: where, message: `${p.problem} (${p.fix})` });
+          for (const p of [...own.problems, ...found])
+            problems.push({ ...location, element: where, message: `${p.problem} (${p.fix})`, ...excerptOf(p) });
           if (rule) methods.push({ method, rule, source: "method", location: formatLocation(location) });
         } else if (fallback !== undefined) {
           const rule = fallback.rule;
           if (rule === undefined) continue;
           for (const p of validate(rule, method.input)) {
-            const key = `${p.problem}\u0000${p.fix}`;
+            const key = `${p.problem}\u0000${p.fix}\u0000${p.excerpt ?? ""}`;
             defaultProblems.set(key, [...(defaultProblems.get(key) ?? []), method.name]);
           }
           methods.push({ method, rule, source: "service_default", location: formatLocation(serviceLocation) });
@@ -110,17 +117,23 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
       // on the request (a binding), it names the RPCs it breaks.
       const inheriting = methods.filter((m) => m.source === "service_default").length;
       for (const [key, names] of defaultProblems) {
-        const [problem, fix] = key.split("\u0000");
+        const [problem, fix, excerpt] = key.split("\u0000");
         const scope = names.length === inheriting ? "" : ` for ${names.join(", ")}`;
         const alternative = names.length === inheriting ? "" : `, or give ${names.join(", ")} a rule of its own`;
         problems.push({
           ...serviceLocation,
           element: service.typeName,
           message: `default_rule: ${problem}${scope} (${fix}${alternative})`,
+          ...(excerpt ? { excerpt } : {}),
         });
       }
       services.push({ service, methods });
     }
   }
   return { services, problems, undeclared: generatedAsDeny };
+}
+
+/** A condition's line with a caret, shown under the message as buf shows proto errors. */
+function excerptOf(problem: RuleProblem): { excerpt?: string } {
+  return problem.excerpt === undefined ? {} : { excerpt: problem.excerpt };
 }

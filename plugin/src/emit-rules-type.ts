@@ -64,6 +64,8 @@ function requirements(rule: Requirements<unknown>, request: Printable[], symbols
   else pieces.push(`${indent}readonly bindings: readonly `, symbols.Binding, "<", request, ">[];\n");
   // Present exactly where the table's literal has relations.
   if ((rule.relations ?? []).length > 0) pieces.push(`${indent}readonly relations: readonly `, symbols.Relation, "<", request, ">[];\n");
+  // Each condition as its literal type: a change to one shows in the type, and tests can name it.
+  if ((rule.conditions ?? []).length > 0) pieces.push(`${indent}readonly conditions: ${tuple(rule.conditions)};\n`);
   return pieces;
 }
 

@@ -120,6 +120,9 @@ function requirements(rule: Requirements<unknown>, method: DescMethod, indent: s
       `{ resourceType: ${stringLiteral(resourceType)}, idField: ${stringLiteral(idField)}, permission: ${stringLiteral(permission)}, read: ${read(method, idField, `${indent}  `)} }`,
   );
   if (relations.length > 0) lines.push(`${indent}relations: ${block(relations, indent)},\n`);
+  // Present exactly where the rule has conditions, so tables without them stay as they were.
+  if ((rule.conditions ?? []).length > 0)
+    lines.push(`${indent}conditions: ${block((rule.conditions ?? []).map(stringLiteral), indent)},\n`);
   return lines.join("");
 }
 

@@ -1,4 +1,4 @@
-import { allow, attributed, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
+import { allow, attributed, type ConditionRef, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
 import { canonicalValue } from "./field-value.js";
 import type { Principal } from "./principal.js";
 import { askRelations } from "./relation-call.js";
@@ -14,6 +14,18 @@ export interface FieldReader {
 
 /** Gives the reader of a dotted field path; `read` is the rule's own accessor, when it has one. */
 export type ReaderOf = (path: string, read: ((request: never) => unknown) | undefined) => FieldReader;
+
+/** A condition compiled for the rule's request type: true, false, or an error (anything not a boolean). */
+export interface RuleCondition {
+  evaluate(request: unknown, principal: Principal): boolean | Error;
+}
+
+/** Compiles one condition of a rule; throws when it does not compile (validation reports it first). */
+export type ConditionOf = (expression: string) => RuleCondition;
+
+const noConditions: ConditionOf = (expression) => {
+  throw new Error(`condition ${JSON.stringify(expression)}: no condition compiler`);
+};
 
 /** The relations of one call, asked in one round trip; `settle` turns the answers into the decision. */
 export interface RelationAsk {
@@ -33,14 +45,21 @@ export interface RelationUseOfRule {
  * message: a decision, or "per_message" when the request decides (bindings,
  * relations). Then, for every request message, `bound` reads the fields the
  * rule names (so a stream can be pinned to those of its first message) and
- * `matches` decides, or returns the relation queries still to ask.
+ * `matches` decides, or returns the relation queries still to ask. A later
+ * message of a stream admitted with `admitted` is held to the conditions of
+ * the alternative that admitted it: `conditionsHold` gives its denial, if any.
  */
 export interface CheckedRule {
   readonly rule: Rule<unknown>;
   readonly relationUses: readonly RelationUseOfRule[];
   caller(principal: Principal | undefined): Decision | "per_message";
   bound(request: unknown): readonly (string | undefined)[];
-  matches(principal: Principal, values: readonly (string | undefined)[]): Decision | RelationAsk;
+  matches(principal: Principal, values: readonly (string | undefined)[], request: unknown): Decision | RelationAsk;
+  conditionsHold(principal: Principal, request: unknown, admitted: Decision): Denial | undefined;
+}
+
+interface AlternativeCondition extends ConditionRef {
+  readonly condition: RuleCondition;
 }
 
 interface CheckedRelation {
@@ -58,12 +77,13 @@ interface Alternative {
   readonly roles: readonly string[];
   readonly bindings: readonly { readonly slot: number; readonly attribute: string }[];
   readonly relations: readonly CheckedRelation[];
+  readonly conditions: readonly AlternativeCondition[];
   /** Precomputed: the decision when this alternative admits. */
   readonly admitted: Decision;
 }
 
-/** Prepares a rule; `readerOf` supplies the reader of every field it names. */
-export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf): CheckedRule {
+/** Prepares a rule; `readerOf` supplies the reader of every field it names, `conditionOf` its compiled conditions. */
+export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: ConditionOf = noConditions): CheckedRule {
   const readers: FieldReader[] = [];
   const slots = new Map<string, number>();
   const slotOf = (path: string, read: ((request: never) => unknown) | undefined) => {
@@ -76,7 +96,7 @@ export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf): CheckedRule 
   };
   const requirements = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
   const alternatives = requirements
-    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf))
+    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf, conditionOf))
     // Alternatives that need no engine are tried first: the engine is asked only when they fail.
     .sort((a, b) => Number(a.relations.length > 0) - Number(b.relations.length > 0));
   return {
@@ -92,7 +112,11 @@ export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf): CheckedRule 
       for (let i = 0; i < readers.length; i++) values[i] = readValue(readers[i] as FieldReader, request);
       return values;
     },
-    matches: (principal, values) => matchAlternatives(alternatives, principal, values),
+    matches: (principal, values, request) => matchAlternatives(alternatives, principal, values, request),
+    conditionsHold: (principal, request, admitted) => {
+      const alt = alternatives.find((a) => a.index === admitted.alternative);
+      return alt === undefined ? deny("no_rule") : checkConditions(alt, principal, request);
+    },
   };
 }
 
@@ -102,6 +126,7 @@ function prepare(
   requirements: Requirements<unknown>,
   index: number | undefined,
   slotOf: (path: string, read?: never) => number,
+  conditionOf: ConditionOf,
 ): Alternative {
   const relations = (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) => ({
     slot: slotOf(idField, read as never),
@@ -120,6 +145,7 @@ function prepare(
     roles: [...(requirements.roles ?? [])],
     bindings: (requirements.bindings ?? []).map(({ field, attribute, read }) => ({ slot: slotOf(field, read as never), attribute })),
     relations,
+    conditions: (requirements.conditions ?? []).map((expression, i) => ({ index: i + 1, expression, condition: conditionOf(expression) })),
     admitted: Object.keys(attribution).length === 0 ? allow("authorized") : attributed(allow("authorized"), attribution),
   };
 }
@@ -145,7 +171,7 @@ function checkCaller(
       for (const alt of alternatives) {
         const failed = checkStatic(alt, principal);
         if (failed !== undefined) denial = worse(denial, failed, alt);
-        else if (alt.bindings.length === 0 && alt.relations.length === 0) return alt.admitted;
+        else if (alt.bindings.length === 0 && alt.relations.length === 0 && alt.conditions.length === 0) return alt.admitted;
         else open = true;
       }
       return open ? "per_message" : (denial ?? deny("no_rule"));
@@ -176,11 +202,31 @@ function checkBindings(alt: Alternative, principal: Principal, values: readonly 
   return undefined;
 }
 
-function matchAlternatives(alternatives: readonly Alternative[], principal: Principal, values: readonly (string | undefined)[]) {
+/** Every condition of the alternative, in order: the first that is false or fails denies, naming it. */
+function checkConditions(alt: Alternative, principal: Principal, request: unknown): Denial | undefined {
+  for (const { index, expression, condition } of alt.conditions) {
+    const result = condition.evaluate(request, principal);
+    if (result === true) continue;
+    const failed = result === false ? deny("condition_false") : deny("condition_error");
+    return attributed(failed, {
+      ...(alt.index === undefined ? {} : { alternative: alt.index }),
+      condition: { index, expression },
+      ...(result instanceof Error ? { detail: result.message } : {}),
+    });
+  }
+  return undefined;
+}
+
+function matchAlternatives(
+  alternatives: readonly Alternative[],
+  principal: Principal,
+  values: readonly (string | undefined)[],
+  request: unknown,
+) {
   let denial: Denial | undefined;
   let pending: Alternative[] | undefined;
   for (const alt of alternatives) {
-    const failed = checkStatic(alt, principal) ?? checkBindings(alt, principal, values);
+    const failed = checkStatic(alt, principal) ?? checkBindings(alt, principal, values) ?? checkConditions(alt, principal, request);
     if (failed !== undefined) {
       denial = worse(denial, failed, alt);
     } else if (alt.relations.length === 0) {
@@ -225,13 +271,16 @@ const progress: Partial<Record<DenyReason, number>> = {
   binding_unset: 3,
   attribute_missing: 3,
   binding_mismatch: 3,
-  relation_id_unset: 4,
-  relation_denied: 5,
+  condition_false: 4,
+  condition_error: 4,
+  relation_id_unset: 5,
+  relation_denied: 6,
 };
 
 function worse(current: Denial | undefined, next: Denial, alt: Alternative, relation?: string): Denial {
   if (current !== undefined && (progress[current.reason] ?? 0) >= (progress[next.reason] ?? 0)) return current;
-  if (alt.index === undefined && relation === undefined) return next;
+  // A condition's denial already names its alternative and condition.
+  if ((alt.index === undefined && relation === undefined) || next.condition !== undefined) return next;
   return attributed(next, {
     ...(alt.index === undefined ? {} : { alternative: alt.index }),
     ...(relation === undefined ? {} : { relation }),
@@ -256,8 +305,8 @@ export interface RelationEngine {
 }
 
 /**
- * The whole decision for one request message: caller, bindings, then
- * relations. The guard calls the parts separately (to pin streams); this is
+ * The whole decision for one request message: caller, bindings, conditions,
+ * then relations. The guard calls the parts separately (to pin streams); this is
  * the reference form. Without an engine, a rule whose decision needs one is
  * denied as relation_unavailable.
  */
@@ -276,7 +325,7 @@ export function decide(
 ): Decision | Promise<Decision> {
   const caller = checked.caller(principal);
   if (caller !== "per_message" || principal === undefined) return caller === "per_message" ? deny("no_credentials") : caller;
-  const result = checked.matches(principal, checked.bound(request));
+  const result = checked.matches(principal, checked.bound(request), request);
   if (!isRelationAsk(result)) return result;
   if (engine === undefined) return attributed(deny("relation_unavailable"), { detail: "no relation checker" });
   return askRelations(engine.checker, principal, result, engine.procedure, engine.timeoutMs ?? 1000);

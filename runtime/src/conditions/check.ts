@@ -27,12 +27,23 @@ interface CelError {
   readonly node?: { readonly pos?: number; readonly start?: number } & Partial<Node>;
 }
 
+export type CheckResult = { readonly checked: CheckedCondition } | { readonly problems: readonly ConditionProblem[] };
+
+/** Type-checked conditions by request type and text: the guard's validation and its compiler share one check. */
+const checkedByRequest = new WeakMap<DescMessage, Map<string, CheckResult>>();
+
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
-export function checkCondition(
-  expression: string,
-  request: DescMessage,
-  vocabulary: Vocabulary = {},
-): { readonly checked: CheckedCondition } | { readonly problems: readonly ConditionProblem[] } {
+export function checkCondition(expression: string, request: DescMessage, vocabulary: Vocabulary = {}): CheckResult {
+  let known = checkedByRequest.get(request);
+  if (known === undefined) checkedByRequest.set(request, (known = new Map()));
+  let result = known.get(expression);
+  if (result === undefined) known.set(expression, (result = typeCheck(expression, request)));
+  if (!("checked" in result)) return result;
+  const problems = vocabularyWalk(result.checked.ast, vocabulary);
+  return problems.length > 0 ? { problems } : result;
+}
+
+function typeCheck(expression: string, request: DescMessage): CheckResult {
   if (expression.trim() === "") {
     return {
       problems: [
@@ -61,7 +72,7 @@ export function checkCondition(
   const result = parsed.check();
   if (!result.valid) return { problems: [typeProblem(result.error as CelError, environment)] };
   const ast = parsed.ast as unknown as Node;
-  const problems = [...resultProblems(ast), ...walk(ast, vocabulary)];
+  const problems = [...resultProblems(ast), ...walk(ast)];
   return problems.length > 0 ? { problems } : { checked: { ast, environment } };
 }
 
@@ -133,10 +144,10 @@ interface Scope {
 }
 
 /** What the type checker does not see: unsupported functions, unbounded cost, names outside the vocabulary. */
-function walk(node: Node, vocabulary: Vocabulary, scope: Scope = { inBody: false }): ConditionProblem[] {
+function walk(node: Node, scope: Scope = { inBody: false }): ConditionProblem[] {
   const problems: ConditionProblem[] = [];
   const visit = (n: Node, s: Scope): void => {
-    problems.push(...nodeProblems(n, s, vocabulary));
+    problems.push(...nodeProblems(n, s));
     if (n.op === "rcall" && comprehensions.has((n.args as [string])[0])) {
       const [, range, rest] = n.args as [string, Node, Node[]];
       visit(range, s);
@@ -157,7 +168,7 @@ function walk(node: Node, vocabulary: Vocabulary, scope: Scope = { inBody: false
   return problems;
 }
 
-function nodeProblems(n: Node, scope: Scope, vocabulary: Vocabulary): ConditionProblem[] {
+function nodeProblems(n: Node, scope: Scope): ConditionProblem[] {
   switch (n.op) {
     case "call":
     case "rcall": {
@@ -198,13 +209,20 @@ function nodeProblems(n: Node, scope: Scope, vocabulary: Vocabulary): ConditionP
       }
       return [];
     }
-    case "in":
-    case "==":
-    case "!=":
-      return vocabularyProblems(n, vocabulary);
     default:
       return [];
   }
+}
+
+function vocabularyWalk(node: Node, vocabulary: Vocabulary): ConditionProblem[] {
+  if (vocabulary.principals === undefined && vocabulary.roles === undefined && vocabulary.scopes === undefined) return [];
+  const problems: ConditionProblem[] = [];
+  const visit = (n: Node): void => {
+    if (n.op === "in" || n.op === "==" || n.op === "!=") problems.push(...vocabularyProblems(n, vocabulary));
+    for (const child of children(n)) visit(child);
+  };
+  visit(node);
+  return problems;
 }
 
 function firstArgType(n: Node): string | undefined {

@@ -3,7 +3,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { Principal } from "../principal.js";
 import type { Vocabulary } from "../validate.js";
-import { type ConditionProblem, checkCondition } from "./check.js";
+import { type CheckedCondition, type ConditionProblem, checkCondition } from "./check.js";
 import { compileChecked } from "./compile.js";
 import { ConditionEvalError, typeName } from "./values.js";
 
@@ -19,6 +19,21 @@ export interface CompiledCondition {
 
 const noLocals: unknown[] = [];
 
+type CompileResult = { readonly condition: CompiledCondition } | { readonly problems: readonly ConditionProblem[] };
+const compiledByCheck = new WeakMap<object, CompileResult>();
+
+/**
+ * The compiler of a request type's conditions, for a rule that validation
+ * has accepted: a condition that does not compile throws.
+ */
+export function conditionCompiler(request: DescMessage): (text: string) => CompiledCondition {
+  return (text) => {
+    const result = compileCondition(text, request);
+    if ("condition" in result) return result.condition;
+    throw new Error(`condition ${JSON.stringify(text)}: ${result.problems[0]?.problem}`);
+  };
+}
+
 /** Checks and compiles one condition for requests of type `request`. */
 export function compileCondition(
   text: string,
@@ -27,9 +42,15 @@ export function compileCondition(
 ): { readonly condition: CompiledCondition } | { readonly problems: readonly ConditionProblem[] } {
   const checked = checkCondition(text, request, vocabulary);
   if (!("checked" in checked)) return checked;
+  let result = compiledByCheck.get(checked.checked);
+  if (result === undefined) compiledByCheck.set(checked.checked, (result = compile(text, checked.checked)));
+  return result;
+}
+
+function compile(text: string, checked: CheckedCondition): CompileResult {
   let compiled: ReturnType<typeof compileChecked>;
   try {
-    compiled = compileChecked(checked.checked);
+    compiled = compileChecked(checked);
   } catch (error) {
     if (!(error instanceof ConditionEvalError)) throw error;
     // A literal the evaluator cannot read, e.g. timestamp("yesterday").
