@@ -8,6 +8,7 @@ describe("examples/sandbox-gateway", () => {
     const U = "unauthenticated";
     expect(await runDemo()).toEqual({
       CreateSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
+      "CreateSandbox ttl=48h": { anonymous: U, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },
       GetSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
       WatchSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
       DeleteSandbox: { anonymous: U, user: D, admin: "ok", "own sandbox": D, "foreign sandbox": D },

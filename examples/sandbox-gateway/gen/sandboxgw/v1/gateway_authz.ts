@@ -20,6 +20,7 @@ export type SandboxServiceRules = {
     readonly scopes: readonly ["sandboxes.write"];
     readonly roles: readonly [];
     readonly bindings: readonly [];
+    readonly conditions: readonly ["!has(request.ttl) || request.ttl <= duration('24h')"];
   };
   readonly getSandbox: {
     readonly access: "authenticated";
@@ -59,7 +60,7 @@ export type SandboxServiceRules = {
  */
 export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxServiceRules> = defineServiceAuthz(SandboxService, {
   /**
-   * CreateSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:18:12)
+   * CreateSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:19:12)
    */
   createSandbox: {
     access: "authenticated",
@@ -68,9 +69,12 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     scopes: ["sandboxes.write"],
     roles: [],
     bindings: [],
+    conditions: [
+      "!has(request.ttl) || request.ttl <= duration('24h')",
+    ],
   },
   /**
-   * GetSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   * GetSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   getSandbox: {
     access: "authenticated",
@@ -81,7 +85,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   watchSandbox: {
     access: "authenticated",
@@ -92,7 +96,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:36:12)
+   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:38:12)
    */
   deleteSandbox: {
     access: "authenticated",
@@ -103,7 +107,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:46:12)
+   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:48:12)
    */
   purgeSandbox: {
     access: "deny",
@@ -141,7 +145,7 @@ export type WorkloadServiceRules = {
  */
 export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
-   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:56:12)
+   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:58:12)
    */
   getPolicy: {
     access: "authenticated",
@@ -154,7 +158,7 @@ export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, Workload
     ],
   },
   /**
-   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:66:12)
+   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:68:12)
    */
   pushLogs: {
     access: "authenticated",
@@ -189,7 +193,7 @@ export type BootstrapServiceRules = {
  */
 export const BootstrapServiceAuthz: ServiceAuthz<typeof BootstrapService, BootstrapServiceRules> = defineServiceAuthz(BootstrapService, {
   /**
-   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:82:12)
+   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:84:12)
    */
   issueSandboxToken: {
     access: "authenticated",
@@ -221,7 +225,7 @@ export type HealthServiceRules = {
  */
 export const HealthServiceAuthz: ServiceAuthz<typeof HealthService, HealthServiceRules> = defineServiceAuthz(HealthService, {
   /**
-   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:94:12)
+   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:96:12)
    */
   check: {
     access: "public",
