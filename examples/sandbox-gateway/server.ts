@@ -17,7 +17,7 @@ export async function startGateway(keys: GatewayKeys, audit: (event: AuthzEvent)
   // One import, one call: every generated table, default deny for the rest.
   const guard = createAuthzGuard({ authenticate: gatewayAuthenticate(keys), audit });
   const tokens = keys.sandboxTokenKeys === undefined ? undefined : sandboxTokens(keys.sandboxTokenKeys.privateKey);
-  const server = http2.createServer(connectNodeAdapter({ routes: gatewayRoutes(new Map(), tokens), interceptors: [guard.connect] }));
+  const server = http2.createServer(connectNodeAdapter({ routes: gatewayRoutes(new Map(), tokens), ...guard.connectOptions }));
   const sessions = new Set<http2.ServerHttp2Session>();
   server.on("session", (s) => {
     sessions.add(s);

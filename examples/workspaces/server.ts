@@ -46,7 +46,7 @@ export async function startWorkspaces(userSecret: string, audit: (event: AuthzEv
           execSandbox: (req) => ({ output: `ran ${req.command} in ${req.sandboxId}` }),
           deleteSandbox: () => ({}),
         }),
-      interceptors: [guard.connect],
+      ...guard.connectOptions,
     }),
   );
   const sessions = new Set<http2.ServerHttp2Session>();

@@ -1,28 +1,33 @@
-import { existsSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import type { Vocabulary } from "protoauthz";
 import { type Acknowledgement, readAcknowledgements } from "./check/acknowledgements.js";
-import { type GenerationConfig, readGenerationConfig } from "./check/buf-gen.js";
-import { buildAtRef } from "./check/git-base.js";
-import { InputError, loadImage, loadInput } from "./check/image.js";
-import { type Findings, type Format, failing, render } from "./check/output.js";
+import { readGenerationConfig } from "./check/buf-gen.js";
+import { configChanges } from "./check/config-diff.js";
+import { InputError } from "./check/image.js";
+import { type Findings, type Format, failing, problemLines, render } from "./check/output.js";
 import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
-import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
+import { checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
+import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
-import { surfaceToMarkdown } from "./report.js";
+import { collect } from "./collect.js";
+import { jsonDocument, textField } from "./render.js";
+import { surfaceRows, surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
                          [--acknowledgements authz-acknowledgements.yaml] [--allow-loosening <pkg.Service.Method>]…
-                         [--project tsconfig.json] [--format text|json|github] [--buf-gen-yaml buf.gen.yaml]
+                         [--project tsconfig.json] [--format text|json|github] [--buf-gen-yaml buf.gen.yaml] [--plugin-entry <out>]
                          [--principals a|b] [--roles a|b] [--scopes a|b]
   protoc-gen-authz check --project tsconfig.json [--format …]
   protoc-gen-authz report <image|proto dir> [--format markdown|json] [--out FILE]
 
 An image comes from 'buf build -o image.binpb'; a directory is built with buf on PATH.
-Plugin options (vocabulary, undeclared=) are read from ./buf.gen.yaml when it exists.
+Plugin options (vocabulary, undeclared=) and the entry's types/exclude_types are read from ./buf.gen.yaml
+when it exists (--against-git reads the base's from the base revision); when several protoc-gen-authz
+entries generate differently, --plugin-entry names the one that ships by its out:.
 Exit codes: 0 clean, 1 findings, 2 usage or input error.`;
 
 /** The CLI behind `protoc-gen-authz check|report`; returns the exit code. Never throws. */
@@ -38,7 +43,9 @@ export async function runCli(
     const message = known
       ? (error as Error).message
       : `unexpected error: ${(error as Error).message ?? String(error)} (the input may be malformed; rebuild it with 'buf build -o image.binpb', and report this if it persists)`;
-    process.stderr.write(`protoc-gen-authz: ${message.replaceAll("\n", " ")}\n${error instanceof UsageError ? `${usage}\n` : ""}`);
+    process.stderr.write(
+      `protoc-gen-authz: ${textField(message.replaceAll("\n", " "))}\n${error instanceof UsageError ? `${usage}\n` : ""}`,
+    );
     return 2;
   }
 }
@@ -55,6 +62,7 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       acknowledgements: { type: "string" },
       "allow-loosening": { type: "string", multiple: true },
       "buf-gen-yaml": { type: "string" },
+      "plugin-entry": { type: "string" },
       project: { type: "string" },
       principals: { type: "string" },
       roles: { type: "string" },
@@ -71,7 +79,11 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   if (positionals.length > 1) throw new UsageError(`one input, not ${positionals.length}`);
   const root = repositoryRoot();
   const shown = (path: string) => relative(root, resolve(path)) || path;
-  const config = generationConfig(values["buf-gen-yaml"], shown);
+  const configPath = configFile(values["buf-gen-yaml"]);
+  const entryOut = values["plugin-entry"];
+  const config = configPath === undefined ? undefined : readGenerationConfig(configPath, shown(configPath), entryOut);
+  if (entryOut !== undefined && config === undefined)
+    throw new UsageError("--plugin-entry names an entry of buf.gen.yaml: there is none here");
   const list = (v: string | undefined) => (v === undefined ? undefined : v.split("|").filter((n) => n !== ""));
   const vocabulary: Vocabulary = {
     ...config?.vocabulary,
@@ -87,11 +99,23 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
     // Undeclared RPCs are listed (as deny, or audit while migrating), never dropped from the surface.
     const undeclared = config?.options.undeclared === "audit" ? "audit" : "deny";
-    const surface = generated(checkFiles(loadInput(input), vocabulary, undeclared), config).surface.map((r) => ({
+    const result = checkFiles(generatedInput(input, config).files, vocabulary, undeclared);
+    // A rule that cannot be read is missing from the surface: no report rather than an incomplete one.
+    if (result.problems.length > 0) {
+      const problems = result.problems.map((p) => ({ ...p, file: mapPath(p.file) }));
+      process.stderr.write(
+        `${problemLines(problems).join("\n")}\nprotoc-gen-authz report: ${problems.length} rule problem(s), no report written (fix the rules above; a report without them would not be the whole surface)\n`,
+      );
+      return 1;
+    }
+    const mode = config?.options.undeclared ?? "error";
+    const surface = result.surface.map((r) => ({
       ...r,
       location: mapLocation(r.location, mapPath),
+      // Under undeclared=error generation fails on these; they are listed as deny, and said so.
+      ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
     }));
-    const text = format === "json" ? JSON.stringify(surface, null, 2) : surfaceToMarkdown(surface);
+    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, mode);
     if (values.out === undefined) out(text);
     else writeReport(values.out, `${text}\n`);
     return 0;
@@ -106,9 +130,12 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     throw new UsageError("--against and --against-git compare to the current image or proto directory: give it too");
   if (values.against !== undefined && againstGit !== undefined) throw new UsageError("use --against or --against-git, not both");
 
-  const files = input === undefined ? undefined : loadInput(input);
-  const checked = files === undefined ? undefined : generated(checkFiles(files, vocabulary, config?.options.undeclared ?? "error"), config);
-  const problems = [...(checked?.problems ?? []), ...(files !== undefined && config !== undefined ? config.layoutProblems(files) : [])];
+  const head = input === undefined ? undefined : generatedInput(input, config);
+  const checked = head === undefined ? undefined : checkFiles(head.files, vocabulary, config?.options.undeclared ?? "error");
+  const problems = [
+    ...(checked?.problems ?? []),
+    ...(head !== undefined && config !== undefined ? config.layoutProblems(head.declared()) : []),
+  ];
 
   let changes: readonly ReviewedChange[] = [];
   let stale: readonly Acknowledgement[] = [];
@@ -122,11 +149,28 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
         line: 0,
       })),
     ];
-    const previous = values.against !== undefined ? loadInput(values.against) : baseFiles(againstGit ?? "", input);
-    ({ changes, stale } = compareSurfaces(previous, checked.surface, vocabulary, acknowledgements, config?.options.undeclared));
+    // Each side is judged with its own buf.gen.yaml; a previous image given as a file has none of its own.
+    const base =
+      values.against !== undefined
+        ? { files: generatedInput(values.against, config).files, config }
+        : baseAtRef(againstGit ?? "", input, configPath, shown, entryOut);
+    const before = surfaceRows(
+      collect(base.files, base.config?.vocabulary ?? vocabulary, base.config?.options.undeclared === "audit" ? "audit" : "deny").services,
+    );
+    ({ changes, stale } = compareSurfaces(
+      before,
+      checked.surface,
+      acknowledgements,
+      head === undefined || config === undefined ? undefined : leftOut(head, checked.surface, vocabulary, config),
+      configChanges(base.config, config),
+    ));
     // A flag lasts one run; only the reviewed file's entries can go stale.
     stale = stale.filter((a) => a.file !== flagged);
-    changes = changes.map((c) => ({ ...c, ...(c.location !== undefined && { location: mapLocation(c.location, mapPath) }) }));
+    const inConfig = (location: string) => config !== undefined && location.startsWith(`${config.file}:`);
+    changes = changes.map((c) => ({
+      ...c,
+      ...(c.location !== undefined && !inConfig(c.location) && { location: mapLocation(c.location, mapPath) }),
+    }));
   }
   let unguarded: StaticFinding[] = [];
   if (values.project !== undefined) {
@@ -138,6 +182,9 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     changes,
     stale,
     unguarded,
+    audited: (checked?.surface ?? [])
+      .filter((r) => r.access === "audit")
+      .map((r) => ({ procedure: r.procedure, location: mapLocation(r.location, mapPath) })),
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
   out(render(findings, format));
@@ -145,28 +192,13 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
 }
 
 const flagged = "--allow-loosening";
+const failsGeneration = "no rule declared: buf generate fails on it (undeclared=error); listed as deny";
 
-/** What buf generate generates: services the plugin's exclude_types leaves out (e.g. grpc.health.v1) are not judged. */
-function generated(result: CheckResult, config: GenerationConfig | undefined): CheckResult {
-  if (config === undefined) return result;
-  return {
-    problems: result.problems.filter((p) => !config.excluded(p.element)),
-    surface: result.surface.filter((r) => !config.excluded(r.procedure.split("/")[1] ?? "")),
-  };
-}
-
-/** The base version's files at a git ref; none when the input did not exist there. */
-function baseFiles(ref: string, input: string | undefined) {
-  const isDirectory = input !== undefined && statSync(input).isDirectory();
-  const bytes = buildAtRef(ref, input, isDirectory);
-  return bytes === undefined ? [] : loadImage(bytes, `${ref}:${input ?? "."}`);
-}
-
-/** The plugin's options from buf.gen.yaml: the one named, else ./buf.gen.yaml when present. */
-function generationConfig(path: string | undefined, shown: (path: string) => string): GenerationConfig | undefined {
+/** The buf.gen.yaml to read: the one named, else ./buf.gen.yaml when present; "" reads none. */
+function configFile(path: string | undefined): string | undefined {
   if (path === "") return undefined;
-  if (path === undefined) return existsSync("buf.gen.yaml") ? readGenerationConfig("buf.gen.yaml", shown("buf.gen.yaml")) : undefined;
-  return readGenerationConfig(path, shown(path));
+  if (path === undefined) return existsSync("buf.gen.yaml") ? "buf.gen.yaml" : undefined;
+  return path;
 }
 
 function mapLocation(location: string, mapPath: (file: string) => string): string {

@@ -102,11 +102,23 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
     });
   const factories = adapters.map((a) => ({ ...a, symbol: f.import(a.factory, a.from), typeSymbol: f.import(a.type, a.typeFrom, true) }));
 
+  // A Connect server also needs the raw header list: one object to spread carries both.
+  const connectOptions = options.adapters.includes("connect")
+    ? {
+        factory: f.import("connectServerOptions", "protoauthz/connect"),
+        type: f.import("ConnectServerOptions", "protoauthz/connect", true),
+      }
+    : undefined;
+
   f.print(jsDoc("What createAuthzGuard returns: the guard, and its interceptor for each adapter of this generation."));
   f.print(f.export("interface", "AuthzGuard"), " {");
   f.print("  readonly guard: ", Guard, "<AuthzPrincipal>;");
+  if (connectOptions !== undefined) {
+    f.print(jsDoc(connectOptionsDoc, "  "));
+    f.print("  readonly connectOptions: ", connectOptions.type, ";");
+  }
   for (const a of factories) {
-    f.print(jsDoc(`Install it on your ${installOn[a.key]}.`, "  "));
+    f.print(jsDoc(installOn[a.key] ?? "", "  "));
     f.print("  readonly ", a.key, ": ", a.typeSymbol, ";");
   }
   f.print("}");
@@ -134,9 +146,11 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
     createGuard,
     "<AuthzPrincipal>([...authzTables, ...extraTables], { vocabulary: authzVocabulary, ...options });",
   );
+  for (const a of factories) f.print("  const ", a.key, " = ", a.symbol, "(guard);");
   f.print("  return {");
   f.print("    guard,");
-  for (const a of factories) f.print("    ", a.key, ": ", a.symbol, "(guard),");
+  if (connectOptions !== undefined) f.print("    connectOptions: ", connectOptions.factory, "(connect),");
+  for (const a of factories) f.print("    ", a.key, ",");
   f.print("  };");
   f.print("}");
   f.print();
@@ -186,8 +200,14 @@ export function emitRegistry(schema: Schema<AuthzOptions>, services: readonly Se
   f.print("}");
 }
 
+const connectOptionsDoc = [
+  "Spread into your Connect server's options: connectNodeAdapter({ routes, ...guard.connectOptions }),",
+  "expressConnectMiddleware and fastifyConnectPlugin alike. Installs the guard and hands it the raw",
+  "header list (a repeated Authorization header is refused) and the TLS peer (for mTLS).",
+].join("\n");
+
 /** Where each adapter's interceptor goes. */
 const installOn: Record<string, string> = {
-  connect: "Connect router (interceptors: [guard.connect])",
-  grpc: "grpc-js server (new Server({ interceptors: [guard.grpc] }))",
+  connect: "The guard's Connect interceptor alone, for createRouterTransport in tests; servers take connectOptions.",
+  grpc: "Install it on your grpc-js server (new Server({ interceptors: [guard.grpc] })).",
 };

@@ -6,5 +6,5 @@ import { surfaceRows, surfaceToMarkdown } from "./report.js";
 /** Writes the auth-surface report (option `report=<path>`) into the output. */
 export function emitReport(schema: Schema<AuthzOptions>, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(schema.options.report);
-  f.print(surfaceToMarkdown(surfaceRows(services)));
+  f.print(surfaceToMarkdown(surfaceRows(services), schema.options.undeclared));
 }

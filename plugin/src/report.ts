@@ -1,6 +1,7 @@
 import type { Requirements, Rule } from "protoauthz";
 import type { ServiceModel } from "./collect.js";
-import { printable } from "./escape.js";
+import type { Undeclared } from "./options.js";
+import { markdownField } from "./render.js";
 
 /** One alternative of an any_of rule, flat and sorted like a row. */
 export interface SurfaceAlternative {
@@ -57,15 +58,7 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
   return rows.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));
 }
 
-/** Input shown as text: printable, on one line, and unable to open or close a table cell. */
-const cell = (text: string) => printable(text).replaceAll("\\u000a", " ").replaceAll("|", "\\|");
-/** A code span no backtick in the text can close. */
-const code = (text: string) => {
-  const fence = "`".repeat(Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length)) + 1);
-  const pad = text.startsWith("`") || text.endsWith("`") ? " " : "";
-  return `${fence}${pad}${cell(text)}${pad}${fence}`;
-};
-const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map(code).join(", "));
+const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map(markdownField).join(", "));
 
 function requirementCells(r: SurfaceAlternative, withConditions: boolean): string {
   const cells = [list(r.principals, "any"), list(r.scopes, ""), list(r.roles, ""), list(r.bindings, ""), list(r.relations, "")];
@@ -73,7 +66,12 @@ function requirementCells(r: SurfaceAlternative, withConditions: boolean): strin
   return cells.join(" | ");
 }
 
-export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
+/**
+ * The surface as a markdown review document. `undeclared` is the mode the
+ * RPCs without a rule were generated under, for the words about them (by
+ * default: audit when they are audited, else deny).
+ */
+export function surfaceToMarkdown(rows: readonly SurfaceRow[], undeclared?: Undeclared): string {
   const count = (access: Rule["access"]) => rows.filter((r) => r.access === access).length;
   const anyOf = count("any_of") === 0 ? "" : `, ${count("any_of")} any_of`;
   const audit = count("audit") === 0 ? "" : `, ${count("audit")} audit (undeclared, NOT protected)`;
@@ -82,7 +80,7 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
     "",
     `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny${audit}.`,
     "",
-    ...undeclaredSummary(rows),
+    ...undeclaredSummary(rows, undeclared ?? (rows.some((r) => r.access === "audit") ? "audit" : "deny")),
   ];
   // The conditions column appears when a rule has one, so reports of APIs without conditions read as before.
   const withConditions = rows.some((r) => r.conditions.length > 0 || r.alternatives.some((a) => a.conditions.length > 0));
@@ -96,7 +94,9 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
       r.access === "public" ? "**public**" : r.access === "any_of" ? "any of:" : r.access === "audit" ? "**audit (undeclared)**" : r.access;
     const requirements =
       r.access === "authenticated" ? requirementCells(r, withConditions) : withConditions ? " |  |  |  |  | " : " |  |  |  | ";
-    lines.push(`| ${code(r.procedure)} | ${access} | ${requirements} | ${cell(r.reason)} | ${r.source.replace("_", " ")} |`);
+    lines.push(
+      `| ${markdownField(r.procedure)} | ${access} | ${requirements} | ${markdownField(r.reason)} | ${r.source.replace("_", " ")} |`,
+    );
     for (const [i, alternative] of r.alternatives.entries()) {
       lines.push(`| ↳ | ${i === 0 ? "" : "or "}alternative ${i + 1} | ${requirementCells(alternative, withConditions)} |  |  |`);
     }
@@ -104,14 +104,21 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[]): string {
   return lines.join("\n");
 }
 
-/** The RPCs that declare no rule (denied under undeclared=deny), out of all: the migration's to-do list. */
-function undeclaredSummary(rows: readonly SurfaceRow[]): string[] {
-  const undeclared = rows.filter((r) => r.source === "undeclared");
-  if (undeclared.length === 0) return [];
+/** What the RPCs without a rule are, in each mode: the migration's to-do list. */
+const undeclaredMeans: Record<Undeclared, string> = {
+  deny: "and are denied until they do (undeclared=deny)",
+  audit: "and are NOT protected until they do: anyone may call them, and each call is only audited (undeclared=audit)",
+  error: "and fail generation until they do (undeclared=error); listed here as deny",
+};
+
+/** The RPCs that declare no rule, out of all, and what that means in this mode. */
+function undeclaredSummary(rows: readonly SurfaceRow[], undeclared: Undeclared): string[] {
+  const listed = rows.filter((r) => r.source === "undeclared");
+  if (listed.length === 0) return [];
   return [
-    `**${undeclared.length} of ${rows.length} RPCs declare no rule** and are denied until they do (undeclared=deny):`,
+    `**${listed.length} of ${rows.length} RPCs declare no rule** ${undeclaredMeans[undeclared]}:`,
     "",
-    ...undeclared.map((r) => `- ${code(r.procedure)} (${cell(r.location)})`),
+    ...listed.map((r) => `- ${markdownField(r.procedure)} (${markdownField(r.location)})`),
     "",
   ];
 }

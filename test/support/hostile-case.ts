@@ -98,7 +98,7 @@ const requirements = (fields: string[]): fc.Arbitrary<Requirements> =>
     ),
   });
 
-const rule = (fields: string[]): fc.Arbitrary<RuleSpec> =>
+export const rule = (fields: string[]): fc.Arbitrary<RuleSpec> =>
   fc.oneof(
     fc.record({ access: fc.constantFrom("public" as const, "deny" as const), reason }),
     requirements(fields).map((r) => ({ access: "authenticated" as const, ...r })),
@@ -140,7 +140,7 @@ export const testCase: fc.Arbitrary<Case> = fc
     }),
   );
 
-function encode(r: RuleSpec): Uint8Array {
+export function encode(r: RuleSpec): Uint8Array {
   const block = (q: Requirements) => q;
   switch (r.access) {
     case "public":

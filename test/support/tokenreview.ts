@@ -12,6 +12,8 @@ export interface Reviewed {
   readonly error?: string;
   /** Answer like an API server that ignores spec.audiences: the token's own audiences, authenticated. */
   readonly ignoresAudiences?: boolean;
+  /** Answer exactly this status (malformed replies). */
+  readonly rawStatus?: unknown;
 }
 
 /** An HTTPS server on 127.0.0.1 that answers TokenReviews like the Kubernetes API server. */
@@ -46,9 +48,11 @@ export async function startTokenReviewServer(cert: Issued, reviewerToken: string
           ? [...(known.audiences ?? [])]
           : (known?.audiences ?? []).filter((a) => review.spec.audiences.includes(a));
         const status =
-          known === undefined || !known.authenticated || audiences.length === 0
-            ? { authenticated: false, error: known?.error ?? "[invalid bearer token, token lookup failed]" }
-            : { authenticated: true, audiences, user: { username: known.username, uid: "u-1", groups: [], extra: known.extra ?? {} } };
+          known?.rawStatus !== undefined
+            ? known.rawStatus
+            : known === undefined || !known.authenticated || audiences.length === 0
+              ? { authenticated: false, error: known?.error ?? "[invalid bearer token, token lookup failed]" }
+              : { authenticated: true, audiences, user: { username: known.username, uid: "u-1", groups: [], extra: known.extra ?? {} } };
         res.writeHead(201, { "content-type": "application/json" });
         res.end(JSON.stringify({ apiVersion: "authentication.k8s.io/v1", kind: "TokenReview", spec: review.spec, status }));
       }, state.delayMs);

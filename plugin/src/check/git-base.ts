@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { existsSync, mkdtempSync, rmSync, symlinkSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { explainBufFailure, InputError } from "./image.js";
@@ -11,10 +11,16 @@ import { repositoryRoot } from "./paths.js";
  * checkout's node_modules (not in git, yet the README's buf.yaml reaches the
  * schema through them), and buf runs from the same folder, on the same input
  * directory (or the workspace, when the current input is an image).
- * Returns undefined when the input directory did not exist at the ref: every
- * RPC is then new.
+ * The image is undefined when the input directory did not exist at the ref:
+ * every RPC is then new. `configPath` (relative to the working directory) is
+ * read from the same revision: the base is judged with its own buf.gen.yaml.
  */
-export function buildAtRef(ref: string, input: string | undefined, inputIsDirectory: boolean): Uint8Array | undefined {
+export function buildAtRef(
+  ref: string,
+  input: string | undefined,
+  inputIsDirectory: boolean,
+  configPath?: string,
+): { image: Uint8Array | undefined; config: string | undefined } {
   const root = repositoryRoot();
   const git = (...args: string[]) => execFileSync("git", args, { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
   try {
@@ -34,14 +40,17 @@ export function buildAtRef(ref: string, input: string | undefined, inputIsDirect
       if (existsSync(modules) && existsSync(join(worktree, folder)) && !existsSync(borrowed)) symlinkSync(modules, borrowed, "dir");
     }
     const cwd = join(worktree, here);
+    const configFile = configPath === undefined ? undefined : join(worktree, relative(root, resolve(configPath)));
+    const config = configFile !== undefined && existsSync(configFile) ? readFileSync(configFile, "utf8") : undefined;
     const target = inputIsDirectory && input !== undefined ? relative(process.cwd(), resolve(input)) : ".";
-    if (!existsSync(join(cwd, target))) return undefined;
+    if (!existsSync(join(cwd, target))) return { image: undefined, config };
     try {
-      return execFileSync("buf", ["build", target, "-o", "-#format=binpb"], {
+      const image = execFileSync("buf", ["build", target, "-o", "-#format=binpb"], {
         cwd,
         maxBuffer: 1 << 30,
         stdio: ["ignore", "pipe", "pipe"],
       });
+      return { image, config };
     } catch (error) {
       if ((error as { code?: string }).code === "ENOENT")
         throw new InputError("--against-git needs buf on PATH (run through npx or an npm script)");

@@ -31,20 +31,29 @@ export interface Comparison {
   readonly stale: readonly Acknowledgement[];
 }
 
-/** Changes from a previous version's files to the current surface, with the reviewed acknowledgements applied. */
+/** A change found in the configuration rather than in the protos, located at its buf.gen.yaml line. */
+export type LocatedChange = SurfaceChange & { readonly location: string };
+
+/**
+ * Changes from a previous version's surface to the current one, with the
+ * reviewed acknowledgements applied. Each surface is what its own side's
+ * buf.gen.yaml generates. `leftOut` names the RPCs the current protos still
+ * declare but the current configuration keeps out of generation (type
+ * filters), with the line that does: such an RPC is not removed, its table is,
+ * so that loosens. `configured` adds changes of the configuration itself.
+ */
 export function compareSurfaces(
-  previous: readonly DescFile[],
+  before: readonly SurfaceRow[],
   current: readonly SurfaceRow[],
-  vocabulary: Vocabulary,
   acknowledgements: readonly Acknowledgement[],
-  undeclared: Undeclared = "error",
+  leftOut: ReadonlyMap<string, LocatedChange> = new Map(),
+  configured: readonly LocatedChange[] = [],
 ): Comparison {
-  // An RPC the previous version left undeclared was denied then, unless the migration audited it.
-  const before = surfaceRows(collect(previous, vocabulary, undeclared === "audit" ? "audit" : "deny").services);
   const acknowledged = new Set(acknowledgements.map((a) => a.procedure));
   const where = new Map(current.map((r) => [r.procedure, r.location]));
-  const changes = diffSurfaces(before, current).map((c) => {
-    const location = where.get(c.procedure);
+  const found: SurfaceChange[] = diffSurfaces(before, current).map((c) => (c.what === "RPC removed" ? (leftOut.get(c.procedure) ?? c) : c));
+  const changes = [...found, ...configured].map((c) => {
+    const location = "location" in c ? (c as LocatedChange).location : where.get(c.procedure);
     return { ...c, acknowledged: c.loosens && acknowledged.has(c.procedure), ...(location !== undefined && { location }) };
   });
   const loosened = new Set(changes.filter((c) => c.loosens).map((c) => c.procedure));

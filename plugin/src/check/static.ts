@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { CallExpression, Expression, Node as MorphNode, Project as MorphProject, NewExpression } from "ts-morph";
+import { type ConnectWiring, isGuardOptionsMember, judgeConnectOptions, type WiringContext } from "./connect-wiring.js";
 import { InputError } from "./image.js";
 import { repositoryRoot } from "./paths.js";
 
@@ -115,6 +116,7 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
   /** Whether an interceptor list (literal, variable, spreads of either) holds the guard. */
   const holdsGuard = (list: MorphNode | undefined, adapter: "connect" | "grpc", depth = 0): boolean => {
     const array = literalOf(list);
+    if (adapter === "connect" && array !== undefined && isGuardOptionsMember(wiring, array)) return true;
     if (array === undefined || depth > 16 || !Node.isArrayLiteralExpression(array)) return false;
     return array
       .getElements()
@@ -132,22 +134,26 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
     return false;
   };
 
+  const wiring: WiringContext = {
+    Node,
+    literalOf: (node) => literalOf(node),
+    holdsGuard: (list) => holdsGuard(list, "connect"),
+    isProtoauthz,
+  };
+  const judgeConnect = (call: MorphNode, server: string, options: MorphNode | undefined) => {
+    const problem = connectProblem[judgeConnectOptions(wiring, options)];
+    if (problem !== undefined) report(call, `${server} ${problem}`);
+  };
   for (const call of calls) {
     const callee = call.getExpression();
     for (const [factory, module] of Object.entries(connectServers)) {
-      if (factory === "fastifyConnectPlugin") continue;
-      if (fromModule(callee, factory, module) && !guarded(call.getArguments()[0], "connect")) {
-        report(call, `${factory}() without the protoauthz guard (add interceptors: [guard.connect])`);
-      }
+      if (factory !== "fastifyConnectPlugin" && fromModule(callee, factory, module))
+        judgeConnect(call, `${factory}()`, call.getArguments()[0]);
     }
-    // fastify.register(fastifyConnectPlugin, { routes, interceptors })
+    // fastify.register(fastifyConnectPlugin, { routes, ...guard.connectOptions })
     const [plugin, pluginOptions] = call.getArguments();
-    if (
-      plugin &&
-      fromModule(plugin, "fastifyConnectPlugin", connectServers.fastifyConnectPlugin ?? "") &&
-      !guarded(pluginOptions, "connect")
-    ) {
-      report(call, "fastifyConnectPlugin registered without the protoauthz guard (add interceptors: [guard.connect])");
+    if (plugin && fromModule(plugin, "fastifyConnectPlugin", connectServers.fastifyConnectPlugin ?? "")) {
+      judgeConnect(call, "fastifyConnectPlugin registered", pluginOptions);
     }
     registration(call);
   }
@@ -195,6 +201,14 @@ export async function checkProject(tsconfig: string, covered: ReadonlySet<string
 
   return findings.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
 }
+
+/** What a Connect server's options lack, as the finding says it. */
+const connectProblem: Record<ConnectWiring, string | undefined> = {
+  guarded: undefined,
+  unguarded: "without the protoauthz guard (spread the guard's options: { routes, ...guard.connectOptions })",
+  "no raw headers":
+    "uses the protoauthz guard without the raw header list, so a request with two Authorization headers is read as the first one (spread { routes, ...guard.connectOptions }, or add contextValues: guardContextValues)",
+};
 
 /**
  * A reviewed exception on the line above a finding:

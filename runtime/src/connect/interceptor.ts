@@ -5,7 +5,7 @@ import type { CallAuthorization, Guard, Peer } from "../guard.js";
 import type { Principal } from "../principal.js";
 import { admit } from "../principal-of.js";
 import { procedureOf } from "../tables.js";
-import { withRawAuthorization } from "./raw-headers.js";
+import { lacksRawAuthorization, missingRawHeadersWarning, withRawAuthorization } from "./raw-headers.js";
 
 /** The admitted principal; undefined for anonymous calls to public methods. */
 export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "protoauthz principal" });
@@ -28,7 +28,12 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
  * without one is denied.
  */
 export function createConnectInterceptor(guard: Guard): Interceptor {
+  let warned = false;
   return (next) => (req) => {
+    if (!warned && lacksRawAuthorization(req.contextValues, req.url)) {
+      warned = true;
+      console.warn(missingRawHeadersWarning);
+    }
     const pending = guard.authorize({
       procedure: procedureOf(req.method),
       header: withRawAuthorization(req.header, req.contextValues),

@@ -29,6 +29,22 @@ export function recordRawAuthorization(values: ContextValues, req: RawRequest): 
 }
 
 /**
+ * Whether a call was served by something that can send a repeated header
+ * without the raw list reaching the guard: any Connect server but the
+ * in-memory router transport (whose Headers keep every value, joined).
+ */
+export function lacksRawAuthorization(contextValues: ContextValues, url: string): boolean {
+  return contextValues.get(rawAuthorizationKey) === undefined && !url.startsWith("https://in-memory/");
+}
+
+/** Said once per interceptor, on the first call that arrives without the raw header list. */
+export const missingRawHeadersWarning =
+  "protoauthz: WARNING — Connect calls reach the guard without the raw header list, so a request with two " +
+  "Authorization headers is read as its first one (Node keeps only the first). Fix: spread the guard's options " +
+  "into the server, connectNodeAdapter({ routes, ...guard.connectOptions }) (the same for expressConnectMiddleware " +
+  'and fastifyConnectPlugin), or pass contextValues: guardContextValues from "protoauthz/connect".';
+
+/**
  * The request headers as authenticators must see them: a repeated
  * Authorization header reads as its values joined by ", " (as Headers joins
  * any repeated header), which no authenticator accepts as one credential.

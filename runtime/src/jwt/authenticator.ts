@@ -89,30 +89,39 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
     throw new Error(`${name}: cannot verify tokens right now: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   };
 
-  // inspect() then authenticate() read the same header: the token, its hash
-  // and its cache entry are worked out once. They depend on the header value
-  // alone, so inspect's are remembered by value (one header, no per-request
-  // map) and authenticate lets them go: no token outlives the call that carried it.
-  let lastHeader: string | undefined;
-  let lastToken = "";
-  let lastId: string | undefined;
-  let lastHit: Principal<K, R, S> | undefined;
-  const remember = (header: string | null): void => {
+  // inspect() then authenticate() of one call read the same header: the token
+  // and its hash are worked out once. The memo belongs to the call's request
+  // object (the adapters make one per call) and only saves pure work: whether
+  // the token is cached is asked again at authenticate, so a call that never
+  // reached authenticate (another authenticator threw, another header was
+  // refused, another guard shares this authenticator) leaves nothing that a
+  // later call could be served from.
+  let memoRequest: AuthnRequest | undefined;
+  let memoHeader: string | undefined;
+  let memoToken = "";
+  let memoId: string | undefined;
+  /** Whether the token was in the cache when remembered: for routing only, never to answer. */
+  let memoWasCached = false;
+  /** Works out the call's token; returns its cache entry when it looked now (undefined when the memo served or on a miss). */
+  const remember = (request: AuthnRequest, header: string | null): Principal<K, R, S> | undefined => {
     if (header === null) throw new AuthenticationError("no bearer token");
-    if (header === lastHeader) return;
+    if (request === memoRequest && header === memoHeader) return undefined;
     const token = bearerCandidate(header, maxTokenBytes);
     const id = verifier.idOf(token);
     const hit = verifier.cached(id);
     // A hit is this exact token (same SHA-256), which passed the check when it was verified.
     if (hit === undefined) checkCompact(token);
-    lastToken = token;
-    lastId = id;
-    lastHit = hit;
-    lastHeader = header;
+    memoRequest = request;
+    memoHeader = header;
+    memoToken = token;
+    memoId = id;
+    memoWasCached = hit !== undefined;
+    return hit;
   };
   const forget = () => {
-    lastHeader = lastId = lastHit = undefined;
-    lastToken = "";
+    memoRequest = memoHeader = memoId = undefined;
+    memoToken = "";
+    memoWasCached = false;
   };
 
   return {
@@ -123,24 +132,29 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
       if (header === null) return "absent";
       if (options.issuer === undefined) return "mine";
       try {
-        remember(header);
+        remember(request, header);
         // A cached token was verified with this issuer: no need to decode it again.
-        return lastHit !== undefined || parseCompact(lastToken).payload.iss === options.issuer ? "mine" : "not-mine";
+        return memoWasCached || parseCompact(memoToken).payload.iss === options.issuer ? "mine" : "not-mine";
       } catch {
+        forget();
         return "not-mine";
       }
     },
     authenticate(request: AuthnRequest) {
       try {
-        remember(request.header.get("authorization"));
-        const token = lastToken;
-        const id = lastId;
-        const hit = lastHit;
+        const header = request.header.get("authorization");
+        const fromInspect = request === memoRequest && header === memoHeader;
+        const found = remember(request, header);
+        const token = memoToken;
+        const id = memoId;
         forget();
+        // What inspect found is asked again: the entry may have expired or been evicted since.
+        const hit = fromInspect ? verifier.cached(id) : found;
         if (hit !== undefined) return hit;
         const principal = verifier.verify(token, id);
         return principal instanceof Promise ? principal.catch(refused) : principal;
       } catch (error) {
+        forget();
         return refused(error);
       }
     },

@@ -1,6 +1,8 @@
 import type { JWTPayload } from "jose";
 import { AuthenticationError } from "../errors.js";
+import { exactDecimal } from "../exact-number.js";
 import type { Principal } from "../principal.js";
+import { exactClaims } from "./exact-claims.js";
 
 /**
  * Where a claim lives. A string names a top-level claim if the token has one
@@ -36,8 +38,10 @@ export interface ClaimMapping<K extends string = string> {
   readonly scopesClaim?: ClaimPath;
   /**
    * Principal attribute -> claim, e.g. { sandbox_id: "sandbox_id" }. Strings as
-   * they are; finite numbers and booleans in canonical form (`String(value)`:
-   * `42`, `1.5`, `true`); anything else is reported and left out.
+   * they are; booleans as `true`/`false`; numbers as the exact value the token
+   * writes, in plain decimal (`9007199254740993`, `1.5`, `1e3` as `1000`), never
+   * rounded through a double; anything else (and a number whose exact form
+   * exceeds 80 characters) is reported and left out.
    */
   readonly attributes?: Readonly<Record<string, ClaimPath>>;
   /** When set, only these subjects are accepted. */
@@ -46,6 +50,9 @@ export interface ClaimMapping<K extends string = string> {
    * Escape hatch, run after the mapping above: returns the principal to use
    * (e.g. the subject from another claim). Its result is shape-checked, its
    * kind must be one the mapping allows, and the vocabulary still applies.
+   * In the claims it receives, a number JavaScript would round or write with
+   * other digits (past 2^53, more digits than a double keeps) is the string
+   * of its exact value, so `String(claims.tenant)` never names a neighbouring id.
    */
   readonly map?: (claims: JWTPayload, mapped: Principal<K>) => Principal<K>;
 }
@@ -123,11 +130,23 @@ function rolesOf(payload: JWTPayload, claims: readonly ClaimPath[], notes: Notes
 
 const isPathList = (value: ClaimPath | readonly ClaimPath[]): value is readonly ClaimPath[] => Array.isArray(value);
 
+/**
+ * A claim as an attribute. Numbers come here only as doubles that write back
+ * as the token's value (the others were read from the text as strings), so
+ * String() loses nothing; exactDecimal writes it without an exponent.
+ */
 function attributeValue(value: unknown): string | undefined {
   if (typeof value === "string") return value === "" ? undefined : value;
-  if (typeof value === "number" && Number.isFinite(value)) return String(value);
+  if (typeof value === "number" && Number.isFinite(value)) return exactDecimal(String(value));
   if (typeof value === "boolean") return String(value);
   return undefined;
+}
+
+/** Why a claim gives no attribute, for the warning: `exact` as read exactly, `parsed` as JSON.parse read it. */
+function unusable(exact: unknown, parsed: unknown): string {
+  if (parsed === undefined) return "missing";
+  if (typeof parsed === "number") return "a number too long to keep exactly (more than 80 characters)";
+  return exact === "" ? "an empty string" : "not a string, number or boolean";
 }
 
 function within<T extends string>(names: readonly string[], allowed: readonly T[] | undefined, what: string, notes: Notes): T[] {
@@ -145,7 +164,7 @@ function within<T extends string>(names: readonly string[], allowed: readonly T[
 export function claimMapper<K extends string, R extends string, S extends string>(
   mapping: ClaimMapping<K>,
   vocabulary: PrincipalVocabulary<R, S> = {},
-): (payload: JWTPayload) => Principal<K, R, S> {
+): (payload: JWTPayload, payloadText: string) => Principal<K, R, S> {
   const fixedKind = typeof mapping.kind === "string" ? mapping.kind : undefined;
   const allowedKinds: readonly string[] = typeof mapping.kind === "string" ? [mapping.kind] : mapping.kind.allowed;
   const attributeClaims = Object.entries(mapping.attributes ?? {});
@@ -172,7 +191,7 @@ export function claimMapper<K extends string, R extends string, S extends string
     );
   };
 
-  return (payload) => {
+  return (payload, payloadText) => {
     const subject = payload.sub;
     if (typeof subject !== "string" || subject === "") throw new AuthenticationError("token has no subject");
     if (mapping.allowedSubjects !== undefined && !mapping.allowedSubjects.includes(subject)) {
@@ -180,15 +199,19 @@ export function claimMapper<K extends string, R extends string, S extends string
     }
     const kind = kindOf(payload);
     const notes = new Notes();
+    // JSON.parse rounds some numbers: those are read again from the text, once, when needed.
+    let exact = null as ReturnType<typeof exactClaims> | null;
+    const exactOnes = () => {
+      if (exact === null) exact = exactClaims(payloadText);
+      return exact?.claims ?? payload;
+    };
     const attributes: Record<string, string> = {};
     for (const [attribute, claim] of attributeClaims) {
-      const raw = readClaim(payload, claim);
+      let raw = readClaim(payload, claim);
+      if (typeof raw === "number") raw = readClaim(exactOnes(), claim);
       const value = attributeValue(raw);
       if (value !== undefined) attributes[attribute] = value;
-      else
-        notes.add(
-          `attribute ${attribute}: claim "${nameOf(claim)}" is ${raw === undefined ? "missing" : "not a string, number or boolean"}`,
-        );
+      else notes.add(`attribute ${attribute}: claim "${nameOf(claim)}" is ${unusable(raw, readClaim(payload, claim))}`);
     }
     const mapped: Principal<K> = {
       kind,
@@ -198,7 +221,9 @@ export function claimMapper<K extends string, R extends string, S extends string
       attributes,
     };
     if (mapping.map === undefined) return frozen(mapped, attributes, notes);
-    const custom = checkedMap(mapping.map(payload, mapped), allowedKinds);
+    const claims = exactOnes();
+    if (exact?.dropped === true) notes.add(`a number too long to keep exactly was left out of the claims given to principal.map`);
+    const custom = checkedMap(mapping.map(claims as JWTPayload, mapped), allowedKinds);
     // Copied: the escape hatch's own object is not frozen under it.
     return frozen(custom, { ...custom.attributes }, notes);
   };

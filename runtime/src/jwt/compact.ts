@@ -5,6 +5,8 @@ import { AuthenticationError } from "../errors.js";
 export interface CompactJws {
   readonly header: Readonly<Record<string, unknown>>;
   readonly payload: Readonly<Record<string, unknown>>;
+  /** The payload's JSON text, for reading numbers exactly (JSON.parse rounds them). */
+  readonly payloadText: string;
   /** "<header>.<payload>": the bytes the signature covers (ASCII). */
   readonly signingInput: string;
   readonly signature: Buffer;
@@ -28,17 +30,19 @@ function segment(part: string, what: string): Buffer {
   return Buffer.from(part, "base64url");
 }
 
-function json(part: string, what: string): Record<string, unknown> {
+function json(part: string, what: string): { readonly value: Record<string, unknown>; readonly text: string } {
   let parsed: unknown;
+  let text: string;
   try {
     const bytes = segment(part, what);
     if (!isUtf8(bytes)) throw new Error("not UTF-8"); // jose decodes strictly, too
-    parsed = JSON.parse(bytes.toString("utf8"));
+    text = bytes.toString("utf8");
+    parsed = JSON.parse(text);
   } catch {
     throw new AuthenticationError(`token ${what} is not a JSON object`);
   }
   if (!isPlainObject(parsed)) throw new AuthenticationError(`token ${what} is not a JSON object`);
-  return parsed;
+  return { value: parsed, text };
 }
 
 /**
@@ -53,15 +57,17 @@ export function parseCompact(token: string): CompactJws {
   const encodedHeader = token.slice(0, first);
   let header = headers.get(encodedHeader);
   if (header === undefined) {
-    header = json(encodedHeader, "header");
+    header = json(encodedHeader, "header").value;
     if (typeof header.alg !== "string" || header.alg === "") throw new AuthenticationError('token header has no "alg"');
     if (header.crit !== undefined || header.b64 !== undefined) throw new AuthenticationError("token header uses JWS extensions (crit/b64)");
     if (headers.size >= maxCachedHeaders) headers.clear();
     headers.set(encodedHeader, Object.freeze(header));
   }
+  const payload = json(token.slice(first + 1, second), "claims");
   return {
     header,
-    payload: json(token.slice(first + 1, second), "claims"),
+    payload: payload.value,
+    payloadText: payload.text,
     signingInput: token.slice(0, second),
     signature: segment(token.slice(second + 1), "signature"),
   };

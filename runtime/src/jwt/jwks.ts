@@ -42,17 +42,23 @@ function parseJwks(document: unknown): SetKey[] {
 
 const fingerprint = (key: KeyObject) => JSON.stringify(key.export({ format: "jwk" }));
 
+/** Whether the set lets this key verify signatures at all (`use`, `key_ops`). */
+const verifies = (k: SetKey) =>
+  (k.use === undefined || k.use === "sig") && (k.keyOps === undefined || (Array.isArray(k.keyOps) && k.keyOps.includes("verify")));
+
 /** The keys that may verify a token with this header (jose's selection rules). */
 function candidates(keys: readonly SetKey[], alg: string, kid: unknown): SetKey[] {
   return keys.filter(
     (k) =>
       (kid === undefined || (typeof kid === "string" && k.kid === kid)) &&
       (k.alg === undefined || k.alg === alg) &&
-      (k.use === undefined || k.use === "sig") &&
-      (k.keyOps === undefined || (Array.isArray(k.keyOps) && k.keyOps.includes("verify"))) &&
+      verifies(k) &&
       keyMismatch(alg, k.key) === undefined,
   );
 }
+
+/** What selects a key besides its material: a change to any of these may make it unable to verify what it verified. */
+const selection = (k: SetKey) => JSON.stringify([k.kid, k.alg, verifies(k)]);
 
 /**
  * A JWKS fetched on first use and kept for `cacheMaxAgeMs`. A token whose key
@@ -72,7 +78,11 @@ export class RemoteKeySet {
       // Unchanged keys keep their identity, so the token cache can tell which left.
       const previous = new Map((this.#keys ?? []).map((k) => [fingerprint(k.key), k]));
       const keys = fetched.map((k) => ({ ...k, key: previous.get(fingerprint(k.key))?.key ?? k.key }));
-      const kept = new Set(keys.map((k) => k.key));
+      // A key still listed but no longer for verifying (demoted to `use: "enc"`, `verify` gone from
+      // `key_ops`), or listed under another kid or alg, retires like a removed key: the tokens
+      // it vouched for are verified again against what the set says now.
+      const unchanged = new Set((this.#keys ?? []).map((k) => `${fingerprint(k.key)} ${selection(k)}`));
+      const kept = new Set(keys.filter((k) => verifies(k) && unchanged.has(`${fingerprint(k.key)} ${selection(k)}`)).map((k) => k.key));
       const retired = new Set([...previous.values()].map((k) => k.key).filter((key) => !kept.has(key)));
       this.#keys = keys;
       this.#fetchedAt = Date.now();

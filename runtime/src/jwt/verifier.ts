@@ -45,7 +45,7 @@ export function createVerifier<K extends string, R extends string, S extends str
     const alg = jws.header.alg as string;
     if (!verifySignature(alg, key, jws.signingInput, jws.signature)) throw new AuthenticationError("signature verification failed");
     const validUntil = checkRegisteredClaims(jws.payload, config.policy, Math.floor(Date.now() / 1000));
-    const principal = principalOf(jws.payload as JWTPayload);
+    const principal = principalOf(jws.payload as JWTPayload, jws.payloadText);
     if (id !== undefined) cache?.set(id, principal, validUntil, key, Date.now());
     return principal;
   };

@@ -116,7 +116,7 @@ export function createTokenReviewAuthenticator<K extends string>(
         scopes: [],
         roles: [],
         attributes: Object.freeze({
-          ...options.attributes?.(identity),
+          ...stringAttributes(options.attributes?.(identity)),
           namespace: identity.namespace,
           service_account: identity.serviceAccount,
           ...(identity.podName !== undefined && { pod_name: identity.podName }),
@@ -125,6 +125,16 @@ export function createTokenReviewAuthenticator<K extends string>(
       };
     },
   };
+}
+
+/** The `attributes` option's result, held to strings: a number would have to be rounded or guessed at. A bad one is a server bug (Unavailable). */
+function stringAttributes(attributes: Record<string, string> | undefined): Record<string, string> | undefined {
+  for (const [name, value] of Object.entries(attributes ?? {})) {
+    if (typeof value !== "string") {
+      throw new TypeError(`protoauthz/k8s: attributes() must map names to strings; ${JSON.stringify(name)} is a ${typeof value}`);
+    }
+  }
+  return attributes;
 }
 
 const segment = "[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?";

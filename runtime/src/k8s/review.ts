@@ -1,17 +1,7 @@
 import * as https from "node:https";
+import { checkReviewStatus, type ReviewStatus } from "./review-status.js";
 
-/** The part of a TokenReview's status the authenticator reads. */
-export interface ReviewStatus {
-  readonly authenticated?: boolean;
-  readonly error?: string;
-  readonly audiences?: readonly string[];
-  readonly user?: {
-    readonly username?: string;
-    readonly uid?: string;
-    readonly groups?: readonly string[];
-    readonly extra?: Readonly<Record<string, readonly string[]>>;
-  };
-}
+export type { ReviewStatus };
 
 export interface ReviewClient {
   /** Asks the API server; rejects (plain Error) when it cannot answer. */
@@ -45,14 +35,16 @@ export function reviewClient(options: ReviewClientOptions): ReviewClient {
       });
       const bearer = (await options.credentials()).trim();
       const text = await post(url, body, bearer, options);
-      let parsed: { status?: ReviewStatus };
+      let parsed: unknown;
       try {
-        parsed = JSON.parse(text) as { status?: ReviewStatus };
+        parsed = JSON.parse(text);
       } catch {
         throw new Error("TokenReview answer is not JSON");
       }
-      if (typeof parsed?.status !== "object" || parsed.status === null) throw new Error("TokenReview answer has no status");
-      return parsed.status;
+      if (typeof parsed !== "object" || parsed === null || !("status" in parsed)) throw new Error("TokenReview answer has no status");
+      const status = checkReviewStatus(parsed.status);
+      if (typeof status === "string") throw new Error(`TokenReview answer is malformed: ${status}`);
+      return status;
     },
   };
 }
@@ -64,6 +56,8 @@ function post(url: URL, body: string, bearer: string, options: ReviewClientOptio
       {
         method: "POST",
         ca: options.ca,
+        // Explicit: NODE_TLS_REJECT_UNAUTHORIZED=0 in the environment must not make any certificate do.
+        rejectUnauthorized: true,
         headers: {
           authorization: `Bearer ${bearer}`,
           "content-type": "application/json",

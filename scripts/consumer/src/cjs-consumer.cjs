@@ -1,5 +1,5 @@
 // A CommonJS consumer, as the README describes: require() of the ES module
-// packages works on Node >= 20.19; import() works everywhere.
+// packages works on every supported Node (>= 22.12); import() works everywhere.
 const assert = require("node:assert");
 const protoauthz = require("protoauthz");
 assert.equal(typeof protoauthz.createGuard, "function");

@@ -102,7 +102,7 @@ function grpcOutcome(error: unknown): Outcome {
 }
 
 async function connectMatrix(): Promise<Record<string, Outcome[]>> {
-  const server = http2.createServer(connectNodeAdapter({ routes, interceptors: [guard.connect] }));
+  const server = http2.createServer(connectNodeAdapter({ routes, ...guard.connectOptions }));
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const sessionManager = new Http2SessionManager(baseUrl);

@@ -4,6 +4,7 @@
 
 import { WorkspaceServiceAuthz } from "./ws/v1/ws_authz.js";
 import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
+import type { ConnectServerOptions } from "protoauthz/connect";
 import type { Interceptor } from "@connectrpc/connect";
 import type { ServerInterceptor } from "@grpc/grpc-js";
 import type { DescService } from "@bufbuild/protobuf";
@@ -53,7 +54,13 @@ export declare const authzVocabulary: {
 export interface AuthzGuard {
     readonly guard: Guard<AuthzPrincipal>;
     /**
-     * Install it on your Connect router (interceptors: [guard.connect]).
+     * Spread into your Connect server's options: connectNodeAdapter({ routes, ...guard.connectOptions }),
+     * expressConnectMiddleware and fastifyConnectPlugin alike. Installs the guard and hands it the raw
+     * header list (a repeated Authorization header is refused) and the TLS peer (for mTLS).
+     */
+    readonly connectOptions: ConnectServerOptions;
+    /**
+     * The guard's Connect interceptor alone, for createRouterTransport in tests; servers take connectOptions.
      */
     readonly connect: Interceptor;
     /**

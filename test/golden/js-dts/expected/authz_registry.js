@@ -4,7 +4,7 @@
 
 import { WorkspaceServiceAuthz } from "./ws/v1/ws_authz.js";
 import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
-import { createConnectInterceptor } from "protoauthz/connect";
+import { connectServerOptions, createConnectInterceptor } from "protoauthz/connect";
 import { createGrpcInterceptor } from "protoauthz/grpc-js";
 /**
  * Every service table of this generation, in a stable order.
@@ -30,10 +30,13 @@ export const authzVocabulary = {
  */
 export function createAuthzGuard(options, ...extraTables) {
     const guard = createGuard([...authzTables, ...extraTables], Object.assign({ vocabulary: authzVocabulary }, options));
+    const connect = createConnectInterceptor(guard);
+    const grpc = createGrpcInterceptor(guard);
     return {
         guard,
-        connect: createConnectInterceptor(guard),
-        grpc: createGrpcInterceptor(guard),
+        connectOptions: connectServerOptions(connect),
+        connect,
+        grpc,
     };
 }
 /**
