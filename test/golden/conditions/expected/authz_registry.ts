@@ -5,8 +5,9 @@
 import { PaymentsAuthz } from "./pay/v1/pay_authz.js";
 import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
 import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
+import type { ConnectServerOptions } from "protoauthz/connect";
+import { connectServerOptions, createConnectInterceptor } from "protoauthz/connect";
 import type { Interceptor } from "@connectrpc/connect";
-import { createConnectInterceptor } from "protoauthz/connect";
 import type { DescService } from "@bufbuild/protobuf";
 
 /**
@@ -58,7 +59,13 @@ export const authzVocabulary = {
 export interface AuthzGuard {
   readonly guard: Guard<AuthzPrincipal>;
   /**
-   * Install it on your Connect router (interceptors: [guard.connect]).
+   * Spread into your Connect server's options: connectNodeAdapter({ routes, ...guard.connectOptions }),
+   * expressConnectMiddleware and fastifyConnectPlugin alike. Installs the guard and hands it the raw
+   * header list (a repeated Authorization header is refused) and the TLS peer (for mTLS).
+   */
+  readonly connectOptions: ConnectServerOptions;
+  /**
+   * The guard's Connect interceptor alone, for createRouterTransport in tests; servers take connectOptions.
    */
   readonly connect: Interceptor;
 }
@@ -71,9 +78,11 @@ export interface AuthzGuard {
  */
 export function createAuthzGuard(options: GuardOptions<AuthzPrincipal>, ...extraTables: readonly ServiceAuthz[]): AuthzGuard {
   const guard = createGuard<AuthzPrincipal>([...authzTables, ...extraTables], { vocabulary: authzVocabulary, ...options });
+  const connect = createConnectInterceptor(guard);
   return {
     guard,
-    connect: createConnectInterceptor(guard),
+    connectOptions: connectServerOptions(connect),
+    connect,
   };
 }
 
