@@ -2,13 +2,22 @@ import { defineConfig } from "vitest/config";
 
 // Tests run the TypeScript sources of both packages (the "source" export
 // condition), so a test never passes against a stale build.
+//
+// Two projects: `unit` is the fast loop (pure modules of each package, in
+// process, no servers or child processes); `e2e` starts servers on 127.0.0.1,
+// runs buf, protoc, tsc, the CLI binary, packed tarballs and the examples.
+// Anything under test/ that is a test file is e2e, so a test added there still
+// runs until it is moved to the package it belongs to.
 export default defineConfig({
   resolve: { conditions: ["source"] },
   ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
   test: {
-    include: ["test/**/*.test.ts"],
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
+    projects: [
+      { extends: true, test: { name: "unit", include: ["runtime/test/**/*.test.ts", "plugin/test/**/*.test.ts"] } },
+      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"] } },
+    ],
   },
 });
