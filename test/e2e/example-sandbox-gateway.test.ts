@@ -51,7 +51,7 @@ describe("examples/sandbox-gateway", () => {
         ...["anonymous", "user", "admin", "own sandbox", "foreign sandbox"].map((c) => `Check as ${c}: expected ok, got (none)`),
       ]);
       expect(verdict("sandbox-gateway", observed, expectedMatrix)).toBe(false);
-      expect(log.mock.calls[0]?.[0]).toBe("sandbox-gateway: FAILED, 6 of 40 decisions differ from the expected table:");
+      expect(log.mock.calls[0]?.[0]).toBe("sandbox-gateway: FAILED, 6 of 45 decisions differ from the expected table:");
       expect(verdict("sandbox-gateway", expectedMatrix, expectedMatrix)).toBe(true);
     } finally {
       log.mockRestore();
