@@ -1,9 +1,16 @@
-import { allow, attributed, type ConditionRef, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
+import { allow, attributed, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
 import { canonicalValue } from "./field-value.js";
 import type { Principal } from "./principal.js";
 import { askRelations } from "./relation-call.js";
 import type { RelationChecker, RelationQuery } from "./relations.js";
 import type { Requirements, Rule } from "./rule.js";
+import {
+  type AlternativeCondition,
+  type ConditionCompiler,
+  failedCondition,
+  noConditionCompiler,
+  prepareConditions,
+} from "./rule-conditions.js";
 
 /** How the rule reads one request field: a binding's field or a relation's id field. */
 export interface FieldReader {
@@ -14,18 +21,6 @@ export interface FieldReader {
 
 /** Gives the reader of a dotted field path; `read` is the rule's own accessor, when it has one. */
 export type ReaderOf = (path: string, read: ((request: never) => unknown) | undefined) => FieldReader;
-
-/** A condition compiled for the rule's request type: true, false, or an error (anything not a boolean). */
-export interface RuleCondition {
-  evaluate(request: unknown, principal: Principal): boolean | Error;
-}
-
-/** Compiles one condition of a rule; throws when it does not compile (validation reports it first). */
-export type ConditionOf = (expression: string) => RuleCondition;
-
-const noConditions: ConditionOf = (expression) => {
-  throw new Error(`condition ${JSON.stringify(expression)}: no condition compiler`);
-};
 
 /** The relations of one call, asked in one round trip; `settle` turns the answers into the decision. */
 export interface RelationAsk {
@@ -58,10 +53,6 @@ export interface CheckedRule {
   conditionsHold(principal: Principal, request: unknown, admitted: Decision): Denial | undefined;
 }
 
-interface AlternativeCondition extends ConditionRef {
-  readonly condition: RuleCondition;
-}
-
 interface CheckedRelation {
   readonly slot: number;
   readonly resourceType: string;
@@ -83,7 +74,7 @@ interface Alternative {
 }
 
 /** Prepares a rule; `readerOf` supplies the reader of every field it names, `conditionOf` its compiled conditions. */
-export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: ConditionOf = noConditions): CheckedRule {
+export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: ConditionCompiler = noConditionCompiler): CheckedRule {
   const readers: FieldReader[] = [];
   const slots = new Map<string, number>();
   const slotOf = (path: string, read: ((request: never) => unknown) | undefined) => {
@@ -115,7 +106,7 @@ export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: 
     matches: (principal, values, request) => matchAlternatives(alternatives, principal, values, request),
     conditionsHold: (principal, request, admitted) => {
       const alt = alternatives.find((a) => a.index === admitted.alternative);
-      return alt === undefined ? deny("no_rule") : checkConditions(alt, principal, request);
+      return alt === undefined ? deny("no_rule") : failedCondition(alt.conditions, alt.index, principal, request);
     },
   };
 }
@@ -126,7 +117,7 @@ function prepare(
   requirements: Requirements<unknown>,
   index: number | undefined,
   slotOf: (path: string, read?: never) => number,
-  conditionOf: ConditionOf,
+  conditionOf: ConditionCompiler,
 ): Alternative {
   const relations = (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) => ({
     slot: slotOf(idField, read as never),
@@ -145,7 +136,7 @@ function prepare(
     roles: [...(requirements.roles ?? [])],
     bindings: (requirements.bindings ?? []).map(({ field, attribute, read }) => ({ slot: slotOf(field, read as never), attribute })),
     relations,
-    conditions: (requirements.conditions ?? []).map((expression, i) => ({ index: i + 1, expression, condition: conditionOf(expression) })),
+    conditions: prepareConditions(requirements.conditions, conditionOf),
     admitted: Object.keys(attribution).length === 0 ? allow("authorized") : attributed(allow("authorized"), attribution),
   };
 }
@@ -202,21 +193,6 @@ function checkBindings(alt: Alternative, principal: Principal, values: readonly 
   return undefined;
 }
 
-/** Every condition of the alternative, in order: the first that is false or fails denies, naming it. */
-function checkConditions(alt: Alternative, principal: Principal, request: unknown): Denial | undefined {
-  for (const { index, expression, condition } of alt.conditions) {
-    const result = condition.evaluate(request, principal);
-    if (result === true) continue;
-    const failed = result === false ? deny("condition_false") : deny("condition_error");
-    return attributed(failed, {
-      ...(alt.index === undefined ? {} : { alternative: alt.index }),
-      condition: { index, expression },
-      ...(result instanceof Error ? { detail: result.message } : {}),
-    });
-  }
-  return undefined;
-}
-
 function matchAlternatives(
   alternatives: readonly Alternative[],
   principal: Principal,
@@ -226,7 +202,10 @@ function matchAlternatives(
   let denial: Denial | undefined;
   let pending: Alternative[] | undefined;
   for (const alt of alternatives) {
-    const failed = checkStatic(alt, principal) ?? checkBindings(alt, principal, values) ?? checkConditions(alt, principal, request);
+    const failed =
+      checkStatic(alt, principal) ??
+      checkBindings(alt, principal, values) ??
+      failedCondition(alt.conditions, alt.index, principal, request);
     if (failed !== undefined) {
       denial = worse(denial, failed, alt);
     } else if (alt.relations.length === 0) {
