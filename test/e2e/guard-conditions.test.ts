@@ -90,7 +90,12 @@ for (const [name, { protocol, start }] of Object.entries(transports)) {
 describe("conditions in the decision core", () => {
   const counting = () => {
     const asked: unknown[] = [];
-    const checker: RelationChecker = { check: async (_p, queries) => (asked.push(queries), queries.map(() => true)) };
+    const checker: RelationChecker = {
+      check: async (_p, queries) => {
+        asked.push(queries);
+        return queries.map(() => true);
+      },
+    };
     return { asked, checker };
   };
   const rule = {
