@@ -11,7 +11,8 @@ import { conditionCompiler } from "../runtime/dist/conditions/condition.js";
 import { PaymentSchema } from "../test/gen/conditionstest/v1/conditions_pb.js";
 import { runAuthz } from "../test/support/generate.js";
 import { buildRequest } from "../test/support/request.js";
-import { fmt, medianMs, nsPerOp, writeSection } from "./lib.js";
+import { fmt, medianMs, nsPerOp, placement, writeSection } from "./lib.js";
+import { callersFile, drive, rounds as inRounds } from "./loopback.js";
 
 const principal: Principal = {
   kind: "user",
@@ -100,6 +101,18 @@ const genWithout = Math.min(...generationRuns.map((r) => r.without));
 const genWith = Math.min(...generationRuns.map((r) => r.with));
 rmSync(work, { recursive: true, force: true });
 
+// Capacity: the same guarded server with and without a condition, on both frameworks.
+const requests = Number(process.env.BENCH_REQUESTS ?? 40_000);
+const capacityRounds = Number(process.env.BENCH_ROUNDS ?? 5);
+const staticCaller = callersFile([{ authorization: "Bearer sb-1", sandboxId: "sb-1" }]);
+const capacityModes = ["guarded", "guarded-condition"] as const;
+const capacity = {
+  connect: await inRounds(capacityModes, capacityRounds, (mode) => drive("connect", mode, staticCaller, requests)),
+  grpc: await inRounds(capacityModes, capacityRounds, (mode) => drive("grpc", mode, staticCaller, requests)),
+};
+const capacityRow = (name: string, r: (typeof capacity)["connect"]) =>
+  `| ${name} | ${fmt(r.guarded.rps, 0)} / ${fmt(r["guarded-condition"].rps, 0)} | ${fmt(r.guarded.cpu, 1)} / ${fmt(r["guarded-condition"].cpu, 1)} | **${fmt((100 * r.guarded.cpu) / r["guarded-condition"].cpu, 1)}%** |`;
+
 const lines = [
   "## Conditions (`npm run bench:conditions`)",
   "",
@@ -114,6 +127,15 @@ const lines = [
   `Validating and compiling 5,000 distinct two-clause conditions (one request type, as at guard start): **${fmt(startMs, 0)} ms** (target < 1,000).`,
   "",
   `Generating 5,000 authenticated RPCs (50 files), best of 5: ${fmt(genWithout, 0)} ms without conditions, **${fmt(genWith, 0)} ms** with one two-clause condition each (${fmt(genWith / genWithout)}×; every condition type-checked against its request type).`,
+  "",
+  `Guarded capacity over loopback (as in the guard section: ${placement}; ${requests} unary calls per run, median of ${capacityRounds} rounds): WorkloadService.Unary, kind + binding, without and with the condition \`request.sandbox_id.startsWith('sb-') && size(request.text) <= 100\`.`,
+  "",
+  "| server | req/s: guard / guard + condition | server CPU µs per request | capacity with ÷ without |",
+  "|---|---|---|---|",
+  capacityRow("connect-node (Connect protocol)", capacity.connect),
+  capacityRow("grpc-js (gRPC)", capacity.grpc),
+  "",
+  "Target: within 2% (≥ 98%).",
 ];
 console.log(lines.join("\n"));
 writeSection("conditions", lines.join("\n"));
