@@ -45,7 +45,7 @@ export type PaymentsRules = {
     readonly scopes: readonly [];
     readonly roles: readonly [];
     readonly bindings: readonly [];
-    readonly conditions: readonly ["request.tags.all(t, t in ['a\"b', '*/ \\u2028', '${x}'])"];
+    readonly conditions: readonly ["request.tags.all(t, t in ['a\"b', '*/ \\u2028', '${x}', '\u2028\u001b[2J'])"];
   };
 };
 
@@ -105,7 +105,7 @@ export const PaymentsAuthz: ServiceAuthz<typeof Payments, PaymentsRules> = defin
     roles: [],
     bindings: [],
     conditions: [
-      "request.tags.all(t, t in ['a\"b', '*/ \\u2028', '${x}'])",
+      "request.tags.all(t, t in ['a\"b', '*/ \\u2028', '${x}', '\u2028\u001b[2J'])",
     ],
   },
 } as const satisfies ServiceRules<typeof Payments>);
