@@ -5,9 +5,8 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { create } from "@bufbuild/protobuf";
-import { checkRule, decide, type Principal, type Rule, readFieldPath, resolveFieldPath } from "protoauthz";
-import { checkCondition } from "../runtime/dist/conditions/check.js";
-import { conditionCompiler } from "../runtime/dist/conditions/condition.js";
+import type { Principal } from "protoauthz";
+import { checkCondition, checkRule, conditionCompiler, decide, type Rule, readFieldPath, resolveFieldPath } from "protoauthz/tool";
 import { PaymentSchema } from "../test/gen/conditionstest/v1/conditions_pb.js";
 import { runAuthz } from "../test/support/generate.js";
 import { buildRequest } from "../test/support/request.js";
