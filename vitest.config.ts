@@ -1,16 +1,22 @@
 import { defineConfig } from "vitest/config";
+import { workspaceSources } from "./test/support/workspace-sources.js";
 
-// Tests run the TypeScript sources of both packages (the "source" export
-// condition), so a test never passes against a stale build.
+// Tests run the TypeScript sources of both packages: every export of
+// protoauthz and protoc-gen-authz resolves to its source file, so a test
+// never passes against a stale build.
 //
 // Two projects: `unit` is the fast loop (pure modules of each package, in
 // process, no servers or child processes); `e2e` starts servers on 127.0.0.1,
 // runs buf, protoc, tsc, the CLI binary, packed tarballs and the examples.
 // Anything under test/ that is a test file is e2e, so a test added there still
 // runs until it is moved to the package it belongs to.
+const alias = [...workspaceSources()].map(([specifier, source]) => ({
+  find: new RegExp(`^${specifier.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&")}$`),
+  replacement: source,
+}));
+
 export default defineConfig({
-  resolve: { conditions: ["source"] },
-  ssr: { resolve: { conditions: ["source"], externalConditions: ["source"] } },
+  resolve: { alias },
   test: {
     reporters: ["default", "./test/support/summary-reporter.ts"],
     testTimeout: 30_000,

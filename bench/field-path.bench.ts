@@ -6,7 +6,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { create, createFileRegistry, type DescMessage } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { resolveFieldPath } from "protoauthz";
+import { resolveFieldPath } from "protoauthz/tool";
 import { runAuthz } from "../test/support/generate.js";
 import { buildRequest } from "../test/support/request.js";
 import { fmt, medianMs, nsPerOp } from "./lib.js";

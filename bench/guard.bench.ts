@@ -4,7 +4,8 @@
 // real ES256 tokens from 1,000 callers.
 import { loadavg } from "node:os";
 import { create } from "@bufbuild/protobuf";
-import { decide, type Principal } from "protoauthz";
+import type { Principal } from "protoauthz";
+import { compileTables, decide } from "protoauthz/tool";
 import { createAuthzGuard } from "../test/gen/authz_registry.js";
 import { MsgSchema, WorkloadService } from "../test/gen/guardtest/v1/guard_pb.js";
 import { callers, jwtRequests, jwtRounds, jwtThroughput } from "./jwt-throughput.js";
@@ -27,7 +28,7 @@ async function decisionBench() {
   const message = create(MsgSchema, { sandboxId: "sb-1" });
   // A rule with kind + scopes + roles + binding, checked in code by the guard's
   // own compiler (the generated WorkloadService rule has kind + binding only).
-  const { compileTables, defineServiceAuthz } = await import("protoauthz");
+  const { defineServiceAuthz } = await import("protoauthz");
   const rule = {
     access: "authenticated",
     principals: ["sandbox"],

@@ -3,7 +3,7 @@
 // CodeGeneratorRequest, for 5,000 and 10,000 RPCs.
 import { execFileSync } from "node:child_process";
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { protocGenEs } from "@bufbuild/protoc-gen-es/dist/cjs/src/protoc-gen-es-plugin.js";
@@ -16,6 +16,10 @@ import { fmt, median, medianMs, writeSection } from "./lib.js";
 const work = join(import.meta.dirname, ".work");
 const noop = createEcmaScriptPlugin({ name: "noop", version: "v0", generateTs() {} });
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+// BENCH_BASELINE=<path to another build's index.js>: that build runs in the same
+// interleaved rounds, for a before/after on one loaded machine.
+const baselinePath = process.env.BENCH_BASELINE;
+const baseline: typeof noop | undefined = baselinePath === undefined ? undefined : (await import(resolve(baselinePath))).protocGenAuthz;
 
 interface Row {
   rpcs: number;
@@ -23,6 +27,7 @@ interface Row {
   authz: number;
   noop: number;
   es: number;
+  baseline: number;
   memory: Record<string, number>;
 }
 
@@ -53,20 +58,21 @@ async function measure(files: number, rpcsPerFile: number): Promise<Row> {
   // Each run decodes the request bytes as a plugin process does. Plugins take
   // turns, round by round, so drift and GC debt fall on all alike.
   const bytes = toBinary(CodeGeneratorRequestSchema, request);
-  const plugins = { authz: protocGenAuthz, noop, es: protocGenEs };
-  const times: Record<keyof typeof plugins, number[]> = { authz: [], noop: [], es: [] };
+  const plugins = { authz: protocGenAuthz, noop, es: protocGenEs, ...(baseline && { baseline }) };
+  const times: Record<string, number[]> = { authz: [], noop: [], es: [], baseline: [] };
   for (let round = 0; round < runs + 2; round++) {
-    for (const [name, plugin] of Object.entries(plugins) as [keyof typeof plugins, typeof noop][]) {
+    for (const [name, plugin] of Object.entries(plugins) as [string, typeof noop][]) {
       const ms = await medianMs(() => plugin.run(fromBinary(CodeGeneratorRequestSchema, bytes)), 1, 0);
-      if (round >= 2) times[name].push(ms);
+      if (round >= 2) times[name]?.push(ms);
     }
   }
   return {
     rpcs: files * rpcsPerFile,
     files,
-    authz: median(times.authz),
-    noop: median(times.noop),
-    es: median(times.es),
+    authz: median(times.authz ?? []),
+    noop: median(times.noop ?? []),
+    es: median(times.es ?? []),
+    baseline: baseline === undefined ? 0 : median(times.baseline ?? []),
     memory: peakMemory(request),
   };
 }
@@ -86,8 +92,14 @@ const lines = [
       `| ${r.rpcs} (${r.files}) | ${fmt(r.noop)} ms | ${fmt(r.authz)} ms | **${fmt(r.authz / r.noop)}×** | ${fmt(r.es)} ms | ${fmt(r.memory.noop ?? 0, 0)} / ${fmt(r.memory.authz ?? 0, 0)} / ${fmt(r.memory.es ?? 0, 0)} MiB |`,
   ),
   "",
-  `Scaling: 10,000 RPCs take **${fmt(large.authz / small.authz)}×** the time of 5,000 (target ≤ 2.2×).`,
-  `Targets: ≤ 1.5× the floor — ${rows.every((r) => r.authz / r.noop <= 1.5) ? "met" : "NOT met"}; scaling — ${large.authz / small.authz <= 2.2 ? "met" : "NOT met"}.`,
+  `Scaling: 10,000 RPCs take **${fmt(large.authz / small.authz)}×** the time of 5,000 (target ≤ 2.1×).`,
+  ...(baseline === undefined
+    ? []
+    : [
+        "",
+        `Before/after in the same rounds (baseline: ${baselinePath}): ${rows.map((r) => `${r.rpcs} RPCs ${fmt(r.baseline / r.noop)}× → ${fmt(r.authz / r.noop)}×`).join("; ")}; scaling ${fmt(large.baseline / small.baseline)}× → ${fmt(large.authz / small.authz)}×.`,
+      ]),
+  `Targets: ≤ 1.5× the floor — ${rows.every((r) => r.authz / r.noop <= 1.5) ? "met" : "NOT met"}; scaling — ${large.authz / small.authz <= 2.1 ? "met" : "NOT met"}.`,
 ];
 writeSection("plugin", lines.join("\n"));
 console.log(lines.join("\n"));

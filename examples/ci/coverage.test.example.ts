@@ -2,7 +2,8 @@
 // it fails when the router serves a method the guard has no rule for, or the
 // guard has rules for methods the router does not serve.
 import { createConnectRouter } from "@connectrpc/connect";
-import { assertCoverage, servedByConnectRouter } from "protoauthz";
+import { assertCoverage } from "protoauthz";
+import { servedByConnectRouter } from "protoauthz/connect";
 import { test } from "vitest";
 import { createAuthzGuard } from "../sandbox-gateway/gen/authz_registry.js";
 import { gatewayRoutes } from "../sandbox-gateway/service.js";

@@ -1,20 +1,21 @@
 import { existsSync, writeFileSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import { type Acknowledgement, readAcknowledgements } from "./check/acknowledgements.js";
-import { readGenerationConfig } from "./check/buf-gen.js";
+import { type GenerationConfig, readGenerationConfig } from "./check/buf-gen.js";
 import { configChanges } from "./check/config-diff.js";
 import { InputError } from "./check/image.js";
 import { type Findings, type Format, failing, problemLines, render } from "./check/output.js";
 import { createPathMapper, repositoryRoot } from "./check/paths.js";
 import { normalizeProcedure } from "./check/procedure.js";
-import { checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
+import { type CheckResult, checkFiles, compareSurfaces, type ReviewedChange } from "./check/run.js";
 import { baseAtRef, generatedInput, leftOut } from "./check/sides.js";
 import { checkProject, type StaticFinding } from "./check/static.js";
 import { collect } from "./collect.js";
+import type { Location } from "./location.js";
 import { jsonDocument, textField } from "./render.js";
-import { surfaceRows, surfaceToMarkdown } from "./report.js";
+import { surfaceJson, surfaceRows, surfaceToMarkdown } from "./report.js";
 
 const usage = `usage:
   protoc-gen-authz check <image|proto dir> [--against <previous image|dir> | --against-git <ref>]
@@ -50,10 +51,40 @@ export async function runCli(
   }
 }
 
+type Values = ReturnType<typeof parseCommandLine>["values"];
+
+/** One invocation of the CLI: its flags, its input, and the configuration and vocabulary they select. */
+interface Invocation {
+  readonly values: Values;
+  /** The image or proto directory, if given. */
+  readonly input: string | undefined;
+  readonly configPath: string | undefined;
+  readonly config: GenerationConfig | undefined;
+  readonly vocabulary: Vocabulary;
+  /** A path as the user knows it: relative to the repository root. */
+  readonly shown: (path: string) => string;
+  /** A file of the input as the user knows it. */
+  readonly mapPath: (file: string) => string;
+  readonly out: (text: string) => void;
+}
+
 async function run(argv: readonly string[], out: (text: string) => void): Promise<number> {
   const [command, ...rest] = argv;
-  const { values, positionals } = parseArgs({
-    args: [...rest],
+  const { values, positionals } = parseCommandLine(rest);
+  if (values.help) {
+    out(usage);
+    return 0;
+  }
+  if (positionals.length > 1) throw new UsageError(`one input, not ${positionals.length}`);
+  const invocation = invocationOf(values, positionals[0], out);
+  if (command === "report") return runReport(invocation);
+  if (command === "check") return runCheck(invocation);
+  throw new UsageError(command === undefined ? "name a command" : `unknown command "${command}"`);
+}
+
+function parseCommandLine(args: readonly string[]) {
+  return parseArgs({
+    args: [...args],
     allowPositionals: true,
     options: {
       format: { type: "string" },
@@ -71,12 +102,10 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
       help: { type: "boolean", short: "h" },
     },
   });
-  if (values.help) {
-    out(usage);
-    return 0;
-  }
-  const input = positionals[0];
-  if (positionals.length > 1) throw new UsageError(`one input, not ${positionals.length}`);
+}
+
+/** Reads buf.gen.yaml (the one named, or ./buf.gen.yaml) and applies the vocabulary flags over its options. */
+function invocationOf(values: Values, input: string | undefined, out: (text: string) => void): Invocation {
   const root = repositoryRoot();
   const shown = (path: string) => relative(root, resolve(path)) || path;
   const configPath = configFile(values["buf-gen-yaml"]);
@@ -84,44 +113,48 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
   const config = configPath === undefined ? undefined : readGenerationConfig(configPath, shown(configPath), entryOut);
   if (entryOut !== undefined && config === undefined)
     throw new UsageError("--plugin-entry names an entry of buf.gen.yaml: there is none here");
-  const list = (v: string | undefined) => (v === undefined ? undefined : v.split("|").filter((n) => n !== ""));
+  const list = (v: string) => v.split("|").filter((n) => n !== "");
   const vocabulary: Vocabulary = {
     ...config?.vocabulary,
-    ...(values.principals !== undefined && { principals: list(values.principals) ?? [] }),
-    ...(values.roles !== undefined && { roles: list(values.roles) ?? [] }),
-    ...(values.scopes !== undefined && { scopes: list(values.scopes) ?? [] }),
+    ...(values.principals !== undefined && { principals: list(values.principals) }),
+    ...(values.roles !== undefined && { roles: list(values.roles) }),
+    ...(values.scopes !== undefined && { scopes: list(values.scopes) }),
   };
-  const mapPath = createPathMapper(input);
+  return { values, input, configPath, config, vocabulary, shown, mapPath: createPathMapper(input), out };
+}
 
-  if (command === "report") {
-    if (input === undefined) throw new UsageError("report needs an image or proto directory");
-    const format = values.format ?? "markdown";
-    if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
-    // Undeclared RPCs are listed (as deny, or audit while migrating), never dropped from the surface.
-    const undeclared = config?.options.undeclared === "audit" ? "audit" : "deny";
-    const result = checkFiles(generatedInput(input, config).files, vocabulary, undeclared);
-    // A rule that cannot be read is missing from the surface: no report rather than an incomplete one.
-    if (result.problems.length > 0) {
-      const problems = result.problems.map((p) => ({ ...p, file: mapPath(p.file) }));
-      process.stderr.write(
-        `${problemLines(problems).join("\n")}\nprotoc-gen-authz report: ${problems.length} rule problem(s), no report written (fix the rules above; a report without them would not be the whole surface)\n`,
-      );
-      return 1;
-    }
-    const mode = config?.options.undeclared ?? "error";
-    const surface = result.surface.map((r) => ({
-      ...r,
-      location: mapLocation(r.location, mapPath),
-      // Under undeclared=error generation fails on these; they are listed as deny, and said so.
-      ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
-    }));
-    const text = format === "json" ? jsonDocument(surface) : surfaceToMarkdown(surface, mode);
-    if (values.out === undefined) out(text);
-    else writeReport(values.out, `${text}\n`);
-    return 0;
+/** `report`: the auth surface as markdown or JSON; no report at all while a rule cannot be read. */
+function runReport({ values, input, config, vocabulary, mapPath, out }: Invocation): number {
+  if (input === undefined) throw new UsageError("report needs an image or proto directory");
+  const format = values.format ?? "markdown";
+  if (format !== "markdown" && format !== "json") throw new UsageError(`--format ${format}: use markdown or json`);
+  // Undeclared RPCs are listed (as deny, or audit while migrating), never dropped from the surface.
+  const undeclared = config?.options.undeclared === "audit" ? "audit" : "deny";
+  const result = checkFiles(generatedInput(input, config).files, vocabulary, undeclared);
+  // A rule that cannot be read is missing from the surface: no report rather than an incomplete one.
+  if (result.problems.length > 0) {
+    const problems = result.problems.map((p) => ({ ...p, file: mapPath(p.file) }));
+    process.stderr.write(
+      `${problemLines(problems).join("\n")}\nprotoc-gen-authz report: ${problems.length} rule problem(s), no report written (fix the rules above; a report without them would not be the whole surface)\n`,
+    );
+    return 1;
   }
-  if (command !== "check") throw new UsageError(command === undefined ? "name a command" : `unknown command "${command}"`);
+  const mode = config?.options.undeclared ?? "error";
+  const surface = result.surface.map((r) => ({
+    ...r,
+    location: mapLocation(r.location, mapPath),
+    // Under undeclared=error generation fails on these; they are listed as deny, and said so.
+    ...(r.source === "undeclared" && mode === "error" && { reason: failsGeneration }),
+  }));
+  const text = format === "json" ? jsonDocument(surfaceJson(surface)) : surfaceToMarkdown(surface, mode);
+  if (values.out === undefined) out(text);
+  else writeReport(values.out, `${text}\n`);
+  return 0;
+}
 
+/** `check`: rule and layout problems, changes against a base, unguarded servers; exit 1 on what fails. */
+async function runCheck(invocation: Invocation): Promise<number> {
+  const { values, input, config, vocabulary, mapPath, shown } = invocation;
   const format = (values.format ?? "text") as Format;
   if (!["text", "json", "github"].includes(format)) throw new UsageError(`--format ${format}: use text, json or github`);
   if (input === undefined && values.project === undefined) throw new UsageError("check needs an image, a proto directory, or --project");
@@ -136,59 +169,64 @@ async function run(argv: readonly string[], out: (text: string) => void): Promis
     ...(checked?.problems ?? []),
     ...(head !== undefined && config !== undefined ? config.layoutProblems(head.declared()) : []),
   ];
-
-  let changes: readonly ReviewedChange[] = [];
-  let stale: readonly Acknowledgement[] = [];
-  if (checked !== undefined && (values.against !== undefined || againstGit !== undefined)) {
-    const acknowledgements = [
-      ...(values.acknowledgements === undefined ? [] : readAcknowledgements(values.acknowledgements, shown(values.acknowledgements))),
-      ...(values["allow-loosening"] ?? []).map((name) => ({
-        procedure: normalizeProcedure(name),
-        reason: "",
-        file: flagged,
-        line: 0,
-      })),
-    ];
-    // Each side is judged with its own buf.gen.yaml; a previous image given as a file has none of its own.
-    const base =
-      values.against !== undefined
-        ? { files: generatedInput(values.against, config).files, config }
-        : baseAtRef(againstGit ?? "", input, configPath, shown, entryOut);
-    const before = surfaceRows(
-      collect(base.files, base.config?.vocabulary ?? vocabulary, base.config?.options.undeclared === "audit" ? "audit" : "deny").services,
-    );
-    ({ changes, stale } = compareSurfaces(
-      before,
-      checked.surface,
-      acknowledgements,
-      head === undefined || config === undefined ? undefined : leftOut(head, checked.surface, vocabulary, config),
-      configChanges(base.config, config),
-    ));
-    // A flag lasts one run; only the reviewed file's entries can go stale.
-    stale = stale.filter((a) => a.file !== flagged);
-    const inConfig = (location: string) => config !== undefined && location.startsWith(`${config.file}:`);
-    changes = changes.map((c) => ({
-      ...c,
-      ...(c.location !== undefined && !inConfig(c.location) && { location: mapLocation(c.location, mapPath) }),
-    }));
-  }
-  let unguarded: StaticFinding[] = [];
-  if (values.project !== undefined) {
-    const covered = new Set((checked?.surface ?? []).map((r) => r.procedure.split("/")[1] ?? ""));
-    unguarded = await checkProject(values.project, covered);
-  }
+  const compared =
+    head !== undefined && checked !== undefined && (values.against !== undefined || againstGit !== undefined)
+      ? reviewChanges(invocation, head, checked)
+      : { changes: [], stale: [] };
+  // The services the image's tables cover count as covered in the project too.
+  const unguarded: StaticFinding[] =
+    values.project === undefined ? [] : await checkProject(values.project, new Set((checked?.surface ?? []).map((r) => r.service)));
   const findings: Findings = {
     problems: problems.map((p) => ({ ...p, file: mapPath(p.file) })),
-    changes,
-    stale,
+    ...compared,
     unguarded,
     audited: (checked?.surface ?? [])
       .filter((r) => r.access === "audit")
       .map((r) => ({ procedure: r.procedure, location: mapLocation(r.location, mapPath) })),
     acknowledgeIn: values.acknowledgements === undefined ? undefined : shown(values.acknowledgements),
   };
-  out(render(findings, format));
+  invocation.out(render(findings, format));
   return failing(findings) ? 1 : 0;
+}
+
+/**
+ * The changes from the base (--against, or --against-git's revision judged
+ * with its own buf.gen.yaml), with the reviewed acknowledgements applied.
+ */
+function reviewChanges(
+  { values, input, config, configPath, vocabulary, shown, mapPath }: Invocation,
+  head: ReturnType<typeof generatedInput>,
+  checked: CheckResult,
+): { changes: readonly ReviewedChange[]; stale: readonly Acknowledgement[] } {
+  const acknowledgements = [
+    ...(values.acknowledgements === undefined ? [] : readAcknowledgements(values.acknowledgements, shown(values.acknowledgements))),
+    ...(values["allow-loosening"] ?? []).map((name) => ({ procedure: normalizeProcedure(name), reason: "", file: flagged, line: 0 })),
+  ];
+  // Each side is judged with its own buf.gen.yaml; a previous image given as a file has none of its own.
+  const base =
+    values.against !== undefined
+      ? { files: generatedInput(values.against, config).files, config }
+      : baseAtRef(values["against-git"] ?? "", input, configPath, shown, values["plugin-entry"]);
+  const before = surfaceRows(
+    collect(base.files, base.config?.vocabulary ?? vocabulary, base.config?.options.undeclared === "audit" ? "audit" : "deny").services,
+  );
+  const { changes, stale } = compareSurfaces(
+    before,
+    checked.surface,
+    acknowledgements,
+    config === undefined ? undefined : leftOut(head, checked.surface, vocabulary, config),
+    configChanges(base.config, config),
+  );
+  // Configuration changes keep their buf.gen.yaml path; the protos' map to the repository.
+  const inConfig = (location: Location) => config !== undefined && location.file === config.file;
+  return {
+    changes: changes.map((c) => ({
+      ...c,
+      ...(c.location !== undefined && !inConfig(c.location) && { location: mapLocation(c.location, mapPath) }),
+    })),
+    // A flag lasts one run; only the reviewed file's entries can go stale.
+    stale: stale.filter((a) => a.file !== flagged),
+  };
 }
 
 const flagged = "--allow-loosening";
@@ -201,9 +239,9 @@ function configFile(path: string | undefined): string | undefined {
   return path;
 }
 
-function mapLocation(location: string, mapPath: (file: string) => string): string {
-  const match = /^(.*?)(:\d+:\d+)?$/.exec(location);
-  return `${mapPath(match?.[1] ?? location)}${match?.[2] ?? ""}`;
+/** The location with its file as the user knows it (relative to the repository root). */
+function mapLocation(location: Location, mapPath: (file: string) => string): Location {
+  return { ...location, file: mapPath(location.file) };
 }
 
 function writeReport(path: string, text: string): void {

@@ -1,10 +1,11 @@
-import type { DescFile, DescMethod } from "@bufbuild/protobuf";
-import type { Schema } from "@bufbuild/protoplugin";
-import { type Requirements, resolveFieldPath } from "protoauthz";
-import type { MethodModel, ServiceModel } from "./collect.js";
-import { emitAccessor } from "./emit-accessor.js";
-import { methodType, rulesTypeSymbols } from "./emit-rules-type.js";
+import type { DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
+import type { GeneratedFile, Printable, Schema } from "@bufbuild/protoplugin";
+import type { Rule } from "protoauthz/tool";
+import { type RuleProperty, renderType, renderValue, ruleProperties, typeNamesRequest } from "./emit-rule.js";
 import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
+import { formatLocation } from "./location.js";
+import type { MethodModel, ServiceModel } from "./model.js";
+import { Pieces } from "./pieces.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -18,18 +19,43 @@ const auditText =
   "NOT DECLARED: generated as audit, NOT protected: anyone may call; callers are authenticated and audited (undeclared=audit)";
 
 /** The name of a service's table constant, e.g. `SandboxServiceAuthz`. */
-export function tableName(service: ServiceModel["service"]): string {
+export function tableName(service: DescService): string {
   return `${service.name}Authz`;
 }
 
 /** The name of a table's rules type, e.g. `SandboxServiceRules`. */
-export function rulesTypeName(service: ServiceModel["service"]): string {
+export function rulesTypeName(service: DescService): string {
   return `${service.name}Rules`;
 }
 
 /** Module path (without extension) of a file's table module. */
 export function tableModule(file: DescFile): string {
   return `${file.name}_authz`;
+}
+
+/** One rule as both renderings write it, for a request type and a source. */
+interface RenderedRule {
+  readonly properties: readonly RuleProperty[];
+  readonly value: string;
+  /** The rules type's text, when it does not name the method's request. */
+  readonly type: string | undefined;
+}
+
+/** What emitting one table module shares between its services. */
+interface TableModule {
+  readonly f: GeneratedFile;
+  readonly defineServiceAuthz: Printable;
+  readonly ServiceAuthz: Printable;
+  readonly ServiceRules: Printable;
+  readonly Binding: Printable;
+  readonly Relation: Printable;
+  readonly RequestOf: Printable;
+  /**
+   * Rules render the same for every RPC with the same rule object (shared
+   * between RPCs that declare the same bytes, and by a service default),
+   * source and request type: rendered once.
+   */
+  readonly rendered: Map<Rule<unknown>, Map<DescMessage, Map<MethodModel["source"], RenderedRule>>>;
 }
 
 /**
@@ -41,104 +67,76 @@ export function tableModule(file: DescFile): string {
  */
 export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
-  const defineServiceAuthz = f.import("defineServiceAuthz", "protoauthz");
-  const ServiceAuthz = f.import("ServiceAuthz", "protoauthz", true);
-  const ServiceRules = f.import("ServiceRules", "protoauthz", true);
+  const module: TableModule = {
+    f,
+    defineServiceAuthz: f.import("defineServiceAuthz", "protoauthz"),
+    ServiceAuthz: f.import("ServiceAuthz", "protoauthz", true),
+    ServiceRules: f.import("ServiceRules", "protoauthz", true),
+    Binding: f.import("Binding", "protoauthz", true),
+    Relation: f.import("Relation", "protoauthz", true),
+    RequestOf: f.import("RequestOf", "protoauthz", true),
+    rendered: new Map(),
+  };
   for (const { service, methods } of services) {
     const descriptor = f.importSchema(service);
-    const symbols = rulesTypeSymbols(f, descriptor);
-    f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
-    f.print(f.export("type", rulesTypeName(service)), " = {");
-    for (const model of methods) f.print(...methodType(model, symbols));
-    f.print("};");
-    f.print();
-    f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
-    f.print(
-      f.export("const", tableName(service)),
-      ": ",
-      ServiceAuthz,
-      "<typeof ",
-      descriptor,
-      ", ",
-      rulesTypeName(service),
-      "> = ",
-      defineServiceAuthz,
-      "(",
-      descriptor,
-      ", {",
-    );
-    // One print per method, text joined up front: printing is the plugin's
-    // main cost on large inputs, and it grows with the number of pieces.
-    for (const model of methods) f.print(methodEntry(model));
-    f.print("} as const satisfies ", ServiceRules, "<typeof ", descriptor, ">);");
-    f.print();
+    emitRulesType(module, service, descriptor, methods);
+    emitTable(module, service, descriptor, methods);
   }
+}
+
+/** `export type <Service>Rules = { … }`: the literals principalOf narrows on, and accessors typed by each request. */
+function emitRulesType(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
+  const { f } = module;
+  f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
+  // One print for the whole type, its text joined between symbols.
+  const pieces = new Pieces().add(f.export("type", rulesTypeName(service)), " = {\n");
+  for (const model of methods) {
+    const rendered = render(module, model);
+    pieces.add(`  readonly ${propertyKey(model.method.localName)}: {\n`);
+    if (rendered.type !== undefined) pieces.add(rendered.type);
+    else {
+      const request = [module.RequestOf, "<typeof ", descriptor, ", ", stringLiteral(model.method.localName), ">"];
+      renderType(rendered.properties, { Binding: module.Binding, Relation: module.Relation, request }, pieces);
+    }
+    pieces.add("  };\n");
+  }
+  f.print(...pieces.add("};\n").done());
 }
 
 /**
- * A method's entry as text. Accessors take their parameter type from the
- * `satisfies ServiceRules<…>` context (the method's request message), so the
- * compiler checks each one against its method without an import per type.
+ * `export const <Service>Authz = defineServiceAuthz(…)`. Accessors take their
+ * parameter type from the `satisfies ServiceRules<…>` context (the method's
+ * request message), so the compiler checks each one against its method
+ * without an import per type.
  */
-function methodEntry(model: MethodModel): string {
-  const { rule, source, method } = model;
-  const head = [
-    `${jsDoc(`${method.name}: ${rule.access === "audit" ? auditText : sourceText[source]} (${model.location})`, "  ")}\n`,
-    `  ${propertyKey(method.localName)}: {\n`,
-    `    access: ${stringLiteral(rule.access)},\n`,
-    `    source: ${stringLiteral(source)},\n`,
-  ].join("");
-  switch (rule.access) {
-    case "public":
-    case "deny":
-    case "audit":
-      return `${head}    reason: ${stringLiteral(rule.reason)},\n  },`;
-    case "authenticated":
-      return `${head}${requirements(rule, method, "    ")}  },`;
-    case "any_of": {
-      const alternatives = rule.alternatives.map((a) => `      {\n${requirements(a, method, "        ")}      },\n`);
-      return `${head}    alternatives: [\n${alternatives.join("")}    ],\n  },`;
-    }
+function emitTable(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
+  const { f, ServiceAuthz, ServiceRules, defineServiceAuthz } = module;
+  f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
+  f.print`${f.export("const", tableName(service))}: ${ServiceAuthz}<typeof ${descriptor}, ${rulesTypeName(service)}> = ${defineServiceAuthz}(${descriptor}, {`;
+  const entries: string[] = [];
+  for (const model of methods) {
+    const { rule, source, method, location } = model;
+    const says = rule.access === "audit" ? auditText : sourceText[source];
+    entries.push(jsDoc(`${method.name}: ${says} (${formatLocation(location)})`, "  "), "\n");
+    entries.push("  ", propertyKey(method.localName), ": {\n", render(module, model).value, "  },\n");
   }
+  f.print`${entries.join("")}} as const satisfies ${ServiceRules}<typeof ${descriptor}>);`;
+  f.print();
 }
 
-/** The properties of an authenticated rule or of one alternative, one per line. */
-function requirements(rule: Requirements<unknown>, method: DescMethod, indent: string): string {
-  const lines = [
-    `${indent}principals: ${literalList(rule.principals)},\n`,
-    `${indent}scopes: ${literalList(rule.scopes)},\n`,
-    `${indent}roles: ${literalList(rule.roles)},\n`,
-  ];
-  const bindings = (rule.bindings ?? []).map(
-    ({ field, attribute }) =>
-      `{ field: ${stringLiteral(field)}, attribute: ${stringLiteral(attribute)}, read: ${read(method, field, `${indent}  `)} }`,
-  );
-  lines.push(`${indent}bindings: ${block(bindings, indent)},\n`);
-  // Relations are new; a rule without any keeps the shape it always had.
-  const relations = (rule.relations ?? []).map(
-    ({ resourceType, idField, permission }) =>
-      `{ resourceType: ${stringLiteral(resourceType)}, idField: ${stringLiteral(idField)}, permission: ${stringLiteral(permission)}, read: ${read(method, idField, `${indent}  `)} }`,
-  );
-  if (relations.length > 0) lines.push(`${indent}relations: ${block(relations, indent)},\n`);
-  // Present exactly where the rule has conditions, so tables without them stay as they were.
-  if ((rule.conditions ?? []).length > 0)
-    lines.push(`${indent}conditions: ${block((rule.conditions ?? []).map(stringLiteral), indent)},\n`);
-  return lines.join("");
-}
-
-/** `[]`, or one element per line. */
-function block(elements: readonly string[], indent: string): string {
-  if (elements.length === 0) return "[]";
-  return `[\n${elements.map((e) => `${indent}  ${e},\n`).join("")}${indent}]`;
-}
-
-/** The typed accessor of a request path; `indent` is that of the line it starts on. */
-function read(method: DescMethod, path: string, indent: string): string {
-  const resolved = resolveFieldPath(method.input, path);
-  // Unreachable otherwise: generation stops on paths that do not resolve.
-  return resolved.ok ? emitAccessor(resolved.fields, indent) : "() => undefined";
-}
-
-function literalList(values: readonly string[] | undefined): string {
-  return `[${(values ?? []).map(stringLiteral).join(", ")}]`;
+function render(module: TableModule, { rule, source, method }: MethodModel): RenderedRule {
+  let byRequest = module.rendered.get(rule);
+  if (byRequest === undefined) module.rendered.set(rule, (byRequest = new Map()));
+  let bySource = byRequest.get(method.input);
+  if (bySource === undefined) byRequest.set(method.input, (bySource = new Map()));
+  let rendered = bySource.get(source);
+  if (rendered === undefined) {
+    const properties = ruleProperties(rule, source, method);
+    const namesRequest = typeNamesRequest(properties);
+    const type = new Pieces();
+    if (!namesRequest) renderType(properties, { Binding: "", Relation: "", request: "" }, type);
+    rendered = { properties, value: renderValue(properties), type: namesRequest ? undefined : type.done().join("") };
+    bySource.set(source, rendered);
+  }
+  return rendered;
 }

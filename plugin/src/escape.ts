@@ -60,6 +60,8 @@ export function lineComment(text: string): string {
 
 /** A JSDoc block of the given lines (each may hold "\n"), indented by `indent`. */
 export function jsDoc(text: string, indent = ""): string {
+  // One line per RPC is the common case: no arrays to build.
+  if (!text.includes("\n") && text !== "") return `${indent}/**\n${indent} * ${commentText(text)}\n${indent} */`;
   const lines = text.split("\n").map((line) => commentText(line));
   return [`${indent}/**`, ...lines.map((l) => (l === "" ? `${indent} *` : `${indent} * ${l}`)), `${indent} */`].join("\n");
 }

@@ -1,11 +1,13 @@
 import type { DescFile, DescMethod, DescService } from "@bufbuild/protobuf";
+import { FileDescriptorProtoSchema, MethodDescriptorProtoSchema, ServiceDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
+import { default_rule, rule } from "protoauthz/tool";
+import type { Location } from "./location.js";
 
-/** Field numbers in descriptor.proto that make up source-code-info paths. */
-const serviceInFile = 6;
-const methodInService = 2;
-const optionsOfService = 3;
-const optionsOfMethod = 4;
-export const ruleExtensionNumber = 51720;
+/** The source-code-info path steps to services, methods, their options and the rule extensions. */
+const serviceInFile = FileDescriptorProtoSchema.field.service.number;
+const methodInService = ServiceDescriptorProtoSchema.field.method.number;
+const optionsOfService = ServiceDescriptorProtoSchema.field.options.number;
+const optionsOfMethod = MethodDescriptorProtoSchema.field.options.number;
 
 type Span = readonly number[];
 
@@ -19,7 +21,7 @@ interface FileSpans {
 
 const cache = new WeakMap<DescFile, FileSpans>();
 
-/** Indexes only what is ever looked up, once per file. */
+/** Indexes only what is ever looked up, once per file (descriptors are per run, so is this). */
 function spansOf(file: DescFile): FileSpans {
   let spans = cache.get(file);
   if (spans !== undefined) return spans;
@@ -28,34 +30,22 @@ function spansOf(file: DescFile): FileSpans {
     if (path[0] !== serviceInFile) continue;
     const s = path[1] ?? -1;
     if (path.length === 2) spans.service[s] ??= span;
-    else if (path.length === 4 && path[2] === optionsOfService && path[3] === ruleExtensionNumber) spans.serviceRule[s] ??= span;
+    else if (path.length === 4 && path[2] === optionsOfService && path[3] === default_rule.number) spans.serviceRule[s] ??= span;
     else if (path[2] === methodInService) {
       const m = path[3] ?? -1;
       if (path.length === 4) (spans.method[s] ??= [])[m] ??= span;
-      else if (path.length === 6 && path[4] === optionsOfMethod && path[5] === ruleExtensionNumber)
-        (spans.methodRule[s] ??= [])[m] ??= span;
+      else if (path.length === 6 && path[4] === optionsOfMethod && path[5] === rule.number) (spans.methodRule[s] ??= [])[m] ??= span;
     }
   }
   cache.set(file, spans);
   return spans;
 }
 
-/** A place in a proto file; line and column are 1-based, absent without source info. */
-export interface Location {
-  readonly file: string;
-  readonly line?: number;
-  readonly column?: number;
-}
-
-/** "file.proto:LINE:COL", or just the file without source info. */
-export function formatLocation({ file, line, column }: Location): string {
-  return line === undefined ? file : `${file}:${line}:${column ?? 1}`;
-}
-
-/** The first span given, else the file. */
-function at(file: DescFile, ...candidates: (Span | undefined)[]): Location {
-  const span = candidates.find((s) => s !== undefined && s.length >= 2);
-  return span === undefined ? { file: file.proto.name } : { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
+/** The option's span, else the element's, else just the file. */
+function at(file: DescFile, option: Span | undefined, element: Span | undefined): Location {
+  const span = option !== undefined && option.length >= 2 ? option : element;
+  if (span === undefined || span.length < 2) return { file: file.proto.name };
+  return { file: file.proto.name, line: (span[0] ?? 0) + 1, column: (span[1] ?? 0) + 1 };
 }
 
 /** Where a method's rule option is written, or the method when it has none. */

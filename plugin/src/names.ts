@@ -1,7 +1,9 @@
 import type { DescFile, DescMessage } from "@bufbuild/protobuf";
-import type { Problem } from "./collect.js";
 import { printable } from "./escape.js";
-import { formatLocation, type Location, locateMethod, locateService } from "./locate.js";
+import { locateMethod, locateService } from "./locate.js";
+import { formatLocation, type Location } from "./location.js";
+import { elementName } from "./model.js";
+import type { Problem } from "./problem.js";
 
 /** protoc's identifier grammar; names become identifiers and keys in generated code. */
 const identifier = /^[A-Za-z_][A-Za-z0-9_]*$/;
@@ -68,8 +70,8 @@ export function checkNames(files: readonly DescFile[]): Problem[] {
     for (const [s, service] of file.services.entries()) {
       if (!identifier.test(service.name)) problems.push(refuse(locateService(service, s), service.typeName, "service name", service.name));
       for (const [m, method] of service.methods.entries()) {
-        const element = `${service.typeName}.${method.name}`;
-        if (!identifier.test(method.name)) problems.push(refuse(locateMethod(method, s, m), element, "method name", method.name));
+        if (!identifier.test(method.name))
+          problems.push(refuse(locateMethod(method, s, m), elementName(service, method), "method name", method.name));
         checkMessage(method.input, file);
       }
     }
@@ -96,17 +98,19 @@ export function checkCollisions(files: readonly DescFile[]): Problem[] {
           message: `service is declared twice, also at ${formatLocation(earlier)} (give each service its own name)`,
         });
       } else services.set(service.typeName, here);
-      const keys = new Map<string, { name: string; location: Location }>();
+      const keys = new Map<string, number>(); // table key -> index of the first method with it
       for (const [m, method] of service.methods.entries()) {
-        const location = locateMethod(method, s, m);
-        const first = keys.get(method.localName);
-        if (first !== undefined) {
-          problems.push({
-            ...location,
-            element: `${service.typeName}.${method.name}`,
-            message: `${method.name} and ${first.name} (${formatLocation(first.location)}) both become the table key "${method.localName}" (rename one of them)`,
-          });
-        } else keys.set(method.localName, { name: method.name, location });
+        const firstIndex = keys.get(method.localName);
+        const first = firstIndex === undefined ? undefined : service.methods[firstIndex];
+        if (first === undefined || firstIndex === undefined) {
+          keys.set(method.localName, m);
+          continue;
+        }
+        problems.push({
+          ...locateMethod(method, s, m),
+          element: elementName(service, method),
+          message: `${method.name} and ${first.name} (${formatLocation(locateMethod(first, s, firstIndex))}) both become the table key "${method.localName}" (rename one of them)`,
+        });
       }
     }
   }

@@ -1,30 +1,45 @@
 import { type DescMethod, type DescService, fromBinary, type Message } from "@bufbuild/protobuf";
 import { BinaryReader, WireType } from "@bufbuild/protobuf/wire";
-import type { Requirements, Rule, RuleProblem } from "protoauthz";
-import { type Authenticated, type Rule as RuleMessage, RuleSchema } from "protoauthz/protoauthz/v1/authz_pb.js";
-import { ruleExtensionNumber } from "./locate.js";
+import {
+  type Authenticated,
+  default_rule,
+  type Requirements,
+  type Rule,
+  type RuleMessage,
+  type RuleProblem,
+  RuleSchema,
+  rule as ruleExtension,
+} from "protoauthz/tool";
 
-export type ReadRule = { rule: Rule<unknown> | undefined; problems: RuleProblem[] } | undefined;
+type Decoded = { rule: Rule<unknown> | undefined; problems: RuleProblem[] };
+export type ReadRule = Decoded | undefined;
+
+/**
+ * Decoded rules by their bytes, for one run. Results are never mutated, so
+ * RPCs that declare the same bytes share one rule object (and collect
+ * validates it once per request type).
+ */
+export type DecodedRules = Map<string, Decoded>;
 
 /** The method's own rule option, or undefined when it declares none. */
-export function readMethodRule(method: DescMethod): ReadRule {
-  return readOption(method.proto.options, "rule");
+export function readMethodRule(method: DescMethod, decoded: DecodedRules): ReadRule {
+  return readOption(method.proto.options, "rule", ruleExtension.number, decoded);
 }
 
 /** The service's default_rule option, or undefined when it declares none. */
-export function readServiceRule(service: DescService): ReadRule {
-  return readOption(service.proto.options, "default_rule");
+export function readServiceRule(service: DescService, decoded: DecodedRules): ReadRule {
+  return readOption(service.proto.options, "default_rule", default_rule.number, decoded);
 }
 
 /**
- * Decodes extension 51720 straight from the options' unknown fields. Same
+ * Decodes the extension straight from the options' unknown fields. Same
  * result as getOption(), which first builds a whole zero options message per
  * call: the plugin's hottest step on large inputs.
  */
-function readOption(options: Message | undefined, name: "rule" | "default_rule"): ReadRule {
-  const occurrences = options?.$unknown?.filter((field) => field.no === ruleExtensionNumber);
-  if (occurrences === undefined || occurrences.length === 0) return undefined;
-  const refuse = (problem: string, fix: string) => ({ rule: undefined, problems: [{ problem, fix }] });
+function readOption(options: Message | undefined, name: "rule" | "default_rule", number: number, decoded: DecodedRules): ReadRule {
+  const unknown = options?.$unknown;
+  if (unknown === undefined || !unknown.some((field) => field.no === number)) return undefined;
+  const occurrences = unknown.filter((field) => field.no === number);
   // protobuf merges repeated occurrences, so `….deny.reason = "…"` then
   // `….public.reason = "…"` would silently become public (protoc writes one
   // occurrence per statement; buf merges them itself).
@@ -39,7 +54,8 @@ function readOption(options: Message | undefined, name: "rule" | "default_rule")
     return refuse(`the ${name} option is not a message`, `write option (protoauthz.v1.${name}) = { … };`);
   }
   // Large APIs repeat a handful of rules; decode each distinct one once.
-  const key = Buffer.from(occurrence.data).toString("latin1");
+  const { data } = occurrence;
+  const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
   let read = decoded.get(key);
   if (read === undefined) {
     try {
@@ -55,11 +71,12 @@ function readOption(options: Message | undefined, name: "rule" | "default_rule")
   return read;
 }
 
-/** Decoded rules by their bytes. Results are never mutated, so sharing is safe. */
-const decoded = new Map<string, { rule: Rule<unknown> | undefined; problems: RuleProblem[] }>();
+function refuse(problem: string, fix: string): Decoded {
+  return { rule: undefined, problems: [{ problem, fix }] };
+}
 
 /** Converts the option message to a rule, refusing anything it does not understand. */
-function fromMessage(message: RuleMessage): { rule: Rule<unknown> | undefined; problems: RuleProblem[] } {
+function fromMessage(message: RuleMessage): Decoded {
   const unknown = unknownFields(message);
   if (unknown.length > 0) {
     return {

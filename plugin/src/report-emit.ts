@@ -1,5 +1,5 @@
 import type { Schema } from "@bufbuild/protoplugin";
-import type { ServiceModel } from "./collect.js";
+import type { ServiceModel } from "./model.js";
 import type { AuthzOptions } from "./options.js";
 import { surfaceRows, surfaceToMarkdown } from "./report.js";
 

@@ -1,5 +1,6 @@
-import type { Requirements, Rule } from "protoauthz";
-import type { ServiceModel } from "./collect.js";
+import type { Requirements, Rule } from "protoauthz/tool";
+import { formatLocation, type Location } from "./location.js";
+import type { ServiceModel } from "./model.js";
 import type { Undeclared } from "./options.js";
 import { markdownField } from "./render.js";
 
@@ -23,7 +24,10 @@ export interface SurfaceRow extends SurfaceAlternative {
   readonly alternatives: readonly SurfaceAlternative[];
   readonly reason: string;
   readonly source: string;
-  readonly location: string;
+  /** Where the rule is written; printed only by the report's and check's renderers. */
+  readonly location: Location;
+  /** The RPC's service, "pkg.Service": the part of the procedure static checks match on. */
+  readonly service: string;
 }
 
 const sorted = (items: readonly string[] | undefined) => [...(items ?? [])].sort();
@@ -52,10 +56,16 @@ export function surfaceRows(services: readonly ServiceModel[]): SurfaceRow[] {
         reason: rule.access === "public" || rule.access === "deny" || rule.access === "audit" ? rule.reason : "",
         source,
         location,
+        service: service.typeName,
       });
     }
   }
   return rows.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));
+}
+
+/** The rows as `report --format json` prints them: the location as "file:line:col", no service of its own. */
+export function surfaceJson(rows: readonly SurfaceRow[]): object[] {
+  return rows.map(({ service: _, ...row }) => ({ ...row, location: formatLocation(row.location) }));
 }
 
 const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map(markdownField).join(", "));
@@ -118,7 +128,7 @@ function undeclaredSummary(rows: readonly SurfaceRow[], undeclared: Undeclared):
   return [
     `**${listed.length} of ${rows.length} RPCs declare no rule** ${undeclaredMeans[undeclared]}:`,
     "",
-    ...listed.map((r) => `- ${markdownField(r.procedure)} (${markdownField(r.location)})`),
+    ...listed.map((r) => `- ${markdownField(r.procedure)} (${markdownField(formatLocation(r.location))})`),
     "",
   ];
 }

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { hasOption } from "@bufbuild/protobuf";
 import type { Schema } from "@bufbuild/protoplugin";
-import { default_rule, rule } from "protoauthz/protoauthz/v1/authz_pb.js";
+import { default_rule, rule } from "protoauthz/tool";
 
 /**
  * The registry must list every service of the generation. buf's default

@@ -4,7 +4,8 @@
 import { join } from "node:path";
 import { create, createFileRegistry } from "@bufbuild/protobuf";
 import { FileDescriptorSetSchema } from "@bufbuild/protobuf/wkt";
-import { compileTables, defineServiceAuthz, type ServiceAuthz } from "protoauthz";
+import { defineServiceAuthz, type ServiceAuthz } from "protoauthz";
+import { compileTables } from "protoauthz/tool";
 import { ts } from "ts-morph";
 import { describe, expect, it } from "vitest";
 import { generateDir, runAuthz } from "../../test/support/generate.js";

@@ -4,14 +4,14 @@ import type { Principal } from "./principal.js";
 import type { TableEntry } from "./tables.js";
 
 /** Who called, as events name them. */
-export interface Caller {
+export interface AuditCaller {
   readonly kind: string;
   readonly subject: string;
   /** What the authenticator could not map (claim mapping), joined for the event's detail. */
   readonly warnings?: string | undefined;
 }
 
-export function callerOf(principal: Principal): Caller {
+export function auditCaller(principal: Principal): AuditCaller {
   const warnings = principal.warnings;
   return {
     kind: principal.kind,
@@ -20,12 +20,12 @@ export function callerOf(principal: Principal): Caller {
   };
 }
 
-export function eventOf(
+export function auditEvent(
   procedure: string,
   entry: TableEntry | undefined,
   decision: Decision,
   enforced: boolean,
-  caller?: Caller,
+  caller?: AuditCaller,
 ): AuthzEvent {
   const event: { -readonly [K in keyof AuthzEvent]: AuthzEvent[K] } = {
     procedure,

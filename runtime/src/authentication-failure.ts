@@ -1,15 +1,13 @@
 import { attributed, type Decision, deny } from "./decision.js";
-import { AuthenticationError } from "./errors.js";
-import { describeError } from "./relation-call.js";
+import { describeError, isAuthenticationError } from "./errors.js";
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
 export function failure(error: unknown): Decision {
-  const reason =
-    error instanceof AuthenticationError
-      ? "invalid_credentials"
-      : error instanceof AuthenticatorTimeout
-        ? "authenticator_timeout"
-        : "authenticator_failed";
+  const reason = isAuthenticationError(error)
+    ? "invalid_credentials"
+    : error instanceof AuthenticatorTimeout
+      ? "authenticator_timeout"
+      : "authenticator_failed";
   return attributed(deny(reason), { detail: describeError(error) });
 }
 

@@ -1,5 +1,5 @@
-import { AuthenticationError } from "./errors.js";
-import type { Authenticate, AuthnRequest } from "./guard.js";
+import { AuthenticationError, configError } from "./errors.js";
+import type { Authenticate, AuthnRequest, ProducedPrincipals } from "./guard-api.js";
 import type { Principal } from "./principal.js";
 
 /**
@@ -18,6 +18,13 @@ export interface Authenticator<P extends Principal = Principal> {
    * of its own, so a "not-mine" is never answered by anyone else).
    */
   readonly credential?: string;
+  /**
+   * The principals it can produce, when it knows them (the JWT authenticator
+   * from its claim mapping, API keys from their principals, mTLS and
+   * TokenReview from their options). Undefined (the default for your own)
+   * means "cannot say": the guard then checks no binding against it.
+   */
+  readonly produces?: ProducedPrincipals | undefined;
   inspect(request: AuthnRequest): "absent" | "mine" | "not-mine";
   /**
    * Verifies the credential: throws (or rejects with) AuthenticationError when
@@ -46,7 +53,19 @@ export function authenticateWith<const A extends readonly Authenticator<Principa
   ...authenticators: A
 ): Authenticate<PrincipalOf<A[number]>>;
 export function authenticateWith(...authenticators: readonly Authenticator[]): Authenticate<Principal> {
-  if (authenticators.length === 0) throw new TypeError("protoauthz: authenticateWith needs at least one authenticator");
+  if (authenticators.length === 0) {
+    throw configError("authenticateWith", "no authenticators", "pass at least one, e.g. authenticateWith(createJwtAuthenticator(…))");
+  }
+  return Object.assign(composed(authenticators), { produces: producedBy(authenticators) });
+}
+
+/** What the composition's principals can be: known only when every authenticator says. */
+function producedBy(authenticators: readonly Authenticator[]): readonly ProducedPrincipals[] | undefined {
+  const produced = authenticators.map((a) => a.produces);
+  return produced.every((p): p is ProducedPrincipals => typeof p === "object" && p !== null) ? Object.freeze(produced) : undefined;
+}
+
+function composed(authenticators: readonly Authenticator[]): (request: AuthnRequest) => ReturnType<Authenticate<Principal>> {
   if (authenticators.length === 1) return alone(authenticators[0] as Authenticator);
   // Not async: when every claimed authenticator answers without a promise (a
   // cache hit, a local key), so does the composition, and the guard stays synchronous.
@@ -79,7 +98,7 @@ export function authenticateWith(...authenticators: readonly Authenticator[]): A
 }
 
 /** The rules of authenticateWith for a single authenticator, without building maps on every call. */
-function alone(authenticator: Authenticator): Authenticate<Principal> {
+function alone(authenticator: Authenticator): (request: AuthnRequest) => ReturnType<Authenticate<Principal>> {
   const place = authenticator.credential ?? authenticator.name;
   return (request) => {
     const seen = authenticator.inspect(request);

@@ -1,6 +1,8 @@
-import type { DescMethod } from "@bufbuild/protobuf";
-import type { Guard } from "./guard.js";
-import { procedureOf } from "./tables.js";
+// Whether a server serves exactly what its guard has rules for, over lists of
+// procedures; each adapter lists what its server serves (servedByConnectRouter
+// in protoauthz/connect, servedByGrpcServer in protoauthz/grpc-js).
+
+import type { Guard } from "./guard-api.js";
 
 /** The gaps between what a server serves and what its guard has rules for. */
 export interface Coverage {
@@ -26,22 +28,6 @@ export class AuthzCoverageError extends Error {
       options,
     );
   }
-}
-
-/** The procedures a Connect router serves (`createConnectRouter()` after your routes ran). */
-export function servedByConnectRouter(router: { readonly handlers: readonly { readonly method: DescMethod }[] }): string[] {
-  return router.handlers.map((h) => procedureOf(h.method));
-}
-
-/** The procedures added to a grpc-js server with addService / register. */
-export function servedByGrpcServer(server: object): string[] {
-  const handlers = (server as { handlers?: unknown }).handlers;
-  if (!(handlers instanceof Map)) {
-    throw new TypeError(
-      'protoauthz: cannot read this grpc-js server\'s handlers; pass its procedures ("/pkg.Service/Method") to checkCoverage instead',
-    );
-  }
-  return [...handlers.keys()] as string[];
 }
 
 /** Both directions at once: served without a rule, and rules not served. */

@@ -1,3 +1,5 @@
+import type { CheckedRule, FieldReader, FieldReaderFactory, PendingRelations } from "./checked-rule.js";
+import { isPendingRelations } from "./checked-rule.js";
 import { allow, attributed, type Decision, type Denial, type DenyReason, deny } from "./decision.js";
 import { canonicalValue } from "./field-value.js";
 import type { Principal } from "./principal.js";
@@ -11,47 +13,6 @@ import {
   noConditionCompiler,
   prepareConditions,
 } from "./rule-conditions.js";
-
-/** How the rule reads one request field: a binding's field or a relation's id field. */
-export interface FieldReader {
-  readonly read: (request: unknown) => unknown;
-  /** Integer fields compare by value: 0, 0n, "0", "-0" and "00" are all zero, hence unset. */
-  readonly integer: boolean;
-}
-
-/** Gives the reader of a dotted field path; `read` is the rule's own accessor, when it has one. */
-export type ReaderOf = (path: string, read: ((request: never) => unknown) | undefined) => FieldReader;
-
-/** The relations of one call, asked in one round trip; `settle` turns the answers into the decision. */
-export interface RelationAsk {
-  readonly queries: readonly RelationQuery[];
-  settle(answers: readonly boolean[]): Decision;
-}
-
-/** One relation a rule uses, with the principal kinds that can reach it (empty = any). */
-export interface RelationUseOfRule {
-  readonly resourceType: string;
-  readonly permission: string;
-  readonly principals: readonly string[];
-}
-
-/**
- * A rule prepared for the hot path. `caller` runs once per call, before any
- * message: a decision, or "per_message" when the request decides (bindings,
- * relations). Then, for every request message, `bound` reads the fields the
- * rule names (so a stream can be pinned to those of its first message) and
- * `matches` decides, or returns the relation queries still to ask. A later
- * message of a stream admitted with `admitted` is held to the conditions of
- * the alternative that admitted it: `conditionsHold` gives its denial, if any.
- */
-export interface CheckedRule {
-  readonly rule: Rule<unknown>;
-  readonly relationUses: readonly RelationUseOfRule[];
-  caller(principal: Principal | undefined): Decision | "per_message";
-  bound(request: unknown): readonly (string | undefined)[];
-  matches(principal: Principal, values: readonly (string | undefined)[], request: unknown): Decision | RelationAsk;
-  conditionsHold(principal: Principal, request: unknown, admitted: Decision): Denial | undefined;
-}
 
 interface CheckedRelation {
   readonly slot: number;
@@ -73,27 +34,34 @@ interface Alternative {
   readonly admitted: Decision;
 }
 
-/** Prepares a rule; `readerOf` supplies the reader of every field it names, `conditionOf` its compiled conditions. */
-export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: ConditionCompiler = noConditionCompiler): CheckedRule {
+/** Prepares a rule; `readerFor` supplies the reader of every field it names, `conditionFor` its compiled conditions. */
+export function checkRule(
+  rule: Rule<unknown>,
+  readerFor: FieldReaderFactory,
+  conditionFor: ConditionCompiler = noConditionCompiler,
+): CheckedRule {
   const readers: FieldReader[] = [];
   const slots = new Map<string, number>();
   const slotOf = (path: string, read: ((request: never) => unknown) | undefined) => {
     let slot = slots.get(path);
     if (slot === undefined) {
-      slot = readers.push(readerOf(path, read)) - 1;
+      slot = readers.push(readerFor(path, read)) - 1;
       slots.set(path, slot);
     }
     return slot;
   };
   const requirements = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
   const alternatives = requirements
-    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf, conditionOf))
+    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf, conditionFor))
     // Alternatives that need no engine are tried first: the engine is asked only when they fail.
     .sort((a, b) => Number(a.relations.length > 0) - Number(b.relations.length > 0));
-  return {
+  // Shared by every call of the method: frozen, down to what a checker is shown.
+  return Object.freeze({
     rule,
-    relationUses: alternatives.flatMap((alt) =>
-      alt.relations.map(({ resourceType, permission }) => ({ resourceType, permission, principals: alt.principals })),
+    relationUses: Object.freeze(
+      alternatives.flatMap((alt) =>
+        alt.relations.map(({ resourceType, permission }) => Object.freeze({ resourceType, permission, principals: alt.principals })),
+      ),
     ),
     caller: (principal) => checkCaller(rule, alternatives, principal),
     bound: (request) => {
@@ -108,16 +76,16 @@ export function checkRule(rule: Rule<unknown>, readerOf: ReaderOf, conditionOf: 
       const alt = alternatives.find((a) => a.index === admitted.alternative);
       return alt === undefined ? deny("no_rule") : failedCondition(alt.conditions, alt.index, principal, request);
     },
-  };
+  } satisfies CheckedRule);
 }
 
-const noValues: readonly string[] = [];
+const noValues: readonly string[] = Object.freeze([]);
 
 function prepare(
   requirements: Requirements<unknown>,
   index: number | undefined,
   slotOf: (path: string, read?: never) => number,
-  conditionOf: ConditionCompiler,
+  conditionFor: ConditionCompiler,
 ): Alternative {
   const relations = (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) => ({
     slot: slotOf(idField, read as never),
@@ -131,12 +99,12 @@ function prepare(
   };
   return {
     index,
-    principals: [...(requirements.principals ?? [])],
+    principals: Object.freeze([...(requirements.principals ?? [])]),
     scopes: [...(requirements.scopes ?? [])],
     roles: [...(requirements.roles ?? [])],
     bindings: (requirements.bindings ?? []).map(({ field, attribute, read }) => ({ slot: slotOf(field, read as never), attribute })),
     relations,
-    conditions: prepareConditions(requirements.conditions, conditionOf),
+    conditions: prepareConditions(requirements.conditions, conditionFor),
     admitted: Object.keys(attribution).length === 0 ? allow("authorized") : attributed(allow("authorized"), attribution),
   };
 }
@@ -217,11 +185,15 @@ function matchAlternatives(
     }
   }
   if (pending === undefined) return denial ?? deny("no_rule");
-  return askFor(pending, values, denial);
+  return pendingRelations(pending, values, denial);
 }
 
 /** Every relation of every alternative still open, in one round trip. */
-function askFor(pending: readonly Alternative[], values: readonly (string | undefined)[], denial: Denial | undefined): RelationAsk {
+function pendingRelations(
+  pending: readonly Alternative[],
+  values: readonly (string | undefined)[],
+  denial: Denial | undefined,
+): PendingRelations {
   const queries: RelationQuery[] = [];
   for (const alt of pending) {
     for (const { slot, resourceType, permission } of alt.relations)
@@ -274,8 +246,8 @@ function readValue(reader: FieldReader, request: unknown): string | undefined {
   }
 }
 
-/** Where `decide` asks about relations. */
-export interface RelationEngine {
+/** How `decide` asks about relations: the checker, and the call it asks for. */
+export interface RelationCallContext {
   readonly checker: RelationChecker;
   /** "/pkg.Service/Method", passed to the checker. */
   readonly procedure: string;
@@ -294,22 +266,18 @@ export function decide(
   checked: CheckedRule,
   principal: Principal | undefined,
   request: unknown,
-  engine: RelationEngine,
+  relations: RelationCallContext,
 ): Decision | Promise<Decision>;
 export function decide(
   checked: CheckedRule,
   principal: Principal | undefined,
   request: unknown,
-  engine?: RelationEngine,
+  relations?: RelationCallContext,
 ): Decision | Promise<Decision> {
   const caller = checked.caller(principal);
   if (caller !== "per_message" || principal === undefined) return caller === "per_message" ? deny("no_credentials") : caller;
   const result = checked.matches(principal, checked.bound(request), request);
-  if (!isRelationAsk(result)) return result;
-  if (engine === undefined) return attributed(deny("relation_unavailable"), { detail: "no relation checker" });
-  return askRelations(engine.checker, principal, result, engine.procedure, engine.timeoutMs ?? 1000);
-}
-
-export function isRelationAsk(result: Decision | RelationAsk): result is RelationAsk {
-  return (result as Partial<RelationAsk>).queries !== undefined;
+  if (!isPendingRelations(result)) return result;
+  if (relations === undefined) return attributed(deny("relation_unavailable"), { detail: "no relation checker" });
+  return askRelations(relations.checker, principal, result, relations.procedure, relations.timeoutMs ?? 1000);
 }

@@ -82,18 +82,19 @@ const codeOf: Record<DenyReason, DenyCode> = {
   relation_timeout: "unavailable",
 };
 
-const allowedBy: Record<AllowReason, Decision> = {
-  public: { allowed: true, reason: "public" },
-  authorized: { allowed: true, reason: "authorized" },
-  audited: { allowed: true, reason: "audited" },
-};
+// Shared by every call: frozen, so no caller (an audit hook, an adapter) can
+// change the answer another call gets.
+const allowedBy: Readonly<Record<AllowReason, Decision>> = Object.freeze({
+  public: Object.freeze({ allowed: true, reason: "public" }),
+  authorized: Object.freeze({ allowed: true, reason: "authorized" }),
+  audited: Object.freeze({ allowed: true, reason: "audited" }),
+});
 
-const deniedBy = Object.fromEntries(Object.entries(codeOf).map(([reason, code]) => [reason, { allowed: false, reason, code }])) as Record<
-  DenyReason,
-  Denial
->;
+const deniedBy = Object.freeze(
+  Object.fromEntries(Object.entries(codeOf).map(([reason, code]) => [reason, Object.freeze({ allowed: false, reason, code })])),
+) as Readonly<Record<DenyReason, Denial>>;
 
-/** Shared, frozen-by-convention decisions: the hot path allocates none. */
+/** Shared, frozen decisions: the hot path allocates none. */
 export function allow(reason: AllowReason): Decision {
   return allowedBy[reason];
 }
@@ -102,14 +103,20 @@ export function deny(reason: DenyReason): Denial {
   return deniedBy[reason];
 }
 
-/** A decision that says which alternative, relation or failure decided (allocates; off the plain path). */
+/**
+ * A decision that says which alternative, relation or failure decided
+ * (allocates; off the plain path). Frozen: a rule's precomputed ones are
+ * shared by every call it admits.
+ */
 export function attributed<D extends Decision>(decision: D, attribution: Attribution): D {
-  return { ...decision, ...attribution };
+  const copy: D = { ...decision, ...attribution };
+  Object.freeze(copy);
+  return copy;
 }
 
 /** The message a denied caller sees: the same for every reason with a code. */
-export const publicMessageOf: Record<DenyCode, string> = {
+export const publicMessages: Readonly<Record<DenyCode, string>> = Object.freeze({
   unauthenticated: "authentication required",
   permission_denied: "permission denied",
   unavailable: "authorization is unavailable, try again later",
-};
+});

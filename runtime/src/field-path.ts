@@ -60,6 +60,16 @@ export function resolveFieldPath(message: DescMessage, path: string, what = "bin
     }
     const field: DescField | undefined = current.fields.find((f) => f.name === name);
     if (field === undefined) {
+      // `userId` for `user_id`: the name generated code uses, not the one the rule must name.
+      const meant = current.fields.find((f) => f.localName === name || f.jsonName === name);
+      if (meant !== undefined) {
+        const corrected = `${path.slice(0, start)}${meant.name}${path.slice(end)}`;
+        return {
+          ok: false,
+          problem: `${what} "${path}" uses the JavaScript name "${name}" of ${current.typeName} field "${meant.name}"`,
+          fix: `name the proto field: "${corrected}"`,
+        };
+      }
       const known = current.fields.map((f) => f.name).join(", ") || "none";
       return {
         ok: false,

@@ -1,46 +1,31 @@
+// The user API: what a server, its handlers and its tests use. What tools
+// need (the plugin, the CLI, policy tests) is in "protoauthz/tool"; each
+// framework, authenticator and engine has its own subpath.
+
 export type { AuditHook, AuthzEvent } from "./audit.js";
 export { type Authenticator, authenticateWith } from "./authenticator.js";
+export { AuthzCoverageError, assertCoverage, type Coverage, checkCoverage } from "./coverage.js";
+export type { AllowReason, Attribution, Decision, DenyCode, DenyReason } from "./decision.js";
 export {
-  AuthzCoverageError,
-  assertCoverage,
-  type Coverage,
-  checkCoverage,
-  servedByConnectRouter,
-  servedByGrpcServer,
-} from "./coverage.js";
-export {
-  type CheckedRule,
-  checkRule,
-  decide,
-  type FieldReader,
-  type ReaderOf,
-  type RelationAsk,
-  type RelationEngine,
-  type RelationUseOfRule,
-} from "./decide.js";
-export {
-  type AllowReason,
-  type Attribution,
-  type Decision,
-  type DenyCode,
-  type DenyReason,
-  publicMessageOf,
-} from "./decision.js";
-export { AuthenticationError, AuthzConfigError } from "./errors.js";
-export { type FieldPathResult, readFieldPath, resolveFieldPath } from "./field-path.js";
-export { canonicalValue } from "./field-value.js";
-export {
-  type Authenticate,
-  type AuthnRequest,
-  type CallAuthorization,
-  createGuard,
-  type Guard,
-  type GuardOptions,
-  type Peer,
-  type RequestHeaders,
-} from "./guard.js";
+  AuthenticationError,
+  AuthzConfigError,
+  type ConfigProblem,
+  isAuthenticationError,
+  isAuthzConfigError,
+} from "./errors.js";
+export { createGuard } from "./guard.js";
+export type {
+  Authenticate,
+  AuthnRequest,
+  CallAuthorization,
+  Guard,
+  GuardOptions,
+  Peer,
+  ProducedPrincipals,
+  RequestHeaders,
+} from "./guard-api.js";
 export type { Principal } from "./principal.js";
-export { type CallerOf, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
+export { type Caller, type CallHandle, callerOf, NotAdmittedError, type PrincipalFor, principalOf } from "./principal-of.js";
 export {
   type RelationChecker,
   type RelationQuery,
@@ -66,5 +51,4 @@ export {
   type ServiceAuthz,
   type ServiceRules,
 } from "./rule.js";
-export { compileTables, procedureOf, type TableEntry } from "./tables.js";
-export { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";
+export type { Vocabulary } from "./validate.js";

@@ -1,5 +1,6 @@
-import type { RelationAsk } from "./decide.js";
+import type { PendingRelations } from "./checked-rule.js";
 import { attributed, type Decision, deny } from "./decision.js";
+import { describeError } from "./errors.js";
 import type { Principal } from "./principal.js";
 import { type RelationChecker, RelationRefusal } from "./relations.js";
 import { isThenable } from "./thenable.js";
@@ -14,7 +15,7 @@ import { isThenable } from "./thenable.js";
 export function askRelations(
   checker: RelationChecker,
   principal: Principal,
-  ask: RelationAsk,
+  ask: PendingRelations,
   procedure: string,
   timeoutMs: number,
 ): Decision | Promise<Decision> {
@@ -74,7 +75,7 @@ class CheckOptions {
 }
 
 /** The engine's answers as a decision; a malformed answer is Unavailable. */
-function judged(answers: unknown, ask: RelationAsk): Decision {
+function judged(answers: unknown, ask: PendingRelations): Decision {
   if (!Array.isArray(answers) || answers.length !== ask.queries.length) {
     return attributed(deny("relation_unavailable"), {
       detail: `the checker answered ${Array.isArray(answers) ? answers.length : typeof answers} for ${ask.queries.length} queries`,
@@ -93,13 +94,4 @@ function unavailable(error: unknown): Decision {
     return attributed(deny(error.reason), { detail: describeError(error) });
   }
   return attributed(deny("relation_unavailable"), { detail: describeError(error) });
-}
-
-/** For audit: the error's name and message, never its stack; never throws. */
-export function describeError(error: unknown): string {
-  try {
-    return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  } catch {
-    return "an error that cannot be described";
-  }
 }

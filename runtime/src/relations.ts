@@ -1,3 +1,4 @@
+import { type Brand, brand, brandedInstanceOf, type ConfigProblem } from "./errors.js";
 import type { Principal } from "./principal.js";
 
 /** One question for the relationship engine: may the caller `permission` on `resourceType:resourceId`? */
@@ -35,12 +36,18 @@ export type RelationRefusalReason = "relation_subject_unknown" | "relation_token
  */
 export class RelationRefusal extends Error {
   override name = "RelationRefusal";
+  readonly [brand]: Brand = "RelationRefusal";
   constructor(
     readonly reason: RelationRefusalReason,
     message: string,
     options?: ErrorOptions,
   ) {
     super(message, options);
+  }
+  // Recognized by its brand: a checker from another copy of protoauthz refuses as well.
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class instanceof asks about, a subclass included
+    return brandedInstanceOf(this, RelationRefusal, "RelationRefusal", value);
   }
 }
 
@@ -53,9 +60,10 @@ export interface RelationChecker {
   /**
    * Called once at guard creation with every relation the tables use.
    * Returns what is wrong (unknown resource type or permission, a principal
-   * kind that cannot hold the permission); the guard refuses to start on any.
+   * kind that cannot hold the permission), as `{ where, problem, fix }` or as
+   * lines of text; the guard refuses to start on any.
    */
-  validate?(uses: readonly RelationUse[]): readonly string[];
+  validate?(uses: readonly RelationUse[]): readonly (string | ConfigProblem)[];
   /**
    * Answers every query of one call in a single round trip, in order: true
    * when the principal holds the permission. Rejects when the engine fails;

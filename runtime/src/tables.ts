@@ -1,9 +1,10 @@
 import { type DescMethod, ScalarType } from "@bufbuild/protobuf";
+import type { CheckedRule, FieldReaderFactory } from "./checked-rule.js";
 import { conditionCompiler } from "./conditions/condition.js";
-import { type CheckedRule, checkRule, type FieldReader } from "./decide.js";
-import { AuthzConfigError } from "./errors.js";
+import { checkRule } from "./decide.js";
+import { AuthzConfigError, type ConfigProblem, configProblem, describeError } from "./errors.js";
 import { readFieldPath, resolveFieldPath } from "./field-path.js";
-import { describeError } from "./relation-call.js";
+import { procedurePath } from "./procedure-path.js";
 import type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "./rule.js";
 import { checkRuleShape } from "./rule-shape.js";
 import { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";
@@ -16,47 +17,38 @@ export interface TableEntry {
   readonly checked: CheckedRule;
 }
 
-/** "/pkg.Service/Method": the gRPC path, computed from the descriptor. */
-export function procedureOf(method: DescMethod): string {
-  let procedure = procedures.get(method);
-  if (procedure === undefined) procedures.set(method, (procedure = `/${method.parent.typeName}/${method.name}`));
-  return procedure;
-}
-
-/** Adapters ask on every call: the string is built once per method. */
-const procedures = new WeakMap<DescMethod, string>();
-
 /**
  * Validates tables and indexes them by procedure. Every problem is collected,
  * then reported at once; a guard with any problem does not start.
  */
 export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Vocabulary): ReadonlyMap<string, TableEntry> {
-  const problems: string[] = [];
+  const problems: ConfigProblem[] = [];
   const entries = new Map<string, TableEntry>();
   const services = new Set<string>();
-  if (!Array.isArray(tables as unknown)) throw new AuthzConfigError(["the tables are not an array of ServiceAuthz"]);
+  if (!Array.isArray(tables as unknown))
+    throw new AuthzConfigError([configProblem("tables", "the tables are not an array", "pass [defineServiceAuthz(service, rules), …]")]);
   for (const table of tables) {
     const service = table?.service;
     if (service?.kind !== "service" || typeof table.rules !== "object" || table.rules === null) {
-      problems.push("a table is not a ServiceAuthz: build it with defineServiceAuthz(service, rules)");
+      problems.push(configProblem("tables", "a table is not a ServiceAuthz", "build it with defineServiceAuthz(service, rules)"));
       continue;
     }
     if (services.has(service.typeName)) {
-      problems.push(`${service.typeName}: the service is in two tables (pass each service once)`);
+      problems.push(configProblem(service.typeName, "the service is in two tables", "pass each service once"));
       continue;
     }
     services.add(service.typeName);
     const rules = table.rules as Record<string, MethodRule<unknown> | undefined>;
     for (const name of Object.keys(rules)) {
       if (!service.methods.some((m) => m.localName === name)) {
-        problems.push(`${service.typeName}: rule for "${name}", which the service does not have (remove it)`);
+        problems.push(configProblem(service.typeName, `rule for "${name}", which the service does not have`, "remove it"));
       }
     }
     for (const method of service.methods) {
       const where = `${service.typeName}.${method.name}`;
       const rule = Object.hasOwn(rules, method.localName) ? rules[method.localName] : undefined;
       if (rule === undefined || rule === null || typeof rule !== "object") {
-        problems.push(`${where}: no rule (add "${method.localName}" to the table)`);
+        problems.push(configProblem(where, "no rule", `add "${method.localName}" to the table`));
         continue;
       }
       let checked: CheckedRule | undefined;
@@ -64,14 +56,23 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
         // Shape first: validateRule may then read the rule as its type says.
         const ruleProblems: RuleProblem[] = checkRuleShape(rule);
         if (ruleProblems.length === 0) ruleProblems.push(...validateRule(rule, method.input, vocabulary));
-        for (const p of ruleProblems) problems.push(`${where}: ${p.problem} (${p.fix})${p.excerpt === undefined ? "" : `\n${p.excerpt}`}`);
+        for (const p of ruleProblems) problems.push(configProblem(where, p.problem, p.fix, p.excerpt));
         if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method), conditionCompiler(method.input));
       } catch (error) {
         // A getter in a hand-written table: still one listed problem, never a crash.
-        problems.push(`${where}: the rule cannot be read (${describeError(error)})`);
+        problems.push(
+          configProblem(
+            where,
+            `the rule cannot be read: ${describeError(error)}`,
+            "write the rule as a plain object literal, without getters",
+          ),
+        );
       }
       if (checked === undefined) continue;
-      entries.set(procedureOf(method), { procedure: procedureOf(method), method, source: rule.source ?? "code", checked });
+      entries.set(
+        procedurePath(method),
+        Object.freeze({ procedure: procedurePath(method), method, source: rule.source ?? "code", checked }),
+      );
     }
   }
   if (problems.length > 0) throw new AuthzConfigError(problems);
@@ -79,16 +80,16 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
 }
 
 /** Readers for the fields a rule names: its own accessor where it has one, else one derived from the descriptor. */
-function readerFor(method: DescMethod): (path: string, read: ((request: never) => unknown) | undefined) => FieldReader {
+function readerFor(method: DescMethod): FieldReaderFactory {
   return (path, read) => {
     const resolved = resolveFieldPath(method.input, path);
     // validateRule has already rejected unresolvable paths.
     const fields = resolved.ok ? resolved.fields : [];
     const last = fields.at(-1);
-    return {
+    return Object.freeze({
       read: (read as ((request: unknown) => unknown) | undefined) ?? (resolved.ok ? readFieldPath(fields) : () => undefined),
       integer: last?.fieldKind === "scalar" && last.scalar !== ScalarType.STRING,
-    };
+    });
   };
 }
 

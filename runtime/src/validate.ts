@@ -26,17 +26,39 @@ export interface Vocabulary {
   readonly permissions?: readonly string[];
 }
 
-/** SpiceDB's object-type grammar: optional "namespace/" prefixes, 3–64 characters each. */
-const resourceTypePattern = /^([a-z][a-z0-9_]{1,61}[a-z0-9]\/)*[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
-/** SpiceDB's relation and permission grammar. */
-const permissionPattern = /^[a-z][a-z0-9_]{1,62}[a-z0-9]$/;
+/**
+ * How a relationship engine names resource types and permissions: each
+ * returns what is wrong with a name, or undefined. The core asks only for a
+ * name at all; an engine's folder supplies its grammar (protoauthz/spicedb's
+ * is what the plugin checks, through protoauthz/tool).
+ */
+export interface RelationNaming {
+  resourceType(name: string, label: string): RuleProblem | undefined;
+  permission(name: string, label: string): RuleProblem | undefined;
+}
+
+/** Any non-empty name without spaces or control characters: what every engine needs. */
+export const plainRelationNaming: RelationNaming = Object.freeze({
+  resourceType: (name: string, label: string) =>
+    plainName(name) ? undefined : { problem: `${label}: resource type "${name}" is empty or has spaces`, fix: 'name it, e.g. "workspace"' },
+  permission: (name: string, label: string) =>
+    plainName(name) ? undefined : { problem: `${label}: permission "${name}" is empty or has spaces`, fix: 'name it, e.g. "write"' },
+});
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
+const plainName = (name: string) => name !== "" && !/[\s\u0000-\u001f\u007f]/.test(name);
 
 /**
  * Checks one rule against the request message of its method. The plugin runs
  * this at generation time and the guard again at creation, so a rule written in
  * code is held to exactly the standard of a generated one.
  */
-export function validateRule(rule: Rule<unknown>, request: DescMessage, vocabulary: Vocabulary = {}): RuleProblem[] {
+export function validateRule(
+  rule: Rule<unknown>,
+  request: DescMessage,
+  vocabulary: Vocabulary = {},
+  naming: RelationNaming = plainRelationNaming,
+): RuleProblem[] {
   switch (rule.access) {
     case "public":
     case "deny":
@@ -45,9 +67,9 @@ export function validateRule(rule: Rule<unknown>, request: DescMessage, vocabula
         ? [{ problem: `${rule.access} rule has an empty reason`, fix: `say why, e.g. ${rule.access}: { reason: "…" }` }]
         : [];
     case "authenticated":
-      return validateRequirements(rule, request, vocabulary);
+      return validateRequirements(rule, request, vocabulary, naming);
     case "any_of":
-      return validateAlternatives(rule.alternatives, request, vocabulary);
+      return validateAlternatives(rule.alternatives, request, vocabulary, naming);
     default:
       return [
         {
@@ -58,13 +80,18 @@ export function validateRule(rule: Rule<unknown>, request: DescMessage, vocabula
   }
 }
 
-function validateRequirements(requirements: Requirements<unknown>, request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+function validateRequirements(
+  requirements: Requirements<unknown>,
+  request: DescMessage,
+  vocabulary: Vocabulary,
+  naming: RelationNaming,
+): RuleProblem[] {
   return [
     ...validateNames("principal", requirements.principals ?? [], vocabulary.principals),
     ...validateNames("scope", requirements.scopes ?? [], vocabulary.scopes),
     ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
     ...validateBindings(requirements.bindings ?? [], request),
-    ...validateRelations(requirements.relations ?? [], request, vocabulary),
+    ...validateRelations(requirements.relations ?? [], request, vocabulary, naming),
     ...validateConditions(requirements.conditions ?? [], request, vocabulary),
   ];
 }
@@ -82,7 +109,12 @@ function validateConditions(conditions: readonly string[], request: DescMessage,
   return problems;
 }
 
-function validateAlternatives(alternatives: readonly Requirements<unknown>[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+function validateAlternatives(
+  alternatives: readonly Requirements<unknown>[],
+  request: DescMessage,
+  vocabulary: Vocabulary,
+  naming: RelationNaming,
+): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (alternatives.length < 2) {
     problems.push({
@@ -98,7 +130,8 @@ function validateAlternatives(alternatives: readonly Requirements<unknown>[], re
         fix: "give it principals, scopes, roles, bindings, relations or conditions, or write the whole rule as authenticated",
       });
     }
-    for (const p of validateRequirements(alternative, request, vocabulary)) problems.push({ ...p, problem: `${label}: ${p.problem}` });
+    for (const p of validateRequirements(alternative, request, vocabulary, naming))
+      problems.push({ ...p, problem: `${label}: ${p.problem}` });
   }
   return problems;
 }
@@ -143,24 +176,25 @@ function validateBindings(bindings: readonly Binding<unknown>[], request: DescMe
   return problems;
 }
 
-function validateRelations(relations: readonly Relation<unknown>[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+function validateRelations(
+  relations: readonly Relation<unknown>[],
+  request: DescMessage,
+  vocabulary: Vocabulary,
+  naming: RelationNaming,
+): RuleProblem[] {
   const problems: RuleProblem[] = [];
   const seen = new Set<string>();
   for (const { resourceType, idField, permission } of relations) {
     const label = `relation ${resourceType}#${permission}`;
-    if (!resourceTypePattern.test(resourceType)) {
-      problems.push({
-        problem: `${label}: resource type "${resourceType}" is not a valid SpiceDB object type`,
-        fix: 'use 3–64 lowercase letters, digits or underscores starting with a letter, e.g. "workspace" or "tenant/document"',
-      });
+    const badType = naming.resourceType(resourceType, label);
+    if (badType !== undefined) {
+      problems.push(badType);
     } else if (vocabulary.resources !== undefined && !vocabulary.resources.includes(resourceType)) {
       problems.push(outsideVocabulary("resource", resourceType, vocabulary.resources));
     }
-    if (!permissionPattern.test(permission)) {
-      problems.push({
-        problem: `${label}: permission "${permission}" is not a valid SpiceDB permission name`,
-        fix: 'use 3–64 lowercase letters, digits or underscores starting with a letter, e.g. "write"',
-      });
+    const badPermission = naming.permission(permission, label);
+    if (badPermission !== undefined) {
+      problems.push(badPermission);
     } else if (vocabulary.permissions !== undefined && !vocabulary.permissions.includes(permission)) {
       problems.push(outsideVocabulary("permission", permission, vocabulary.permissions));
     }

@@ -2,9 +2,9 @@
 // a call allocates one object for its verdict.
 
 import { failure } from "./authentication-failure.js";
-import { isRelationAsk } from "./decide.js";
+import { isPendingRelations } from "./checked-rule.js";
 import { allow, attributed, type Decision, type DenyReason, deny } from "./decision.js";
-import type { CallAuthorization } from "./guard.js";
+import type { CallAuthorization } from "./guard-api.js";
 import type { Principal } from "./principal.js";
 import { askRelations } from "./relation-call.js";
 import type { RelationChecker } from "./relations.js";
@@ -73,7 +73,7 @@ export class DecidedByMessages<P extends Principal> implements CallAuthorization
         return failed === undefined ? this.#admittedBy : this.record(failed);
       }
       const result = this.entry.checked.matches(this.principal, values, message);
-      if (!isRelationAsk(result)) return this.#settle(values, result);
+      if (!isPendingRelations(result)) return this.#settle(values, result);
       const { checker, timeoutMs } = this.relations;
       if (checker === undefined) return this.record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));
       const decided = askRelations(checker, this.principal, result, this.procedure, timeoutMs);

@@ -4,16 +4,8 @@
 // on deliberately wrong models, so it can tell.
 import { create } from "@bufbuild/protobuf";
 import fc from "fast-check";
-import {
-  compileTables,
-  decide,
-  defineServiceAuthz,
-  type Principal,
-  type Relation,
-  type RelationChecker,
-  type Requirements,
-  type Rule,
-} from "protoauthz";
+import { defineServiceAuthz, type Principal, type Relation, type RelationChecker, type Requirements, type Rule } from "protoauthz";
+import { compileTables, decide } from "protoauthz/tool";
 import { describe, expect, it } from "vitest";
 import { MsgSchema, WorkloadService } from "../../test/gen/guardtest/v1/guard_pb.js";
 

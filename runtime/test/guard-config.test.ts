@@ -4,7 +4,8 @@ import type { DescService } from "@bufbuild/protobuf";
 import { create } from "@bufbuild/protobuf";
 import type { HandlerContext } from "@connectrpc/connect";
 import fc from "fast-check";
-import { AuthzConfigError, type AuthzEvent, canonicalValue, compileTables, decide, defineServiceAuthz } from "protoauthz";
+import { AuthzConfigError, type AuthzEvent, defineServiceAuthz } from "protoauthz";
+import { canonicalValue, compileTables, decide } from "protoauthz/tool";
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createAuthzGuard, principalOf } from "../../test/gen/authz_registry.js";
 import { PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "../../test/gen/guardtest/v1/guard_authz.js";
@@ -19,7 +20,7 @@ describe("a guard with invalid tables refuses to start", () => {
       createAuthzGuard({ authenticate }, ...tables);
     } catch (error) {
       expect(error).toBeInstanceOf(AuthzConfigError);
-      return (error as AuthzConfigError).problems;
+      return (error as AuthzConfigError).problems.map(String);
     }
     throw new Error("the guard started");
   };
@@ -138,7 +139,7 @@ describe("a guard with invalid tables refuses to start", () => {
       }),
     });
     expect(problemsOf(defineServiceAuthz(Health, rules as never))).toEqual([
-      "grpc.health.v1.Health.Check: the rule cannot be read (Error: boom)",
+      "grpc.health.v1.Health.Check: the rule cannot be read: Error: boom (write the rule as a plain object literal, without getters)",
     ]);
   });
 

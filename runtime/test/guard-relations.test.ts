@@ -167,17 +167,17 @@ describe("a guard whose relations cannot be checked refuses to start", () => {
       createGuard<AuthzPrincipal>([workloadAuthz], { authenticate, ...options });
     } catch (error) {
       expect(error).toBeInstanceOf(AuthzConfigError);
-      return (error as AuthzConfigError).problems;
+      return (error as AuthzConfigError).problems.map(String);
     }
     throw new Error("the guard started");
   };
 
   it("without a checker, naming every procedure that needs one", () => {
     expect(problemsOf({})).toEqual([
-      "/guardtest.v1.WorkloadService/Unary: the rule uses relations, but the guard has no relation checker (pass relations: a RelationChecker)",
-      "/guardtest.v1.WorkloadService/ServerStream: the rule uses relations, but the guard has no relation checker (pass relations: a RelationChecker)",
-      "/guardtest.v1.WorkloadService/ClientStream: the rule uses relations, but the guard has no relation checker (pass relations: a RelationChecker)",
-      "/guardtest.v1.WorkloadService/Bidi: the rule uses relations, but the guard has no relation checker (pass relations: a RelationChecker)",
+      '/guardtest.v1.WorkloadService/Unary: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/ServerStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/ClientStream: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
+      '/guardtest.v1.WorkloadService/Bidi: the rule uses relations, but the guard has no relation checker (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
     ]);
   });
 
@@ -195,7 +195,7 @@ describe("a guard whose relations cannot be checked refuses to start", () => {
 
   it("when the checker is not one, or its validate throws", () => {
     expect(problemsOf({ relations: {} as never })).toEqual([
-      "relations is not a RelationChecker: it needs a check(principal, queries, options) method",
+      'relations: not a RelationChecker: it has no check(principal, queries, options) method (pass relations: createSpiceDBChecker({ client: embeddedClient(…) or clusterClient(…) }) from "protoauthz/spicedb", or your own RelationChecker)',
     ]);
     const validate = () => {
       throw new Error("schema unreadable");

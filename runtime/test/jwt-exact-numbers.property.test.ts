@@ -3,8 +3,9 @@
 // text of a signed token; the attribute, and what principal.map reads, equals
 // the text's exact value, or the attribute is absent with a warning.
 import fc from "fast-check";
-import { type AuthnRequest, canonicalValue, type Principal } from "protoauthz";
+import type { AuthnRequest, Principal } from "protoauthz";
 import { createJwtAuthenticator } from "protoauthz/jwt";
+import { canonicalValue } from "protoauthz/tool";
 import { describe, expect, it, vi } from "vitest";
 import { signCompact, testKey } from "../../test/support/tokens.js";
 

@@ -111,7 +111,7 @@ describe("composition: user tokens and workload tokens from different issuers", 
       audience: "gateway",
       algorithms: ["EdDSA"],
       key: { jwksUrl: down.jwksUrl },
-      principal: { kind: "sandbox" as const },
+      principal: { kind: "sandbox" as const, attributes: { sandbox_id: "sub" } },
     });
     const seen2 = newObserved();
     const users = usersAuthenticator();

@@ -2,8 +2,9 @@
 // the test a user adds to their suite.
 import { type ConnectRouter, createConnectRouter } from "@connectrpc/connect";
 import * as grpc from "@grpc/grpc-js";
-import { AuthzCoverageError, assertCoverage, checkCoverage, servedByConnectRouter, servedByGrpcServer } from "protoauthz";
-import { grpcServiceDefinition } from "protoauthz/grpc-js";
+import { AuthzCoverageError, assertCoverage, checkCoverage } from "protoauthz";
+import { servedByConnectRouter } from "protoauthz/connect";
+import { grpcServiceDefinition, servedByGrpcServer } from "protoauthz/grpc-js";
 import { describe, expect, it } from "vitest";
 import { createAuthzGuard } from "../gen/authz_registry.js";
 import { ClosedService, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";

@@ -18,8 +18,9 @@ import {
 } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createClient, type ServiceImpl } from "@connectrpc/connect";
 import { connectNodeAdapter, createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
-import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, resolveFieldPath, type ServiceAuthz } from "protoauthz";
+import { AuthzConfigError, createGuard, defineServiceAuthz, type Principal, type ServiceAuthz } from "protoauthz";
 import { createConnectInterceptor } from "protoauthz/connect";
+import { resolveFieldPath } from "protoauthz/tool";
 import { ts } from "ts-morph";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { emitAccessor } from "../../plugin/src/emit-accessor.js";
@@ -222,6 +223,22 @@ describe("path resolution", () => {
       ok: false,
       problem: `binding field "${path}" steps into "root.child.child.leaf.sandbox_id", which is not a message`,
     });
+  });
+
+  it("says so when a path uses the JavaScript name of a field (userId for user_id), at any step", () => {
+    expect(resolveFieldPath(Req, "root.child.child.leaf.sandboxId")).toEqual({
+      ok: false,
+      problem: `binding field "root.child.child.leaf.sandboxId" uses the JavaScript name "sandboxId" of deep.v1.Leaf field "sandbox_id"`,
+      fix: 'name the proto field: "root.child.child.leaf.sandbox_id"',
+    });
+    const rules = Object.fromEntries(
+      DeepService.methods.map((m) => [
+        m.localName,
+        { access: "authenticated", bindings: [{ field: "root.child.leaf.sandboxId", attribute: "sandbox_id" }] },
+      ]),
+    );
+    const start = () => createGuard([defineServiceAuthz(DeepService, rules as never) as ServiceAuthz], { authenticate: () => undefined });
+    expect(start).toThrow(/uses the JavaScript name "sandboxId" .* \(name the proto field: "root\.child\.leaf\.sandbox_id"\)/);
   });
 
   it("the guard refuses a rule in code whose path is too deep, with AuthzConfigError", () => {

@@ -247,7 +247,7 @@ describe("an audit rule written in code", () => {
         createGuard([table(rule)], { authenticate });
         return [];
       } catch (error) {
-        return error instanceof AuthzConfigError ? error.problems : [String(error)];
+        return error instanceof AuthzConfigError ? error.problems.map(String) : [String(error)];
       }
     };
     expect(problems({ access: "audit", reason: "migrating", principals: ["user"] })).toEqual([

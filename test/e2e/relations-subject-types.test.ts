@@ -96,7 +96,7 @@ describe("a guard with a vocabulary", () => {
       createGuard([anyKindAuthz], { vocabulary: authzVocabulary, authenticate, relations: checker });
     } catch (error) {
       expect(error).toBeInstanceOf(AuthzConfigError);
-      problems = (error as AuthzConfigError).problems;
+      problems = (error as AuthzConfigError).problems.map(String);
     }
     const unary = "/guardtest.v1.WorkloadService/Unary: relation sandbox#write: the rule admits any kind, and vocabulary kind";
     expect(problems).toContain(

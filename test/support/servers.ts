@@ -5,7 +5,7 @@ import type { ConnectRouter, HandlerContext, Interceptor, ServiceImpl } from "@c
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
 import { type Authenticate, type AuthzEvent, callerOf, createGuard, type GuardOptions, type ServiceAuthz } from "protoauthz";
-import { createConnectInterceptor, rejectMalformedAuthority, tlsPeerContextValues } from "protoauthz/connect";
+import { createConnectInterceptor, guardContextValues, rejectMalformedAuthority } from "protoauthz/connect";
 import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import type { AuthzPrincipal } from "../gen/authz_registry.js";
 import { authzVocabulary, createAuthzGuard, principalOf } from "../gen/authz_registry.js";
@@ -169,7 +169,7 @@ export async function startConnectServer(seen: Observed, extra: ServerOptions = 
     connectNodeAdapter({
       routes: routes(seen),
       interceptors: [guard.connect, ...(extra.interceptors ?? [])],
-      contextValues: tlsPeerContextValues,
+      contextValues: guardContextValues,
     }),
   );
   const server = extra.tls

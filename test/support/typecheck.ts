@@ -1,6 +1,7 @@
 import { join } from "node:path";
 import { type CompilerOptions, type Diagnostic, type Node, Project, type SourceFile, ts } from "ts-morph";
 import { repoRoot } from "./request.js";
+import { workspacePaths } from "./workspace-sources.js";
 
 /**
  * In-memory files as if they sat in the repository (so that "protoauthz"
@@ -20,7 +21,7 @@ function load(files: ReadonlyMap<string, string>, folder: string, extra: Compile
       skipLibCheck: true,
       noEmit: true,
       types: ["node"],
-      customConditions: ["source"],
+      paths: workspacePaths(),
       ...extra,
     },
     skipAddingFilesFromTsConfig: true,

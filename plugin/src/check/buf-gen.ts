@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import type { DescFile } from "@bufbuild/protobuf";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import { isMap, isSeq, LineCounter, parseDocument, type YAMLMap } from "yaml";
-import type { Problem } from "../collect.js";
 import { type AuthzOptions, parseOptions } from "../options.js";
+import type { Problem } from "../problem.js";
 import { InputError } from "./image.js";
 import { authzEntries, type PluginEntry } from "./plugin-entries.js";
 

@@ -30,7 +30,7 @@ export function configChanges(before: GenerationConfig | undefined, after: Gener
   const now = after.options;
   const changes: LocatedChange[] = [];
   const add = (key: string, loosens: boolean, what: string) =>
-    changes.push({ procedure: configProcedure(key), loosens, what, location: `${after.file}:${after.lineOf(key)}:5` });
+    changes.push({ procedure: configProcedure(key), loosens, what, location: { file: after.file, line: after.lineOf(key), column: 5 } });
   if (was.undeclared !== now.undeclared) {
     const audits = now.undeclared === "audit";
     add(

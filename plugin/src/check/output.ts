@@ -1,5 +1,5 @@
-import type { Problem } from "../collect.js";
-import { formatLocation } from "../locate.js";
+import { formatLocation, type Location } from "../location.js";
+import type { Problem } from "../problem.js";
 import { githubMessage, githubProperty, jsonDocument, textField } from "../render.js";
 import type { Acknowledgement } from "./acknowledgements.js";
 import type { ReviewedChange } from "./run.js";
@@ -10,8 +10,8 @@ export type Format = "text" | "json" | "github";
 /** An RPC generated as `audit` (undeclared=audit): callable by anyone while the migration lasts. */
 export interface AuditedRpc {
   readonly procedure: string;
-  /** "file.proto:LINE:COL" of the RPC. */
-  readonly location: string;
+  /** Where the RPC is written. */
+  readonly location: Location;
 }
 
 /** Everything one `check` run found; every path is relative to the repository root. */
@@ -42,18 +42,9 @@ const staleMessage = (a: Acknowledgement) =>
 const auditMessage = (a: AuditedRpc) =>
   `${a.procedure}: NOT protected: declares no rule, so anyone may call it and calls are only audited (undeclared=audit; declare a rule to protect it)`;
 
-interface Place {
-  readonly file: string;
-  readonly line?: number | undefined;
-  readonly column?: number | undefined;
-}
-
-/** "file:line:col" → parts, for findings located at their rule. */
-function split(location: string | undefined): Place | undefined {
-  const match = location === undefined ? null : /^(.*):(\d+):(\d+)$/.exec(location);
-  if (match === null) return location === undefined ? undefined : { file: location };
-  return { file: match[1] ?? "", line: Number(match[2]), column: Number(match[3]) };
-}
+/** A located finding in JSON: its location as "file:line:col", and as parts. */
+const located = <T extends { readonly location?: Location | undefined }>(finding: T) =>
+  finding.location === undefined ? finding : { ...finding, location: formatLocation(finding.location), ...finding.location };
 
 /**
  * Every finding in the format asked for. Each string that came from input
@@ -66,11 +57,11 @@ export function render(f: Findings, format: Format): string {
       return jsonDocument({
         ok: !failing(f),
         problems: f.problems,
-        loosening: f.changes.filter((c) => c.loosens).map((c) => ({ ...c, ...split(c.location) })),
-        tightening: f.changes.filter((c) => !c.loosens).map((c) => ({ ...c, ...split(c.location) })),
+        loosening: f.changes.filter((c) => c.loosens).map(located),
+        tightening: f.changes.filter((c) => !c.loosens).map(located),
         staleAcknowledgements: f.stale,
         unguarded: f.unguarded,
-        audit: f.audited.map((a) => ({ ...a, ...split(a.location) })),
+        audit: f.audited.map(located),
       });
     case "github":
       return github(f);
@@ -91,10 +82,16 @@ function text(f: Findings): string {
   const lines = [...problemLines(f.problems), ...f.unguarded.map((u) => line(formatLocation(u), "", u.message))];
   for (const c of f.changes) {
     const tag = c.loosens ? (c.acknowledged ? "loosens (acknowledged)" : "LOOSENS") : "tightens/changes";
-    lines.push(line(c.location, `${tag}: `, `${c.procedure}: ${c.what}${unacknowledged(c) ? ` (${howToAcknowledge(f, c)})` : ""}`));
+    lines.push(
+      line(
+        c.location && formatLocation(c.location),
+        `${tag}: `,
+        `${c.procedure}: ${c.what}${unacknowledged(c) ? ` (${howToAcknowledge(f, c)})` : ""}`,
+      ),
+    );
   }
   for (const a of f.stale) lines.push(line(`${a.file}:${a.line}`, "stale acknowledgement: ", staleMessage(a)));
-  for (const a of f.audited) lines.push(line(a.location, "audit: ", auditMessage(a)));
+  for (const a of f.audited) lines.push(line(formatLocation(a.location), "audit: ", auditMessage(a)));
   const loosened = f.changes.filter(unacknowledged).length;
   const unprotected = f.audited.length === 0 ? "" : `${f.audited.length} RPC(s) NOT protected (audit, listed above)`;
   lines.push(
@@ -111,21 +108,21 @@ function github(f: Findings): string {
     ...f.unguarded.map((u) => annotation("error", "protoauthz", u.message, u)),
     ...f.changes.map((c) =>
       unacknowledged(c)
-        ? annotation("error", "protoauthz: access loosened", `${c.procedure}: ${c.what} (${howToAcknowledge(f, c)})`, split(c.location))
+        ? annotation("error", "protoauthz: access loosened", `${c.procedure}: ${c.what} (${howToAcknowledge(f, c)})`, c.location)
         : annotation(
             "notice",
             `protoauthz: access ${c.loosens ? "loosened (acknowledged)" : "changed"}`,
             `${c.procedure}: ${c.what}`,
-            split(c.location),
+            c.location,
           ),
     ),
     ...f.stale.map((a) => annotation("warning", "protoauthz: stale acknowledgement", staleMessage(a), a)),
-    ...f.audited.map((a) => annotation("warning", "protoauthz: NOT protected (audit)", auditMessage(a), split(a.location))),
+    ...f.audited.map((a) => annotation("warning", "protoauthz: NOT protected (audit)", auditMessage(a), a.location)),
   ].join("\n");
 }
 
 /** One GitHub workflow command, located when the place is known. */
-function annotation(level: "error" | "warning" | "notice", title: string, message: string, at: Place | undefined): string {
+function annotation(level: "error" | "warning" | "notice", title: string, message: string, at: Location | undefined): string {
   const place =
     at === undefined ? "" : `file=${githubProperty(at.file)},${at.line === undefined ? "" : `line=${at.line},col=${at.column ?? 1},`}`;
   return `::${level} ${place}title=${githubProperty(title)}::${githubMessage(message)}`;

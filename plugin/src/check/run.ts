@@ -1,7 +1,9 @@
 import type { DescFile } from "@bufbuild/protobuf";
-import type { Vocabulary } from "protoauthz";
-import { collect, type Problem } from "../collect.js";
+import type { Vocabulary } from "protoauthz/tool";
+import { collect } from "../collect.js";
+import type { Location } from "../location.js";
 import type { Undeclared } from "../options.js";
+import type { Problem } from "../problem.js";
 import { type SurfaceRow, surfaceRows } from "../report.js";
 import type { Acknowledgement } from "./acknowledgements.js";
 import { diffSurfaces, type SurfaceChange } from "./diff.js";
@@ -21,8 +23,8 @@ export function checkFiles(files: readonly DescFile[], vocabulary: Vocabulary, u
 /** A change, where the RPC's rule now is, and the acknowledgement that covers it (loosenings only). */
 export type ReviewedChange = SurfaceChange & {
   readonly acknowledged: boolean;
-  /** "file.proto:LINE:COL" of the current rule; absent for a removed RPC. */
-  readonly location?: string;
+  /** Where the current rule is written; absent for a removed RPC. */
+  readonly location?: Location;
 };
 
 export interface Comparison {
@@ -32,7 +34,7 @@ export interface Comparison {
 }
 
 /** A change found in the configuration rather than in the protos, located at its buf.gen.yaml line. */
-export type LocatedChange = SurfaceChange & { readonly location: string };
+export type LocatedChange = SurfaceChange & { readonly location: Location };
 
 /**
  * Changes from a previous version's surface to the current one, with the

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import type { DescFile } from "@bufbuild/protobuf";
-import type { Vocabulary } from "protoauthz";
+import type { Vocabulary } from "protoauthz/tool";
 import type { SurfaceRow } from "../report.js";
 import { type GenerationConfig, parseGenerationConfig } from "./buf-gen.js";
 import { generatedFiles } from "./generated-files.js";
@@ -39,7 +39,7 @@ export function leftOut(
   if (!config.filters) return result;
   const shipped = new Set(generated.map((r) => r.procedure));
   const key = config.filter.excludeTypes.length > 0 ? "exclude_types" : "types";
-  const location = `${config.file}:${config.lineOf(key)}:5`;
+  const location = { file: config.file, line: config.lineOf(key), column: 5 };
   for (const row of checkFiles(head.declared(), vocabulary, "deny").surface) {
     if (shipped.has(row.procedure)) continue;
     result.set(row.procedure, {

@@ -1,6 +1,6 @@
 import { createHash, timingSafeEqual } from "node:crypto";
 import type { Authenticator } from "../authenticator.js";
-import { AuthenticationError } from "../errors.js";
+import { AuthenticationError, configError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import type { Principal } from "../principal.js";
 
@@ -24,16 +24,32 @@ export function hashApiKey(key: string): string {
  */
 export function createApiKeyAuthenticator<P extends Principal>(options: ApiKeyAuthenticatorOptions<P>): Authenticator<P> {
   const header = options.header.toLowerCase();
-  if (header === "" || header === "authorization") throw new TypeError('protoauthz/apikey: name a dedicated header, e.g. "x-api-key"');
+  if (header === "" || header === "authorization") {
+    throw configError(
+      "protoauthz/apikey header",
+      `header is ${JSON.stringify(options.header)}`,
+      'name a dedicated header, e.g. "x-api-key"',
+      "the API key authenticator cannot start",
+    );
+  }
   const stored = options.keys.map(({ sha256, principal }) => {
     if (!/^[0-9a-f]{64}$/.test(sha256))
-      throw new TypeError("protoauthz/apikey: keys[].sha256 must be 64 lowercase hex digits (use hashApiKey)");
+      throw configError(
+        "protoauthz/apikey keys[].sha256",
+        "sha256 is not 64 lowercase hex digits",
+        "store hashApiKey(key), never the key",
+        "the API key authenticator cannot start",
+      );
     return { digest: Buffer.from(sha256, "hex"), principal };
   });
   const name = options.name ?? "apikey";
   return {
     name,
     credential: `header:${header}`,
+    produces: {
+      kinds: [...new Set(options.keys.map((key) => key.principal.kind))],
+      attributes: [...new Set(options.keys.flatMap((key) => Object.keys(key.principal.attributes ?? {})))],
+    },
     inspect: (request: AuthnRequest) => (request.header.has(header) ? "mine" : "absent"),
     async authenticate(request: AuthnRequest) {
       const key = request.header.get(header) ?? "";

@@ -2,9 +2,15 @@
 // runs at generation and the guard again at start. Every problem carries the
 // 0-based offset a caret points at.
 import type { DescMessage } from "@bufbuild/protobuf";
-import type { Vocabulary } from "../validate.js";
 import { children, comprehensions, type Node, principalField, rootOf, stringLiteral, supportedCalls, supportedMethods } from "./ast.js";
 import { type ConditionEnvironment, environmentOf, maxExpressionLength, principalFields, principalTypeName } from "./environment.js";
+
+/** The names a rule may use, where declared (the guard's and the plugin's Vocabulary fits). */
+export interface ConditionVocabulary {
+  readonly principals?: readonly string[] | undefined;
+  readonly roles?: readonly string[] | undefined;
+  readonly scopes?: readonly string[] | undefined;
+}
 
 export interface ConditionProblem {
   readonly problem: string;
@@ -33,7 +39,7 @@ export type CheckResult = { readonly checked: CheckedCondition } | { readonly pr
 const checkedByRequest = new WeakMap<DescMessage, Map<string, CheckResult>>();
 
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
-export function checkCondition(expression: string, request: DescMessage, vocabulary: Vocabulary = {}): CheckResult {
+export function checkCondition(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): CheckResult {
   let known = checkedByRequest.get(request);
   if (known === undefined) checkedByRequest.set(request, (known = new Map()));
   let result = known.get(expression);
@@ -214,7 +220,7 @@ function nodeProblems(n: Node, scope: Scope): ConditionProblem[] {
   }
 }
 
-function vocabularyWalk(node: Node, vocabulary: Vocabulary): ConditionProblem[] {
+function vocabularyWalk(node: Node, vocabulary: ConditionVocabulary): ConditionProblem[] {
   if (vocabulary.principals === undefined && vocabulary.roles === undefined && vocabulary.scopes === undefined) return [];
   const problems: ConditionProblem[] = [];
   const visit = (n: Node): void => {
@@ -230,7 +236,7 @@ function firstArgType(n: Node): string | undefined {
 }
 
 /** String literals compared with principal.roles, scopes or kind, where the vocabulary closes them. */
-function vocabularyProblems(n: Node, vocabulary: Vocabulary): ConditionProblem[] {
+function vocabularyProblems(n: Node, vocabulary: ConditionVocabulary): ConditionProblem[] {
   const [left, right] = n.args as [Node, Node];
   const checks: [string | undefined, Node, string][] = [];
   if (n.op === "in") {

@@ -1,26 +1,15 @@
 // Compiles a checked condition into a closure over protobuf-es messages, once:
 // each node becomes a function chosen by its static type, so an evaluation
 // reads fields and compares values with nothing looked up per call.
-import type { DescMessage } from "@bufbuild/protobuf";
 import type { Principal } from "../principal.js";
 import type { Node } from "./ast.js";
 import type { CheckedCondition } from "./check.js";
 import { principalTypeName } from "./environment.js";
+import type { Compiler, Eval } from "./eval.js";
 import { compileMacro } from "./macros.js";
 import { arithmetic, convert, dynamicArithmetic, parseDuration, parseTimestamp, sizeOf, stringMethods } from "./operators.js";
 import { fieldPresence, fieldReader } from "./proto-fields.js";
 import { type CelMap, ConditionEvalError, celCompare, celEquals, checkedInt, isCelMap, LiteralMap, RecordMap, typeName } from "./values.js";
-
-/** Evaluates a compiled node: the request, the principal, the comprehension variables. */
-export type Eval = (request: unknown, principal: Principal, locals: unknown[]) => unknown;
-
-/** The compile-time state: the environment's messages and the comprehension variables in scope. */
-export interface Compiler {
-  readonly messages: ReadonlyMap<string, DescMessage>;
-  readonly locals: Map<string, number>;
-  slots: number;
-  compile(node: Node): Eval;
-}
 
 export function compileChecked(checked: CheckedCondition): { readonly run: Eval; readonly slots: number } {
   const compiler: Compiler = {

@@ -2,8 +2,7 @@
 // then evaluated per request message to true, false or an error.
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { Principal } from "../principal.js";
-import type { Vocabulary } from "../validate.js";
-import { type CheckedCondition, type ConditionProblem, checkCondition } from "./check.js";
+import { type CheckedCondition, type ConditionProblem, type ConditionVocabulary, checkCondition } from "./check.js";
 import { compileChecked } from "./compile.js";
 import { ConditionEvalError, typeName } from "./values.js";
 
@@ -38,7 +37,7 @@ export function conditionCompiler(request: DescMessage): (text: string) => Compi
 export function compileCondition(
   text: string,
   request: DescMessage,
-  vocabulary?: Vocabulary,
+  vocabulary?: ConditionVocabulary,
 ): { readonly condition: CompiledCondition } | { readonly problems: readonly ConditionProblem[] } {
   const checked = checkCondition(text, request, vocabulary);
   if (!("checked" in checked)) return checked;

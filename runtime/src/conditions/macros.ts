@@ -2,7 +2,7 @@
 // list's elements or a map's keys. The checker refuses one nested in
 // another, so each costs one pass over its range.
 import type { Node } from "./ast.js";
-import type { Compiler, Eval } from "./compile.js";
+import type { Compiler, Eval } from "./eval.js";
 import { ConditionEvalError, isCelMap, typeName } from "./values.js";
 
 export function compileMacro(c: Compiler, name: string, rangeNode: Node, args: readonly Node[], at: number): Eval | undefined {

@@ -1,5 +1,6 @@
 export { rejectMalformedAuthority } from "./authority.js";
-export { createConnectInterceptor, peerKey, principalKey } from "./interceptor.js";
-export { guardContextValues, tlsPeerContextValues } from "./peer.js";
+export { servedByConnectRouter } from "./coverage.js";
+export { createConnectInterceptor, peerKey } from "./interceptor.js";
+export { guardContextValues } from "./peer.js";
 export { type RawRequest, rawAuthorizationKey } from "./raw-headers.js";
 export { type ConnectServerOptions, connectServerOptions } from "./server-options.js";

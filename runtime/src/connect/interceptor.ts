@@ -1,14 +1,10 @@
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
+import { admit, recognizeCalls } from "../call-record.js";
 import type { Decision } from "../decision.js";
-import { publicMessageOf } from "../decision.js";
-import type { CallAuthorization, Guard, Peer } from "../guard.js";
-import type { Principal } from "../principal.js";
-import { admit } from "../principal-of.js";
-import { procedureOf } from "../tables.js";
+import { publicMessages } from "../decision.js";
+import type { CallAuthorization, Guard, Peer } from "../guard-api.js";
+import { procedurePath } from "../procedure-path.js";
 import { lacksRawAuthorization, missingRawHeadersWarning, withRawAuthorization } from "./raw-headers.js";
-
-/** The admitted principal; undefined for anonymous calls to public methods. */
-export const principalKey = createContextKey<Principal | undefined>(undefined, { description: "protoauthz principal" });
 
 /** The verified TLS peer, set by the server's `contextValues` (see protoauthz/mtls). */
 export const peerKey = createContextKey<Peer | undefined>(undefined, { description: "protoauthz TLS peer" });
@@ -16,7 +12,7 @@ export const peerKey = createContextKey<Peer | undefined>(undefined, { descripti
 const codes = { unauthenticated: Code.Unauthenticated, permission_denied: Code.PermissionDenied, unavailable: Code.Unavailable };
 
 function reject(decision: Decision & { allowed: false }): ConnectError {
-  return new ConnectError(publicMessageOf[decision.code], codes[decision.code]);
+  return new ConnectError(publicMessages[decision.code], codes[decision.code]);
 }
 
 /**
@@ -28,6 +24,7 @@ function reject(decision: Decision & { allowed: false }): ConnectError {
  * without one is denied.
  */
 export function createConnectInterceptor(guard: Guard): Interceptor {
+  recognizeCalls(contextValuesOf);
   let warned = false;
   return (next) => (req) => {
     if (!warned && lacksRawAuthorization(req.contextValues, req.url)) {
@@ -35,7 +32,7 @@ export function createConnectInterceptor(guard: Guard): Interceptor {
       console.warn(missingRawHeadersWarning);
     }
     const pending = guard.authorize({
-      procedure: procedureOf(req.method),
+      procedure: procedurePath(req.method),
       header: withRawAuthorization(req.header, req.contextValues),
       peer: req.contextValues.get(peerKey),
     });
@@ -50,13 +47,18 @@ export function createConnectInterceptor(guard: Guard): Interceptor {
   };
 }
 
+/** A handler's HandlerContext leads to the request's context values, which the interceptor stamped. */
+function contextValuesOf(call: object): object | undefined {
+  const values = (call as { values?: unknown }).values;
+  return typeof values === "object" && values !== null ? values : undefined;
+}
+
 type Next = Parameters<Interceptor>[0];
 type Request = Parameters<Next>[0];
 
 function proceed(call: CallAuthorization, req: Request, next: Next): ReturnType<Next> {
   if (!call.decision.allowed) throw reject(call.decision);
   admit(req.contextValues, call);
-  req.contextValues.set(principalKey, call.principal);
   if (req.stream) return streaming(call, req, next);
   const decision = call.checkMessage(req.message);
   if (decision instanceof Promise) {

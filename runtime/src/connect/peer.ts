@@ -22,6 +22,3 @@ export function guardContextValues(req: RawRequest & { socket?: unknown }): Cont
   }
   return values;
 }
-
-/** The same as guardContextValues (its first name, from when it recorded only the TLS peer). */
-export const tlsPeerContextValues = guardContextValues;

@@ -1,5 +1,5 @@
 import { type ContextValues, createContextKey } from "@connectrpc/connect";
-import type { RequestHeaders } from "../guard.js";
+import type { RequestHeaders } from "../guard-api.js";
 
 /**
  * Node keeps only the first of repeated single-value headers (Authorization

@@ -1,7 +1,7 @@
 import { type Metadata, ServerInterceptingCall, type ServerInterceptingCallInterface, type ServerInterceptor, status } from "@grpc/grpc-js";
-import { type Decision, deny, publicMessageOf } from "../decision.js";
-import type { CallAuthorization, Guard } from "../guard.js";
-import { admit } from "../principal-of.js";
+import { admit, recognizeCalls } from "../call-record.js";
+import { type Decision, deny, publicMessages } from "../decision.js";
+import type { CallAuthorization, Guard } from "../guard-api.js";
 import { MetadataRequest } from "./metadata-request.js";
 
 const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: status.PERMISSION_DENIED, unavailable: status.UNAVAILABLE };
@@ -15,7 +15,14 @@ const codes = { unauthenticated: status.UNAUTHENTICATED, permission_denied: stat
  * grpc-js on metadata) gets its metadata only once the first message passed.
  */
 export function createGrpcInterceptor(guard: Guard): ServerInterceptor {
+  recognizeCalls(metadataOf);
   return (definition, call) => new GuardedCall(guard, definition.path, definition.requestStream, call);
+}
+
+/** A handler's call leads to its metadata, which the interceptor stamped. */
+function metadataOf(call: object): object | undefined {
+  const metadata = (call as { metadata?: unknown }).metadata;
+  return typeof metadata === "object" && metadata !== null ? metadata : undefined;
 }
 
 /** The listener a call is started with (grpc-js does not export its name). */
@@ -125,7 +132,7 @@ class GuardedCall extends ServerInterceptingCall implements InterceptingServerLi
   #end(decision: Decision): void {
     if (this.#ended || decision.allowed) return;
     this.#ended = true;
-    this.#next.sendStatus({ code: codes[decision.code], details: publicMessageOf[decision.code] });
+    this.#next.sendStatus({ code: codes[decision.code], details: publicMessages[decision.code] });
   }
 
   /** Events run in order: a synchronous one at once, without a promise; one that waits holds every later one. */

@@ -1,5 +1,5 @@
 import type { Metadata, ServerInterceptingCallInterface } from "@grpc/grpc-js";
-import type { AuthnRequest, Peer, RequestHeaders } from "../guard.js";
+import type { AuthnRequest, Peer, RequestHeaders } from "../guard-api.js";
 
 /**
  * What an authenticator sees of a grpc-js call, read from the call when asked:

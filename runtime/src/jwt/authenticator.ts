@@ -1,6 +1,6 @@
 import type { Authenticator } from "../authenticator.js";
-import { AuthenticationError } from "../errors.js";
-import type { AuthnRequest } from "../guard.js";
+import { AuthenticationError, configError } from "../errors.js";
+import type { AuthnRequest, ProducedPrincipals } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { bearerCandidate, checkCompact } from "./bearer.js";
 import { TokenCache, type TokenCacheOptions } from "./cache.js";
@@ -39,7 +39,12 @@ export interface JwtAuthenticatorOptions<K extends string = string, R extends st
 function seconds(value: number | undefined, fallback: number | undefined, what: string, max: number): number | undefined {
   if (value === undefined) return fallback;
   if (typeof value !== "number" || !Number.isFinite(value) || value < 0 || value > max)
-    throw new TypeError(`protoauthz/jwt: ${what} must be a number of seconds from 0 to ${max}`);
+    throw configError(
+      `protoauthz/jwt ${what}`,
+      `${what} is ${String(value)}`,
+      `give a number of seconds from 0 to ${max}`,
+      "the JWT authenticator cannot start",
+    );
   return value;
 }
 
@@ -56,13 +61,28 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
 ): Authenticator<Principal<K, R, S>> {
   checkKeyConfig(options.algorithms, options.key);
   if (options.issuer === undefined && options.dangerouslyAcceptAnyIssuer !== true) {
-    throw new TypeError("protoauthz/jwt: set issuer (or dangerouslyAcceptAnyIssuer: true to accept tokens from anyone holding a key)");
+    throw configError(
+      "protoauthz/jwt issuer",
+      "no issuer",
+      "set issuer (or dangerouslyAcceptAnyIssuer: true to accept tokens from anyone holding a key)",
+      "the JWT authenticator cannot start",
+    );
   }
   if (options.audience === undefined && options.dangerouslyAcceptAnyAudience !== true) {
-    throw new TypeError("protoauthz/jwt: set audience (or dangerouslyAcceptAnyAudience: true to accept tokens meant for other services)");
+    throw configError(
+      "protoauthz/jwt audience",
+      "no audience",
+      "set audience (or dangerouslyAcceptAnyAudience: true to accept tokens meant for other services)",
+      "the JWT authenticator cannot start",
+    );
   }
   if (options.principal === undefined || options.principal.kind === undefined) {
-    throw new TypeError('protoauthz/jwt: set principal.kind, e.g. principal: { kind: "user" }');
+    throw configError(
+      "protoauthz/jwt principal.kind",
+      "no principal kind",
+      'set principal.kind, e.g. principal: { kind: "user" }',
+      "the JWT authenticator cannot start",
+    );
   }
   const name = options.name ?? "jwt";
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
@@ -127,6 +147,8 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
   return {
     name,
     credential: "authorization",
+    // A custom map may add any attribute; otherwise the mapping names them all.
+    produces: options.principal.map === undefined ? producedByMapping(options.principal) : undefined,
     inspect(request: AuthnRequest) {
       const header = request.header.get("authorization");
       if (header === null) return "absent";
@@ -158,5 +180,13 @@ export function createJwtAuthenticator<K extends string, R extends string = stri
         return refused(error);
       }
     },
+  };
+}
+
+/** The principals a claim mapping without a custom `map` can produce. */
+function producedByMapping<K extends string>(mapping: ClaimMapping<K>): ProducedPrincipals {
+  return {
+    kinds: typeof mapping.kind === "string" ? [mapping.kind] : mapping.kind.allowed,
+    attributes: Object.keys(mapping.attributes ?? {}),
   };
 }

@@ -1,6 +1,7 @@
 import type { KeyObject } from "node:crypto";
 import * as crypto from "node:crypto";
 import { BoundedCache } from "../bounded-cache.js";
+import { configError } from "../errors.js";
 
 // crypto.hash (one-shot, ~2x faster) exists from Node 20.12; older 20.x hashes the long way.
 const sha256: (text: string) => string =
@@ -28,9 +29,19 @@ export class TokenCache<P> {
     const maxEntries = options.maxEntries ?? 10_000;
     const maxTtl = options.maxTtlSeconds ?? 60;
     if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > 10_000_000)
-      throw new TypeError("protoauthz/jwt: cache.maxEntries must be an integer from 1 to 10,000,000");
+      throw configError(
+        "protoauthz/jwt cache.maxEntries",
+        `cache.maxEntries is ${String(maxEntries)}`,
+        "give an integer from 1 to 10,000,000",
+        "the JWT authenticator cannot start",
+      );
     if (!Number.isFinite(maxTtl) || maxTtl <= 0 || maxTtl > 3600)
-      throw new TypeError("protoauthz/jwt: cache.maxTtlSeconds must be more than 0 and at most 3600");
+      throw configError(
+        "protoauthz/jwt cache.maxTtlSeconds",
+        `cache.maxTtlSeconds is ${String(maxTtl)}`,
+        "give more than 0 and at most 3600",
+        "the JWT authenticator cannot start",
+      );
     this.#entries = new BoundedCache(maxEntries);
     this.#maxTtlMs = maxTtl * 1000;
   }

@@ -1,4 +1,9 @@
-import { type CryptoKey, importJWK, importPKCS8, type JWK, type JWTPayload, SignJWT } from "jose";
+import type { CryptoKey, JWK, JWTPayload } from "jose";
+import { configError } from "../errors.js";
+import { loadOptionalPeer } from "../optional-peer.js";
+
+/** jose signs; it is loaded when the first token is, so verifying tokens never needs it installed. */
+const loadJose = () => loadOptionalPeer("jose", "protoauthz/jwt createTokenSource", () => import("jose"));
 
 export interface TokenSourceOptions {
   /** Signing algorithm, e.g. "HS256", "ES256", "EdDSA". */
@@ -26,22 +31,31 @@ export interface TokenSourceOptions {
 export function createTokenSource(options: TokenSourceOptions): { token(): Promise<string> } {
   const lifetime = options.lifetimeSeconds ?? 300;
   const refreshBefore = options.refreshBeforeSeconds ?? Math.floor(lifetime / 5);
-  if (lifetime <= refreshBefore) throw new TypeError("protoauthz/jwt: lifetimeSeconds must exceed refreshBeforeSeconds");
+  if (lifetime <= refreshBefore) {
+    throw configError(
+      "protoauthz/jwt createTokenSource lifetimeSeconds",
+      `lifetimeSeconds (${lifetime}) must exceed refreshBeforeSeconds (${refreshBefore})`,
+      "make the lifetime longer or refresh later",
+      "the token source cannot start",
+    );
+  }
   const now = options.now ?? (() => Date.now() / 1000);
   let key: Promise<CryptoKey | Uint8Array> | undefined;
   let current: { token: string; expires: number } | undefined;
   let signing: Promise<string> | undefined;
 
-  const signingKey = () => {
+  const signingKey = async (): Promise<CryptoKey | Uint8Array> => {
+    const { importJWK, importPKCS8 } = await loadJose();
     const k = options.key;
-    if (typeof k === "string" && options.algorithm.startsWith("HS")) return Promise.resolve(new TextEncoder().encode(k));
-    if (k instanceof Uint8Array) return Promise.resolve(k);
+    if (typeof k === "string" && options.algorithm.startsWith("HS")) return new TextEncoder().encode(k);
+    if (k instanceof Uint8Array) return k;
     if (typeof k === "string") return importPKCS8(k, options.algorithm);
-    if ("algorithm" in k && "usages" in k) return Promise.resolve(k as CryptoKey);
+    if ("algorithm" in k && "usages" in k) return k as CryptoKey;
     return importJWK(k as JWK, options.algorithm) as Promise<CryptoKey | Uint8Array>;
   };
 
   const sign = async () => {
+    const { SignJWT } = await loadJose();
     key ??= signingKey();
     const issuedAt = Math.floor(now());
     const expires = issuedAt + lifetime;

@@ -1,5 +1,6 @@
 import { createPublicKey, createSecretKey, type KeyObject } from "node:crypto";
 import type { JWK } from "jose";
+import { configError } from "../errors.js";
 import { isSymmetric, keyMismatch, supportedAlgorithms } from "./algorithms.js";
 import { RemoteKeySet } from "./jwks.js";
 import { discoverJwksUrl } from "./oidc.js";
@@ -29,11 +30,11 @@ export interface KeyStore {
 
 /**
  * Checks that a configuration can verify something, and only what it says.
- * Throws TypeError with the fix; called when the authenticator is created.
+ * Throws AuthzConfigError with the fix; called when the authenticator is created.
  */
 export function checkKeyConfig(algorithms: readonly string[], source: KeySource | undefined): void {
   const fail = (what: string): never => {
-    throw new TypeError(`protoauthz/jwt: ${what}`);
+    throw configError("protoauthz/jwt algorithms and key", what, "make algorithms and key agree", "the JWT authenticator cannot start");
   };
   if (!Array.isArray(algorithms) || algorithms.length === 0) fail('name the accepted algorithms, e.g. algorithms: ["ES256"]');
   for (const alg of algorithms) {
@@ -69,7 +70,14 @@ export function checkKeyConfig(algorithms: readonly string[], source: KeySource 
 function localKey(algorithms: readonly string[], key: KeyObject): KeyStore {
   for (const alg of algorithms) {
     const mismatch = keyMismatch(alg, key);
-    if (mismatch !== undefined) throw new TypeError(`protoauthz/jwt: ${mismatch}; the configured key cannot verify it`);
+    if (mismatch !== undefined) {
+      throw configError(
+        "protoauthz/jwt key",
+        `${mismatch}; the configured key cannot verify it`,
+        "list only algorithms the key is for",
+        "the JWT authenticator cannot start",
+      );
+    }
   }
   return { select: () => key };
 }
@@ -80,7 +88,12 @@ function importPublicKey(key: string | JWK): KeyObject {
       ? createPublicKey(key)
       : createPublicKey({ key: key as import("node:crypto").JsonWebKey, format: "jwk" });
   } catch (error) {
-    throw new TypeError(`protoauthz/jwt: publicKey cannot be imported: ${error instanceof Error ? error.message : String(error)}`);
+    throw configError(
+      "protoauthz/jwt key.publicKey",
+      `publicKey cannot be imported: ${error instanceof Error ? error.message : String(error)}`,
+      "give a PEM (SPKI) public key or a public JWK",
+      "the JWT authenticator cannot start",
+    );
   }
 }
 

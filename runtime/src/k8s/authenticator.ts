@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { Authenticator } from "../authenticator.js";
-import { AuthenticationError } from "../errors.js";
+import { AuthenticationError, configError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import { bearerToken } from "../jwt/bearer.js";
 import type { Principal } from "../principal.js";
@@ -62,9 +62,21 @@ export function createTokenReviewAuthenticator<K extends string>(
   options: TokenReviewAuthenticatorOptions<K>,
 ): Authenticator<Principal<K, never, never>> {
   if (typeof options.audience !== "string" || options.audience === "") {
-    throw new TypeError("protoauthz/k8s: set audience (the audience service-account tokens are minted for)");
+    throw configError(
+      "protoauthz/k8s audience",
+      "no audience",
+      "set audience (the audience service-account tokens are minted for)",
+      "the TokenReview authenticator cannot start",
+    );
   }
-  if (typeof options.kind !== "string" || options.kind === "") throw new TypeError('protoauthz/k8s: set kind, e.g. kind: "sandbox"');
+  if (typeof options.kind !== "string" || options.kind === "") {
+    throw configError(
+      "protoauthz/k8s kind",
+      "no principal kind",
+      'set kind, e.g. kind: "sandbox"',
+      "the TokenReview authenticator cannot start",
+    );
+  }
   const name = options.name ?? "k8s";
   const maxTokenBytes = options.maxTokenBytes ?? 8192;
   const now = options.now ?? Date.now;
@@ -81,6 +93,11 @@ export function createTokenReviewAuthenticator<K extends string>(
   return {
     name,
     credential: "authorization",
+    // An attributes function may add any; otherwise these are all (the pod's when the token is bound to one).
+    produces:
+      options.attributes === undefined
+        ? { kinds: [options.kind], attributes: ["namespace", "service_account", "pod_name", "pod_uid"] }
+        : undefined,
     inspect(request: AuthnRequest) {
       if (!request.header.has("authorization")) return "absent";
       try {
@@ -177,7 +194,12 @@ function inClusterApiServer(): string {
   const host = process.env.KUBERNETES_SERVICE_HOST;
   const port = process.env.KUBERNETES_SERVICE_PORT ?? "443";
   if (host === undefined || host === "") {
-    throw new TypeError("protoauthz/k8s: not running in a cluster (KUBERNETES_SERVICE_HOST is unset): set apiServer, ca and credentials");
+    throw configError(
+      "protoauthz/k8s apiServer",
+      "not running in a cluster (KUBERNETES_SERVICE_HOST is unset)",
+      "set apiServer, ca and credentials",
+      "the TokenReview authenticator cannot start",
+    );
   }
   return `https://${host.includes(":") ? `[${host}]` : host}:${port}`;
 }
@@ -186,6 +208,11 @@ function readInCluster(file: string): string {
   try {
     return readFileSync(`${inCluster}/${file}`, "utf8");
   } catch {
-    throw new TypeError(`protoauthz/k8s: cannot read ${inCluster}/${file} (not in a cluster?): set ca`);
+    throw configError(
+      "protoauthz/k8s ca",
+      `cannot read ${inCluster}/${file} (not in a cluster?)`,
+      "set ca",
+      "the TokenReview authenticator cannot start",
+    );
   }
 }

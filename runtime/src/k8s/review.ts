@@ -1,4 +1,5 @@
 import * as https from "node:https";
+import { configError } from "../errors.js";
 import { checkReviewStatus, type ReviewStatus } from "./review-status.js";
 
 export type { ReviewStatus };
@@ -25,7 +26,12 @@ const path = "/apis/authentication.k8s.io/v1/tokenreviews";
 export function reviewClient(options: ReviewClientOptions): ReviewClient {
   const url = new URL(path, options.apiServer);
   if (url.protocol !== "https:")
-    throw new TypeError(`protoauthz/k8s: apiServer must be an https URL, got ${JSON.stringify(options.apiServer)}`);
+    throw configError(
+      "protoauthz/k8s apiServer",
+      `apiServer must be an https URL, got ${JSON.stringify(options.apiServer)}`,
+      "give the API server's https URL, or leave it unset inside a cluster",
+      "the TokenReview authenticator cannot start",
+    );
   return {
     async review(token, audience) {
       const body = JSON.stringify({

@@ -1,6 +1,6 @@
 import { X509Certificate } from "node:crypto";
 import type { Authenticator } from "../authenticator.js";
-import { AuthenticationError } from "../errors.js";
+import { AuthenticationError, configError } from "../errors.js";
 import type { AuthnRequest } from "../guard.js";
 import type { Principal } from "../principal.js";
 
@@ -27,19 +27,28 @@ export interface MtlsAuthenticatorOptions<K extends string = string> {
 
 /**
  * A principal from the verified client certificate of a TLS connection
- * (connect-node over HTTP/2 TLS with `tlsPeerContextValues`, grpc-js secure
+ * (connect-node over HTTP/2 TLS with `guardContextValues`, grpc-js secure
  * servers). The chain is checked against `ca` here as well, so a server that
  * requests but does not enforce client certificates still admits no
  * unverified peer. An absent or unverified certificate gives no principal.
  */
 export function createMtlsAuthenticator<K extends string>(options: MtlsAuthenticatorOptions<K>): Authenticator<Principal<K, never, never>> {
   const cas = (typeof options.ca === "string" ? [options.ca] : options.ca).map((pem) => new X509Certificate(pem));
-  if (cas.length === 0) throw new TypeError("protoauthz/mtls: give the CA certificates that issue client certificates");
+  if (cas.length === 0) {
+    throw configError(
+      "protoauthz/mtls ca",
+      "no CA certificates",
+      "give the CA certificates that issue client certificates",
+      "the mTLS authenticator cannot start",
+    );
+  }
   const name = options.name ?? "mtls";
   const now = options.now ?? (() => new Date());
   return {
     name,
     credential: "tls",
+    // Without an attributes function the principal has none; with one, who knows.
+    produces: options.attributes === undefined ? { kinds: [options.kind], attributes: [] } : undefined,
     inspect(request: AuthnRequest) {
       const peer = request.peer;
       return peer?.certificate !== undefined && peer.authorized !== false ? "mine" : "absent";

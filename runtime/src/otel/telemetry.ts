@@ -1,7 +1,7 @@
 import { type Attributes, type MeterProvider, metrics, trace } from "@opentelemetry/api";
 import type { AuditHook, AuthzEvent } from "../audit.js";
-import { AuthenticationError } from "../errors.js";
-import type { Authenticate } from "../guard.js";
+import { configError, isAuthenticationError } from "../errors.js";
+import type { Authenticate, AuthnRequest } from "../guard-api.js";
 import type { Principal } from "../principal.js";
 import { isThenable } from "../thenable.js";
 
@@ -57,8 +57,10 @@ export function createAuthzTelemetry(options: AuthzTelemetryOptions = {}): Authz
   };
 
   const authenticate = <P extends Principal>(inner: Authenticate<P>): Authenticate<P> => {
-    if (typeof inner !== "function") throw new TypeError("protoauthz/otel: authenticate needs the authenticate function to time");
-    return (request) => {
+    if (typeof inner !== "function") {
+      throw configError("protoauthz/otel authenticate", `got ${typeof inner}, not a function`, "pass the authenticate function to time");
+    }
+    const timed = (request: AuthnRequest): ReturnType<Authenticate<P>> => {
       const started = performance.now();
       const record = (outcome: string) =>
         duration.record((performance.now() - started) / 1000, {
@@ -87,6 +89,8 @@ export function createAuthzTelemetry(options: AuthzTelemetryOptions = {}): Authz
         },
       );
     };
+    // Timing changes nothing the guard checks at start: the principals it can produce.
+    return Object.assign(timed, { produces: inner.produces });
   };
 
   return { audit, authenticate };
@@ -97,4 +101,4 @@ function outcomeOf(event: AuthzEvent): "allowed" | "denied" | "would_deny" {
   return event.enforced ? "denied" : "would_deny";
 }
 
-const failureOf = (error: unknown) => (error instanceof AuthenticationError ? "invalid_credentials" : "failed");
+const failureOf = (error: unknown) => (isAuthenticationError(error) ? "invalid_credentials" : "failed");

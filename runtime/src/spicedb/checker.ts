@@ -1,7 +1,8 @@
-import { v1 } from "@authzed/authzed-node";
-import { AuthzConfigError } from "../errors.js";
+import type { v1 } from "@authzed/authzed-node";
+import { AuthzConfigError, type ConfigProblem, configError, configProblem } from "../errors.js";
 import type { Principal } from "../principal.js";
 import { type RelationChecker, type RelationQuery, RelationRefusal, type RelationUse } from "../relations.js";
+import { type AuthzedV1, loadAuthzed } from "./authzed.js";
 import { DecisionCache, type DecisionCacheOptions } from "./cache.js";
 import { call, type SpiceDBClient, SpiceDBError } from "./client.js";
 import { isObjectId } from "./object-id.js";
@@ -43,155 +44,190 @@ export interface SpiceDBCheckerOptions {
 }
 
 export interface SpiceDBChecker extends RelationChecker {
-  validate(uses: readonly RelationUse[]): readonly string[];
+  validate(uses: readonly RelationUse[]): readonly ConfigProblem[];
 }
 
-const { HAS_PERMISSION, NO_PERMISSION } = v1.CheckPermissionResponse_Permissionship;
+/** Everything a checker asks with, fixed when it is created; every function below reads it. */
+interface CheckerContext {
+  readonly api: AuthzedV1;
+  readonly client: SpiceDBClient;
+  readonly schema: SpiceDBSchema;
+  readonly subjects: SubjectMappings | undefined;
+  /** The consistency of a call without a ZedToken. */
+  readonly untokened: v1.Consistency;
+  readonly freshness: ((principal: Principal, procedure: string) => string | undefined) | undefined;
+  readonly cache: DecisionCache | undefined;
+}
 
-const minimizeLatency = v1.Consistency.create({ requirement: { oneofKind: "minimizeLatency", minimizeLatency: true } });
-const fullyConsistent = v1.Consistency.create({ requirement: { oneofKind: "fullyConsistent", fullyConsistent: true } });
+const where = "createSpiceDBChecker";
+const cannotStart = "the SpiceDB checker cannot start";
 
 /**
  * A RelationChecker on SpiceDB. Reads the engine's schema once, so that the
  * guard can validate its tables synchronously when it starts, and so that a
  * caller whose subject type the schema lacks is refused without a round trip.
+ * Loads `@authzed/authzed-node` first: without it, one line says how to install it.
  */
 export async function createSpiceDBChecker(client: SpiceDBClient, options: SpiceDBCheckerOptions = {}): Promise<SpiceDBChecker> {
   const consistency = options.consistency ?? "minimize_latency";
   if (options.cache !== undefined && consistency === "fully_consistent") {
-    throw new AuthzConfigError(["spicedb: a decision cache contradicts fully_consistent (drop one of them)"]);
+    throw configError(`${where} cache`, "a decision cache contradicts fully_consistent", "drop one of them", cannotStart);
   }
   const freshness = typeof consistency === "object" && consistency !== null ? consistency.atLeastAsFresh : undefined;
   if (typeof consistency === "object" && typeof freshness !== "function") {
-    throw new AuthzConfigError([
-      'spicedb: consistency must be "minimize_latency", "fully_consistent" or { atLeastAsFresh: (principal, procedure) => token }',
-    ]);
+    throw configError(
+      `${where} consistency`,
+      "consistency is an object without an atLeastAsFresh function",
+      'use "minimize_latency", "fully_consistent" or { atLeastAsFresh: (principal, procedure) => token }',
+      cannotStart,
+    );
   }
-  const cache = options.cache === undefined ? undefined : new DecisionCache(options.cache);
-  const schema = await loadSchema(client);
-
-  /**
-   * The caller's subject, or undefined when its kind is not mapped or its id
-   * cannot exist. SpiceDB refuses a subject type its schema lacks: a
-   * permanent "no", never worth a round trip. (Kept out of `check`: its size
-   * decides how V8 compiles the cache-hit path.)
-   */
-  const subjectFor = (principal: Principal): Subject | undefined => {
-    const subject = subjectOf(principal, options.subjects);
-    if (subject === undefined) return undefined;
-    const unknown = subjectTypeProblem(schema, subject.objectType, subject.optionalRelation);
-    if (unknown !== undefined) throw new RelationRefusal("relation_subject_unknown", `the caller's subject cannot be checked: ${unknown}`);
-    return subject;
+  const api = await loadAuthzed();
+  const context: CheckerContext = {
+    api,
+    client,
+    schema: await loadSchema(api, client),
+    subjects: options.subjects,
+    untokened: api.Consistency.create({
+      requirement:
+        consistency === "fully_consistent"
+          ? { oneofKind: "fullyConsistent", fullyConsistent: true }
+          : { oneofKind: "minimizeLatency", minimizeLatency: true },
+    }),
+    freshness,
+    cache: options.cache === undefined ? undefined : new DecisionCache(options.cache),
   };
-
   return {
-    validate: (uses) => validateUses(schema, uses, options.subjects),
-
-    // Reads context.signal only on the way to the engine: the guard makes the
-    // signal on first read, and a call answered from the cache needs none.
-    // Not async: when every answer is cached (or no id can exist), the guard
-    // gets them without a promise and decides the call synchronously.
-    check(principal, queries, context) {
-      const { procedure } = context;
-      const held: boolean[] = new Array(queries.length).fill(false);
-      const subject = subjectFor(principal);
-      if (subject === undefined) return held;
-      const token = freshness === undefined ? undefined : tokenOf(freshness(principal, procedure));
-      // Each distinct question once, in the order first asked; answers fan
-      // out to every query that asked it. Made on the first miss: a call
-      // answered from the cache builds no map.
-      let asked: Map<string, Question> | undefined;
-      for (let index = 0; index < queries.length; index++) {
-        const query = queries[index] as RelationQuery;
-        if (!isObjectId(query.resourceId)) continue; // cannot exist: not held, nothing asked
-        const key = cacheKey(query, subject);
-        // Served only when the answer is known to be as fresh as the caller's token.
-        const cached = cache?.get(key, token);
-        if (cached !== undefined) held[index] = cached;
-        else if (asked?.has(key)) asked.get(key)?.indexes.push(index);
-        else (asked ??= new Map()).set(key, { item: itemOf(query, subject), indexes: [index] });
-      }
-      if (asked === undefined) return held;
-      if (token !== undefined) {
-        // Checked only on the way to the engine: a cached answer covers only tokens the engine accepted.
-        const problem = zedTokenProblem(token);
-        if (problem !== undefined) throw new RelationRefusal("relation_token_invalid", `the caller's ZedToken is malformed: ${problem}`);
-      }
-      return askEngine(token, asked, held, context.signal).catch((error: unknown) => {
-        if (token !== undefined && isTokenRefusal(error)) {
-          throw new RelationRefusal("relation_token_invalid", "SpiceDB cannot read the caller's ZedToken", { cause: error });
-        }
-        throw error;
-      });
-    },
+    validate: (uses) => validateUses(context.schema, uses, context.subjects),
+    check: (principal, queries, call) => check(context, principal, queries, call),
   };
+}
 
-  /**
-   * One round trip for every question not answered from the cache:
-   * CheckPermission for one question (where the client has it), else one
-   * CheckBulkPermissions. Each answer is cached with the token it was asked
-   * at and the revision it was checked at, replacing the one before.
-   */
-  async function askEngine(
-    token: string | undefined,
-    asked: ReadonlyMap<string, Question>,
-    held: boolean[],
-    signal: AbortSignal,
-  ): Promise<readonly boolean[]> {
-    const requirement =
-      token !== undefined
-        ? v1.Consistency.create({ requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: { token } } })
-        : consistency === "fully_consistent"
-          ? fullyConsistent
-          : minimizeLatency;
-    const permissions = client.permissions;
-    const answer = (key: string, question: Question, permissionship: v1.CheckPermissionResponse_Permissionship, checkedAt: string) => {
-      // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
-      const isHeld = permissionship === HAS_PERMISSION;
-      for (const index of question.indexes) held[index] = isHeld;
-      if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION) cache?.set(key, isHeld, token, checkedAt || undefined);
-    };
-    if (asked.size === 1 && permissions.checkPermission !== undefined) {
-      const [[key, question]] = asked as Map<string, Question>;
-      const { resource, permission, subject } = question.item;
-      // itemOf always sets resource and subject.
-      const request = v1.CheckPermissionRequest.create({
-        consistency: requirement,
-        resource: resource as v1.ObjectReference,
-        permission,
-        subject: subject as v1.SubjectReference,
-      });
-      const response = await call<v1.CheckPermissionResponse>(
-        (metadata, callOptions, callback) =>
-          (permissions as Required<typeof permissions>).checkPermission(request, metadata, callOptions, callback),
-        signal,
-      );
-      answer(key, question, response.permissionship, response.checkedAt?.token ?? "");
-      return held;
+/**
+ * Answers one call. Reads `call.signal` only on the way to the engine: the
+ * guard makes the signal on first read, and a call answered from the cache
+ * needs none. Not async: when every answer is cached (or no id can exist),
+ * the guard gets them without a promise and decides the call synchronously.
+ */
+function check(
+  context: CheckerContext,
+  principal: Principal,
+  queries: readonly RelationQuery[],
+  call: { readonly procedure: string; readonly signal: AbortSignal },
+): readonly boolean[] | Promise<readonly boolean[]> {
+  const held: boolean[] = new Array(queries.length).fill(false);
+  const subject = subjectFor(context, principal);
+  if (subject === undefined) return held;
+  const token = context.freshness === undefined ? undefined : tokenOf(context.freshness(principal, call.procedure));
+  // Each distinct question once, in the order first asked; answers fan
+  // out to every query that asked it. Made on the first miss: a call
+  // answered from the cache builds no map.
+  let asked: Map<string, Question> | undefined;
+  for (let index = 0; index < queries.length; index++) {
+    const query = queries[index] as RelationQuery;
+    if (!isObjectId(query.resourceId)) continue; // cannot exist: not held, nothing asked
+    const key = cacheKey(query, subject);
+    // Served only when the answer is known to be as fresh as the caller's token.
+    const cached = context.cache?.get(key, token);
+    if (cached !== undefined) held[index] = cached;
+    else if (asked?.has(key)) asked.get(key)?.indexes.push(index);
+    else (asked ??= new Map()).set(key, { item: itemOf(context.api, query, subject), indexes: [index] });
+  }
+  if (asked === undefined) return held;
+  if (token !== undefined) {
+    // Checked only on the way to the engine: a cached answer covers only tokens the engine accepted.
+    const problem = zedTokenProblem(token);
+    if (problem !== undefined) throw new RelationRefusal("relation_token_invalid", `the caller's ZedToken is malformed: ${problem}`);
+  }
+  return askEngine(context, token, asked, held, call.signal).catch((error: unknown) => {
+    if (token !== undefined && isTokenRefusal(error)) {
+      throw new RelationRefusal("relation_token_invalid", "SpiceDB cannot read the caller's ZedToken", { cause: error });
     }
-    const items = [...asked.values()].map((question) => question.item);
-    const request = v1.CheckBulkPermissionsRequest.create({ consistency: requirement, items });
-    const response = await call<v1.CheckBulkPermissionsResponse>(
-      (metadata, callOptions, callback) => permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+    throw error;
+  });
+}
+
+/**
+ * The caller's subject, or undefined when its kind is not mapped or its id
+ * cannot exist. SpiceDB refuses a subject type its schema lacks: a
+ * permanent "no", never worth a round trip. (Kept out of `check`: its size
+ * decides how V8 compiles the cache-hit path.)
+ */
+function subjectFor(context: CheckerContext, principal: Principal): Subject | undefined {
+  const subject = subjectOf(principal, context.subjects);
+  if (subject === undefined) return undefined;
+  const unknown = subjectTypeProblem(context.schema, subject.objectType, subject.optionalRelation);
+  if (unknown !== undefined) throw new RelationRefusal("relation_subject_unknown", `the caller's subject cannot be checked: ${unknown}`);
+  return subject;
+}
+
+/**
+ * One round trip for every question not answered from the cache:
+ * CheckPermission for one question (where the client has it), else one
+ * CheckBulkPermissions. Each answer is cached with the token it was asked
+ * at and the revision it was checked at, replacing the one before.
+ */
+async function askEngine(
+  context: CheckerContext,
+  token: string | undefined,
+  asked: ReadonlyMap<string, Question>,
+  held: boolean[],
+  signal: AbortSignal,
+): Promise<readonly boolean[]> {
+  const { api } = context;
+  const consistency =
+    token === undefined
+      ? context.untokened
+      : api.Consistency.create({ requirement: { oneofKind: "atLeastAsFresh", atLeastAsFresh: { token } } });
+  const answer = (key: string, question: Question, permissionship: v1.CheckPermissionResponse_Permissionship, checkedAt: string) => {
+    const { HAS_PERMISSION, NO_PERMISSION } = api.CheckPermissionResponse_Permissionship;
+    // CONDITIONAL (a caveat lacking context) and anything unknown count as not held, and are not cached.
+    const isHeld = permissionship === HAS_PERMISSION;
+    for (const index of question.indexes) held[index] = isHeld;
+    if (permissionship === HAS_PERMISSION || permissionship === NO_PERMISSION)
+      context.cache?.set(key, isHeld, token, checkedAt || undefined);
+  };
+  const permissions = context.client.permissions;
+  if (asked.size === 1 && permissions.checkPermission !== undefined) {
+    const [[key, question]] = asked as Map<string, Question>;
+    const { resource, permission, subject } = question.item;
+    // itemOf always sets resource and subject.
+    const request = api.CheckPermissionRequest.create({
+      consistency,
+      resource: resource as v1.ObjectReference,
+      permission,
+      subject: subject as v1.SubjectReference,
+    });
+    const response = await call<v1.CheckPermissionResponse>(
+      (metadata, callOptions, callback) =>
+        (permissions as Required<typeof permissions>).checkPermission(request, metadata, callOptions, callback),
       signal,
     );
-    if (response.pairs.length !== items.length) {
-      throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
-    }
-    const checkedAt = response.checkedAt?.token ?? "";
-    [...asked].forEach(([key, question], i) => {
-      const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
-      if (pair.request !== undefined && keyOf(pair.request) !== key) {
-        throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
-      }
-      if (pair.response.oneofKind !== "item") {
-        const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
-        throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
-      }
-      answer(key, question, pair.response.item.permissionship, checkedAt);
-    });
+    answer(key, question, response.permissionship, response.checkedAt?.token ?? "");
     return held;
   }
+  const items = [...asked.values()].map((question) => question.item);
+  const request = api.CheckBulkPermissionsRequest.create({ consistency, items });
+  const response = await call<v1.CheckBulkPermissionsResponse>(
+    (metadata, callOptions, callback) => permissions.checkBulkPermissions(request, metadata, callOptions, callback),
+    signal,
+  );
+  if (response.pairs.length !== items.length) {
+    throw new SpiceDBError(`SpiceDB: ${response.pairs.length} answers to ${items.length} checks`);
+  }
+  const checkedAt = response.checkedAt?.token ?? "";
+  [...asked].forEach(([key, question], i) => {
+    const pair = response.pairs[i] as v1.CheckBulkPermissionsPair;
+    if (pair.request !== undefined && keyOf(pair.request) !== key) {
+      throw new SpiceDBError(`SpiceDB: answer ${i} is for ${keyOf(pair.request)}, not ${key}`);
+    }
+    if (pair.response.oneofKind !== "item") {
+      const detail = pair.response.oneofKind === "error" ? pair.response.error.message : "no answer";
+      throw new SpiceDBError(`SpiceDB: check of ${key} failed: ${detail}`);
+    }
+    answer(key, question, pair.response.item.permissionship, checkedAt);
+  });
+  return held;
 }
 
 /**
@@ -211,8 +247,8 @@ interface Question {
   readonly indexes: number[];
 }
 
-async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
-  const request = v1.ReadSchemaRequest.create({});
+async function loadSchema(api: AuthzedV1, client: SpiceDBClient): Promise<SpiceDBSchema> {
+  const request = api.ReadSchemaRequest.create({});
   const response = await call<v1.ReadSchemaResponse>((metadata, options, callback) =>
     client.schema.readSchema(request, metadata, options, callback),
   );
@@ -220,14 +256,17 @@ async function loadSchema(client: SpiceDBClient): Promise<SpiceDBSchema> {
     return readSchema(response.schemaText);
   } catch (error) {
     if (error instanceof SchemaReadError) {
-      throw new AuthzConfigError([`spicedb: cannot read the engine's schema: ${error.message}`], { cause: error });
+      throw new AuthzConfigError(
+        [configProblem("SpiceDB schema", `cannot read the engine's schema: ${error.message}`, "write a schema `zed validate` accepts")],
+        { cause: error, what: cannotStart },
+      );
     }
     throw error;
   }
 }
 
-function itemOf(query: RelationQuery, subject: Subject): v1.CheckBulkPermissionsRequestItem {
-  return v1.CheckBulkPermissionsRequestItem.create({
+function itemOf(api: AuthzedV1, query: RelationQuery, subject: Subject): v1.CheckBulkPermissionsRequestItem {
+  return api.CheckBulkPermissionsRequestItem.create({
     resource: { objectType: query.resourceType, objectId: query.resourceId },
     permission: query.permission,
     subject: {

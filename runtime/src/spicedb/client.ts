@@ -1,5 +1,6 @@
-import { v1 } from "@authzed/authzed-node";
+import type { v1 } from "@authzed/authzed-node";
 import { Metadata } from "@grpc/grpc-js";
+import { type AuthzedV1, loadAuthzed } from "./authzed.js";
 
 /** A unary SpiceDB method in the callback style both the embedded engine and the gRPC client serve. */
 type Unary<Req, Res> = (input: Req, metadata: Metadata, options: object, callback: (error: Error | null, value?: Res) => void) => Pending;
@@ -55,17 +56,55 @@ export interface ClusterOptions {
   readonly plaintext?: boolean;
 }
 
-/** A SpiceDB cluster (Postgres, CockroachDB or Spanner behind it) through `@authzed/authzed-node`. */
+/**
+ * A SpiceDB cluster (Postgres, CockroachDB or Spanner behind it) through
+ * `@authzed/authzed-node`, which is loaded (and the connection made) on the
+ * first call: without it installed, that call fails saying how to install it.
+ */
 export function clusterClient(options: ClusterOptions): SpiceDBClient & { close(): void } {
-  const client =
-    options.caCertificate === undefined
-      ? v1.NewClient(
-          options.presharedKey,
-          options.endpoint,
-          options.plaintext === true ? v1.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : v1.ClientSecurity.SECURE,
-        )
-      : v1.NewClientWithCustomCert(options.presharedKey, options.endpoint, options.caCertificate);
-  return { permissions: client, schema: client, close: () => client.close() };
+  let client: v1.ZedClientInterface | undefined;
+  let connecting: Promise<v1.ZedClientInterface> | undefined;
+  const connected = () => {
+    connecting ??= loadAuthzed().then((api) => {
+      client = connect(api, options);
+      return client;
+    });
+    return connecting;
+  };
+  /** Calls `method` on the client, once there is one; cancellable meanwhile. */
+  const lazily =
+    <Req, Res>(method: "checkBulkPermissions" | "checkPermission" | "readSchema"): Unary<Req, Res> =>
+    (input, metadata, callOptions, callback) => {
+      const invoke = (c: v1.ZedClientInterface) =>
+        (c[method] as unknown as Unary<Req, Res>).call(c, input, metadata, callOptions, callback);
+      if (client !== undefined) return invoke(client);
+      let cancelled = false;
+      let pending: Pending;
+      connected().then(
+        (c) => {
+          if (!cancelled) pending = invoke(c);
+        },
+        (error: unknown) => callback(error instanceof Error ? error : new Error(String(error))),
+      );
+      return {
+        cancel: () => {
+          cancelled = true;
+          pending?.cancel?.();
+        },
+      };
+    };
+  return {
+    permissions: { checkBulkPermissions: lazily("checkBulkPermissions"), checkPermission: lazily("checkPermission") },
+    schema: { readSchema: lazily("readSchema") },
+    close: () => client?.close(),
+  };
+}
+
+function connect(api: AuthzedV1, options: ClusterOptions): v1.ZedClientInterface {
+  if (options.caCertificate !== undefined)
+    return api.NewClientWithCustomCert(options.presharedKey, options.endpoint, options.caCertificate);
+  const security = options.plaintext === true ? api.ClientSecurity.INSECURE_PLAINTEXT_CREDENTIALS : api.ClientSecurity.SECURE;
+  return api.NewClient(options.presharedKey, options.endpoint, security);
 }
 
 /**

@@ -1,3 +1,4 @@
+import { type ConfigProblem, configProblem } from "../errors.js";
 import type { RelationUse } from "../relations.js";
 import { isObjectType } from "./object-id.js";
 import type { SpiceDBSchema } from "./schema.js";
@@ -10,18 +11,17 @@ import { type SubjectMappings, subjectTypeOf, subjectTypeProblem } from "./subje
  * each one the schema can never hold is reported too, since a caller of that
  * kind would pass the static checks and then be refused by the engine.
  */
-export function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[], subjects: SubjectMappings | undefined): string[] {
-  const problems: string[] = [];
+export function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[], subjects: SubjectMappings | undefined): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
   for (const use of uses) {
-    const where = `${use.procedure}: relation ${use.resourceType}#${use.permission}`;
+    const relation = `relation ${use.resourceType}#${use.permission}`;
+    const add = (problem: string, fix: string) => problems.push(configProblem(use.procedure, `${relation}: ${problem}`, fix));
     if (!schema.hasType(use.resourceType)) {
-      problems.push(`${where}: the SpiceDB schema has no definition "${use.resourceType}" (add it, or fix the rule)`);
+      add(`the SpiceDB schema has no definition "${use.resourceType}"`, "add it, or fix the rule");
       continue;
     }
     if (!schema.hasPermission(use.resourceType, use.permission)) {
-      problems.push(
-        `${where}: definition "${use.resourceType}" has no permission or relation "${use.permission}" (add it to the schema, or fix the rule)`,
-      );
+      add(`definition "${use.resourceType}" has no permission or relation "${use.permission}"`, "add it to the schema, or fix the rule");
       continue;
     }
     const reachable = schema.subjectTypes(use.resourceType, use.permission);
@@ -31,22 +31,20 @@ export function validateUses(schema: SpiceDBSchema, uses: readonly RelationUse[]
     for (const kind of use.principals) {
       const subjectType = subjectTypeOf(kind, subjects);
       if (subjectType === undefined) {
-        problems.push(`${where}: ${which} "${kind}" has no SpiceDB subject (add it to the checker's subjects, or ${fix})`);
+        add(`${which} "${kind}" has no SpiceDB subject`, `add it to the checker's subjects, or ${fix}`);
         continue;
       }
       const [objectType = "", relation = ""] = subjectType.split("#");
       const missing = subjectTypeProblem(schema, objectType, relation);
       if (missing !== undefined) {
         // A name outside the grammar can never be a definition: only a mapping helps.
-        const add = isObjectType(objectType)
+        const remedy = isObjectType(objectType)
           ? "add it to the schema, map the kind in subjects"
           : "map the kind in subjects to a valid type";
-        problems.push(`${where}: ${which} "${kind}" can never hold it: ${missing} (${add}, or ${fix})`);
+        add(`${which} "${kind}" can never hold it: ${missing}`, `${remedy}, or ${fix}`);
       } else if (reachable !== undefined && !reachable.has(subjectType)) {
         const known = [...reachable].sort().join(", ") || "none";
-        problems.push(
-          `${where}: ${which} "${kind}" (subject type ${subjectType}) can never hold it; subject types that can: ${known}${use.anyKind === true ? ` (${fix})` : ""}`,
-        );
+        add(`${which} "${kind}" (subject type ${subjectType}) can never hold it; subject types that can: ${known}`, fix);
       }
     }
   }
