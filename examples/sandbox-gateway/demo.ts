@@ -75,6 +75,7 @@ function rpcs(transport: Transport, sandboxId: string): Record<string, Call> {
     // Its condition allows a day at most.
     "CreateSandbox ttl=48h": (headers) => sandboxes.createSandbox({ image: "node:22", ttl: { seconds: 48n * 3600n } }, { headers }),
     GetSandbox: (headers) => sandboxes.getSandbox({ sandboxId }, { headers }),
+    ListSandboxes: (headers) => sandboxes.listSandboxes({}, { headers }),
     WatchSandbox: async (headers) => {
       for await (const _ of sandboxes.watchSandbox({ sandboxId }, { headers })) break;
     },

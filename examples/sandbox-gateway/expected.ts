@@ -10,6 +10,7 @@ export const expectedMatrix: Table<Caller> = {
   // Its condition allows a TTL of a day at most.
   "CreateSandbox ttl=48h": { anonymous: U, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },
   GetSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
+  ListSandboxes: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   WatchSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   DeleteSandbox: { anonymous: U, user: D, admin: "ok", "own sandbox": D, "foreign sandbox": D },
   PurgeSandbox: { anonymous: D, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },

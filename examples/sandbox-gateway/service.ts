@@ -27,6 +27,12 @@ export function gatewayRoutes(sandboxes = new Map<string, Omit<Sandbox, "$typeNa
         const user = principalOf(ctx, SandboxServiceAuthz, "getSandbox");
         return { sandbox: find(req.sandboxId, user.subject, user.roles.includes("admin")) };
       },
+      listSandboxes(_req, ctx) {
+        const user = principalOf(ctx, SandboxServiceAuthz, "listSandboxes");
+        const isAdmin = user.roles.includes("admin");
+        const visible = [...sandboxes.values()].filter((s) => isAdmin || s.owner === user.subject);
+        return { sandboxes: visible.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)) };
+      },
       async *watchSandbox(req, ctx) {
         const user = principalOf(ctx, SandboxServiceAuthz, "watchSandbox");
         yield { sandbox: find(req.sandboxId, user.subject, user.roles.includes("admin")) };

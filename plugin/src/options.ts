@@ -24,6 +24,8 @@ export interface AuthzOptions {
   readonly undeclared: Undeclared;
   /** Path of a Markdown auth-surface report to write; "" writes none. */
   readonly report: string;
+  /** Path of a JSON manifest of every RPC's requirements to write; "" writes none. */
+  readonly manifest: string;
 }
 
 export type Adapter = "connect" | "grpc-js";
@@ -64,6 +66,10 @@ const table: Record<string, { help: string; apply(o: Mutable<AuthzOptions>, valu
   report: {
     help: 'write a Markdown auth-surface report to this path, e.g. "AUTHZ.md"',
     apply: (o, v) => (o.report = v === "" ? "" : outputPath(v)),
+  },
+  manifest: {
+    help: 'write a JSON manifest of every RPC\'s requirements to this path, e.g. "authz.manifest.json"',
+    apply: (o, v) => (o.manifest = v === "" ? "" : outputPath(v)),
   },
 };
 
@@ -113,6 +119,7 @@ export function parseOptions(raw: { key: string; value: string }[]): AuthzOption
     permissions: undefined,
     undeclared: "error",
     report: "",
+    manifest: "",
   };
   for (const { key, value } of raw) {
     const option = Object.hasOwn(table, key) ? table[key] : undefined;

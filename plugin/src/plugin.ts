@@ -8,6 +8,7 @@ import { emitTables, tableModule } from "./emit-table.js";
 import { printable } from "./escape.js";
 import { generatedHeader } from "./header.js";
 import { formatLocation } from "./location.js";
+import { emitManifest } from "./manifest.js";
 import { elementName, type ServiceModel } from "./model.js";
 import { type AuthzOptions, checkParameter, parseOptions } from "./options.js";
 import { formatProblem } from "./problem.js";
@@ -84,6 +85,7 @@ function generate(schema: Schema<AuthzOptions>, run: Run): void {
     emitRegistry(schema, collected.services);
   }
   if (options.report !== "") emitReport(schema, collected.services);
+  if (options.manifest !== "") emitManifest(schema, collected.services);
 }
 
 /** Every problem of the request, the rules' and the layout's, in one error. */

@@ -1,10 +1,13 @@
+import { isCrossSiteRequest } from "./cross-site.js";
 import { attributed, type Decision, deny } from "./decision.js";
 import { describeError, isAuthenticationError } from "./errors.js";
 
 /** An authenticator's throw: invalid credentials, a deadline missed, or an infrastructure failure. */
 export function failure(error: unknown): Decision {
   const reason = isAuthenticationError(error)
-    ? "invalid_credentials"
+    ? isCrossSiteRequest(error)
+      ? "cross_site_request"
+      : "invalid_credentials"
     : error instanceof AuthenticatorTimeout
       ? "authenticator_timeout"
       : "authenticator_failed";

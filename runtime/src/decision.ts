@@ -10,6 +10,7 @@ export type DenyReason =
   | "rule_denies" // the rule is `deny`
   | "no_credentials" // authenticated rule, no principal
   | "invalid_credentials" // credentials were presented and rejected
+  | "cross_site_request" // a cookie credential on a request that did not show an allowed origin (CSRF defence)
   | "authenticator_failed" // the authenticator threw or returned a broken principal: infrastructure failure
   | "authenticator_timeout" // the authenticator did not settle within authenticateTimeoutMs
   | "kind_not_allowed"
@@ -62,6 +63,7 @@ const codeOf: Record<DenyReason, DenyCode> = {
   rule_denies: "permission_denied",
   no_credentials: "unauthenticated",
   invalid_credentials: "unauthenticated",
+  cross_site_request: "unauthenticated",
   authenticator_failed: "unavailable",
   authenticator_timeout: "unavailable",
   kind_not_allowed: "permission_denied",

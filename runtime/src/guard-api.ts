@@ -32,6 +32,13 @@ export interface AuthnRequest {
   /** Request headers (gRPC metadata); repeated headers are joined by ", ". */
   readonly header: RequestHeaders;
   readonly peer: Peer | undefined;
+  /**
+   * The HTTP method of the request ("POST", "GET"), where the adapter knows
+   * it. Cookie authenticators refuse a call whose method is not known.
+   */
+  readonly httpMethod?: string | undefined;
+  /** Whether the RPC is declared `idempotency_level = NO_SIDE_EFFECTS` (read from its descriptor). */
+  readonly noSideEffects?: boolean | undefined;
 }
 
 /**

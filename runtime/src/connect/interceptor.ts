@@ -1,3 +1,4 @@
+import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import { Code, ConnectError, createContextKey, type Interceptor } from "@connectrpc/connect";
 import { admit, recognizeCalls } from "../call-record.js";
 import type { Decision } from "../decision.js";
@@ -35,6 +36,9 @@ export function createConnectInterceptor(guard: Guard): Interceptor {
       procedure: procedurePath(req.method),
       header: withRawAuthorization(req.header, req.contextValues),
       peer: req.contextValues.get(peerKey),
+      // For cookie credentials' CSRF defence: a GET only to RPCs free of side effects.
+      httpMethod: req.requestMethod,
+      noSideEffects: req.method.idempotency === MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS,
     });
     // Not async: an answer at hand (a cached token, a local key) goes on to
     // the handler without a promise or a turn of the event loop of its own.

@@ -8,6 +8,12 @@ import type { AuthnRequest, Peer, RequestHeaders } from "../guard-api.js";
  */
 export class MetadataRequest implements AuthnRequest {
   readonly header: RequestHeaders;
+  /**
+   * grpc-js serves only `application/grpc` requests, a content type no
+   * browser can send without a CORS preflight, and gRPC-Web proxies forward
+   * POSTs: a GET never reaches a grpc-js handler from a page.
+   */
+  readonly httpMethod = "POST";
   #peer: Peer | undefined | null = null;
 
   constructor(

@@ -30,6 +30,14 @@ export type SandboxServiceRules = {
     readonly roles: readonly [];
     readonly bindings: readonly [];
   };
+  readonly listSandboxes: {
+    readonly access: "authenticated";
+    readonly source: "service_default";
+    readonly principals: readonly ["user"];
+    readonly scopes: readonly [];
+    readonly roles: readonly [];
+    readonly bindings: readonly [];
+  };
   readonly watchSandbox: {
     readonly access: "authenticated";
     readonly source: "service_default";
@@ -85,6 +93,17 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
+   * ListSandboxes: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
+   */
+  listSandboxes: {
+    access: "authenticated",
+    source: "service_default",
+    principals: ["user"],
+    scopes: [],
+    roles: [],
+    bindings: [],
+  },
+  /**
    * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   watchSandbox: {
@@ -96,7 +115,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:38:12)
+   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:43:12)
    */
   deleteSandbox: {
     access: "authenticated",
@@ -107,7 +126,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:48:12)
+   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:53:12)
    */
   purgeSandbox: {
     access: "deny",
@@ -145,7 +164,7 @@ export type WorkloadServiceRules = {
  */
 export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
-   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:58:12)
+   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:63:12)
    */
   getPolicy: {
     access: "authenticated",
@@ -158,7 +177,7 @@ export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, Workload
     ],
   },
   /**
-   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:68:12)
+   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:73:12)
    */
   pushLogs: {
     access: "authenticated",
@@ -193,7 +212,7 @@ export type BootstrapServiceRules = {
  */
 export const BootstrapServiceAuthz: ServiceAuthz<typeof BootstrapService, BootstrapServiceRules> = defineServiceAuthz(BootstrapService, {
   /**
-   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:84:12)
+   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:89:12)
    */
   issueSandboxToken: {
     access: "authenticated",
@@ -225,7 +244,7 @@ export type HealthServiceRules = {
  */
 export const HealthServiceAuthz: ServiceAuthz<typeof HealthService, HealthServiceRules> = defineServiceAuthz(HealthService, {
   /**
-   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:96:12)
+   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:101:12)
    */
   check: {
     access: "public",

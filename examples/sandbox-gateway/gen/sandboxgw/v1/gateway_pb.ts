@@ -16,7 +16,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file sandboxgw/v1/gateway.proto.
  */
 export const file_sandboxgw_v1_gateway: GenFile = /*@__PURE__*/
-  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIk0KFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChVDcmVhdGVTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IicKEUdldFNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPAoSR2V0U2FuZGJveFJlc3BvbnNlEiYKB3NhbmRib3gYASABKAsyFS5zYW5kYm94Z3cudjEuU2FuZGJveCIpChNXYXRjaFNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPgoUV2F0Y2hTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IioKFERlbGV0ZVNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiFwoVRGVsZXRlU2FuZGJveFJlc3BvbnNlIikKE1B1cmdlU2FuZGJveFJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIWChRQdXJnZVNhbmRib3hSZXNwb25zZSJCCgdTYW5kYm94EgoKAmlkGAEgASgJEg0KBW93bmVyGAIgASgJEg0KBWltYWdlGAMgASgJEg0KBXN0YXRlGAQgASgJIiYKEEdldFBvbGljeVJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSIqChFHZXRQb2xpY3lSZXNwb25zZRIVCg1hbGxvd2VkX2hvc3RzGAEgAygJIh8KCUxvZ1NvdXJjZRISCgpzYW5kYm94X2lkGAEgASgJIkkKD1B1c2hMb2dzUmVxdWVzdBInCgZzb3VyY2UYASABKAsyFy5zYW5kYm94Z3cudjEuTG9nU291cmNlEg0KBWxpbmVzGAIgAygJIiQKEFB1c2hMb2dzUmVzcG9uc2USEAoIYWNjZXB0ZWQYASABKA0iDgoMQ2hlY2tSZXF1ZXN0Ih8KDUNoZWNrUmVzcG9uc2USDgoGc3RhdHVzGAEgASgJIi4KGElzc3VlU2FuZGJveFRva2VuUmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIj4KGUlzc3VlU2FuZGJveFRva2VuUmVzcG9uc2USDQoFdG9rZW4YASABKAkSEgoKZXhwaXJlc19hdBgCIAEoAzLvBAoOU2FuZGJveFNlcnZpY2USrAEKDUNyZWF0ZVNhbmRib3gSIi5zYW5kYm94Z3cudjEuQ3JlYXRlU2FuZGJveFJlcXVlc3QaIy5zYW5kYm94Z3cudjEuQ3JlYXRlU2FuZGJveFJlc3BvbnNlIlLCoBlOEkwKBHVzZXISD3NhbmRib3hlcy53cml0ZTIzIWhhcyhyZXF1ZXN0LnR0bCkgfHwgcmVxdWVzdC50dGwgPD0gZHVyYXRpb24oJzI0aCcpElQKCkdldFNhbmRib3gSHy5zYW5kYm94Z3cudjEuR2V0U2FuZGJveFJlcXVlc3QaIC5zYW5kYm94Z3cudjEuR2V0U2FuZGJveFJlc3BvbnNlIgOQAgESVwoMV2F0Y2hTYW5kYm94EiEuc2FuZGJveGd3LnYxLldhdGNoU2FuZGJveFJlcXVlc3QaIi5zYW5kYm94Z3cudjEuV2F0Y2hTYW5kYm94UmVzcG9uc2UwARJtCg1EZWxldGVTYW5kYm94EiIuc2FuZGJveGd3LnYxLkRlbGV0ZVNhbmRib3hSZXF1ZXN0GiMuc2FuZGJveGd3LnYxLkRlbGV0ZVNhbmRib3hSZXNwb25zZSITwqAZDxINCgR1c2VyGgVhZG1pbhKBAQoMUHVyZ2VTYW5kYm94EiEuc2FuZGJveGd3LnYxLlB1cmdlU2FuZGJveFJlcXVlc3QaIi5zYW5kYm94Z3cudjEuUHVyZ2VTYW5kYm94UmVzcG9uc2UiKsKgGSYaJAoicmV0aXJlZCBpbiB2MS40OyB1c2UgRGVsZXRlU2FuZGJveBoMwqAZCBIGCgR1c2VyMokCCg9Xb3JrbG9hZFNlcnZpY2USdwoJR2V0UG9saWN5Eh4uc2FuZGJveGd3LnYxLkdldFBvbGljeVJlcXVlc3QaHy5zYW5kYm94Z3cudjEuR2V0UG9saWN5UmVzcG9uc2UiKcKgGSUSIwoHc2FuZGJveCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkEn0KCFB1c2hMb2dzEh0uc2FuZGJveGd3LnYxLlB1c2hMb2dzUmVxdWVzdBoeLnNhbmRib3hndy52MS5QdXNoTG9nc1Jlc3BvbnNlIjDCoBksEioKB3NhbmRib3giHwoRc291cmNlLnNhbmRib3hfaWQSCnNhbmRib3hfaWQoATKlAQoQQm9vdHN0cmFwU2VydmljZRKQAQoRSXNzdWVTYW5kYm94VG9rZW4SJi5zYW5kYm94Z3cudjEuSXNzdWVTYW5kYm94VG9rZW5SZXF1ZXN0Gicuc2FuZGJveGd3LnYxLklzc3VlU2FuZGJveFRva2VuUmVzcG9uc2UiKsKgGSYSJAoId29ya2xvYWQiGAoKc2FuZGJveF9pZBIKc2FuZGJveF9pZDKDAQoNSGVhbHRoU2VydmljZRJyCgVDaGVjaxIaLnNhbmRib3hndy52MS5DaGVja1JlcXVlc3QaGy5zYW5kYm94Z3cudjEuQ2hlY2tSZXNwb25zZSIwwqAZLAoqCihsb2FkIGJhbGFuY2VycyBwcm9iZSB3aXRob3V0IGNyZWRlbnRpYWxzYgZwcm90bzM", [file_google_protobuf_duration, file_protoauthz_v1_authz]);
+  fileDesc("ChpzYW5kYm94Z3cvdjEvZ2F0ZXdheS5wcm90bxIMc2FuZGJveGd3LnYxIk0KFENyZWF0ZVNhbmRib3hSZXF1ZXN0Eg0KBWltYWdlGAEgASgJEiYKA3R0bBgCIAEoCzIZLmdvb2dsZS5wcm90b2J1Zi5EdXJhdGlvbiI/ChVDcmVhdGVTYW5kYm94UmVzcG9uc2USJgoHc2FuZGJveBgBIAEoCzIVLnNhbmRib3hndy52MS5TYW5kYm94IicKEUdldFNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiPAoSR2V0U2FuZGJveFJlc3BvbnNlEiYKB3NhbmRib3gYASABKAsyFS5zYW5kYm94Z3cudjEuU2FuZGJveCIWChRMaXN0U2FuZGJveGVzUmVxdWVzdCJBChVMaXN0U2FuZGJveGVzUmVzcG9uc2USKAoJc2FuZGJveGVzGAEgAygLMhUuc2FuZGJveGd3LnYxLlNhbmRib3giKQoTV2F0Y2hTYW5kYm94UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIj4KFFdhdGNoU2FuZGJveFJlc3BvbnNlEiYKB3NhbmRib3gYASABKAsyFS5zYW5kYm94Z3cudjEuU2FuZGJveCIqChREZWxldGVTYW5kYm94UmVxdWVzdBISCgpzYW5kYm94X2lkGAEgASgJIhcKFURlbGV0ZVNhbmRib3hSZXNwb25zZSIpChNQdXJnZVNhbmRib3hSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiFgoUUHVyZ2VTYW5kYm94UmVzcG9uc2UiQgoHU2FuZGJveBIKCgJpZBgBIAEoCRINCgVvd25lchgCIAEoCRINCgVpbWFnZRgDIAEoCRINCgVzdGF0ZRgEIAEoCSImChBHZXRQb2xpY3lSZXF1ZXN0EhIKCnNhbmRib3hfaWQYASABKAkiKgoRR2V0UG9saWN5UmVzcG9uc2USFQoNYWxsb3dlZF9ob3N0cxgBIAMoCSIfCglMb2dTb3VyY2USEgoKc2FuZGJveF9pZBgBIAEoCSJJCg9QdXNoTG9nc1JlcXVlc3QSJwoGc291cmNlGAEgASgLMhcuc2FuZGJveGd3LnYxLkxvZ1NvdXJjZRINCgVsaW5lcxgCIAMoCSIkChBQdXNoTG9nc1Jlc3BvbnNlEhAKCGFjY2VwdGVkGAEgASgNIg4KDENoZWNrUmVxdWVzdCIfCg1DaGVja1Jlc3BvbnNlEg4KBnN0YXR1cxgBIAEoCSIuChhJc3N1ZVNhbmRib3hUb2tlblJlcXVlc3QSEgoKc2FuZGJveF9pZBgBIAEoCSI+ChlJc3N1ZVNhbmRib3hUb2tlblJlc3BvbnNlEg0KBXRva2VuGAEgASgJEhIKCmV4cGlyZXNfYXQYAiABKAMyzgUKDlNhbmRib3hTZXJ2aWNlEqwBCg1DcmVhdGVTYW5kYm94EiIuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXF1ZXN0GiMuc2FuZGJveGd3LnYxLkNyZWF0ZVNhbmRib3hSZXNwb25zZSJSwqAZThJMCgR1c2VyEg9zYW5kYm94ZXMud3JpdGUyMyFoYXMocmVxdWVzdC50dGwpIHx8IHJlcXVlc3QudHRsIDw9IGR1cmF0aW9uKCcyNGgnKRJUCgpHZXRTYW5kYm94Eh8uc2FuZGJveGd3LnYxLkdldFNhbmRib3hSZXF1ZXN0GiAuc2FuZGJveGd3LnYxLkdldFNhbmRib3hSZXNwb25zZSIDkAIBEl0KDUxpc3RTYW5kYm94ZXMSIi5zYW5kYm94Z3cudjEuTGlzdFNhbmRib3hlc1JlcXVlc3QaIy5zYW5kYm94Z3cudjEuTGlzdFNhbmRib3hlc1Jlc3BvbnNlIgOQAgESVwoMV2F0Y2hTYW5kYm94EiEuc2FuZGJveGd3LnYxLldhdGNoU2FuZGJveFJlcXVlc3QaIi5zYW5kYm94Z3cudjEuV2F0Y2hTYW5kYm94UmVzcG9uc2UwARJtCg1EZWxldGVTYW5kYm94EiIuc2FuZGJveGd3LnYxLkRlbGV0ZVNhbmRib3hSZXF1ZXN0GiMuc2FuZGJveGd3LnYxLkRlbGV0ZVNhbmRib3hSZXNwb25zZSITwqAZDxINCgR1c2VyGgVhZG1pbhKBAQoMUHVyZ2VTYW5kYm94EiEuc2FuZGJveGd3LnYxLlB1cmdlU2FuZGJveFJlcXVlc3QaIi5zYW5kYm94Z3cudjEuUHVyZ2VTYW5kYm94UmVzcG9uc2UiKsKgGSYaJAoicmV0aXJlZCBpbiB2MS40OyB1c2UgRGVsZXRlU2FuZGJveBoMwqAZCBIGCgR1c2VyMokCCg9Xb3JrbG9hZFNlcnZpY2USdwoJR2V0UG9saWN5Eh4uc2FuZGJveGd3LnYxLkdldFBvbGljeVJlcXVlc3QaHy5zYW5kYm94Z3cudjEuR2V0UG9saWN5UmVzcG9uc2UiKcKgGSUSIwoHc2FuZGJveCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkEn0KCFB1c2hMb2dzEh0uc2FuZGJveGd3LnYxLlB1c2hMb2dzUmVxdWVzdBoeLnNhbmRib3hndy52MS5QdXNoTG9nc1Jlc3BvbnNlIjDCoBksEioKB3NhbmRib3giHwoRc291cmNlLnNhbmRib3hfaWQSCnNhbmRib3hfaWQoATKlAQoQQm9vdHN0cmFwU2VydmljZRKQAQoRSXNzdWVTYW5kYm94VG9rZW4SJi5zYW5kYm94Z3cudjEuSXNzdWVTYW5kYm94VG9rZW5SZXF1ZXN0Gicuc2FuZGJveGd3LnYxLklzc3VlU2FuZGJveFRva2VuUmVzcG9uc2UiKsKgGSYSJAoId29ya2xvYWQiGAoKc2FuZGJveF9pZBIKc2FuZGJveF9pZDKDAQoNSGVhbHRoU2VydmljZRJyCgVDaGVjaxIaLnNhbmRib3hndy52MS5DaGVja1JlcXVlc3QaGy5zYW5kYm94Z3cudjEuQ2hlY2tSZXNwb25zZSIwwqAZLAoqCihsb2FkIGJhbGFuY2VycyBwcm9iZSB3aXRob3V0IGNyZWRlbnRpYWxzYgZwcm90bzM", [file_google_protobuf_duration, file_protoauthz_v1_authz]);
 
 /**
  * Request of CreateSandbox.
@@ -110,6 +110,42 @@ export const GetSandboxResponseSchema: GenMessage<GetSandboxResponse> = /*@__PUR
   messageDesc(file_sandboxgw_v1_gateway, 3);
 
 /**
+ * Request of ListSandboxes.
+ *
+ * @generated from message sandboxgw.v1.ListSandboxesRequest
+ */
+export type ListSandboxesRequest = Message<"sandboxgw.v1.ListSandboxesRequest"> & {
+};
+
+/**
+ * Describes the message sandboxgw.v1.ListSandboxesRequest.
+ * Use `create(ListSandboxesRequestSchema)` to create a new message.
+ */
+export const ListSandboxesRequestSchema: GenMessage<ListSandboxesRequest> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 4);
+
+/**
+ * Response of ListSandboxes.
+ *
+ * @generated from message sandboxgw.v1.ListSandboxesResponse
+ */
+export type ListSandboxesResponse = Message<"sandboxgw.v1.ListSandboxesResponse"> & {
+  /**
+   * Sorted by id.
+   *
+   * @generated from field: repeated sandboxgw.v1.Sandbox sandboxes = 1;
+   */
+  sandboxes: Sandbox[];
+};
+
+/**
+ * Describes the message sandboxgw.v1.ListSandboxesResponse.
+ * Use `create(ListSandboxesResponseSchema)` to create a new message.
+ */
+export const ListSandboxesResponseSchema: GenMessage<ListSandboxesResponse> = /*@__PURE__*/
+  messageDesc(file_sandboxgw_v1_gateway, 5);
+
+/**
  * Request of WatchSandbox.
  *
  * @generated from message sandboxgw.v1.WatchSandboxRequest
@@ -128,7 +164,7 @@ export type WatchSandboxRequest = Message<"sandboxgw.v1.WatchSandboxRequest"> & 
  * Use `create(WatchSandboxRequestSchema)` to create a new message.
  */
 export const WatchSandboxRequestSchema: GenMessage<WatchSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 4);
+  messageDesc(file_sandboxgw_v1_gateway, 6);
 
 /**
  * Response of WatchSandbox.
@@ -149,7 +185,7 @@ export type WatchSandboxResponse = Message<"sandboxgw.v1.WatchSandboxResponse"> 
  * Use `create(WatchSandboxResponseSchema)` to create a new message.
  */
 export const WatchSandboxResponseSchema: GenMessage<WatchSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 5);
+  messageDesc(file_sandboxgw_v1_gateway, 7);
 
 /**
  * Request of DeleteSandbox.
@@ -170,7 +206,7 @@ export type DeleteSandboxRequest = Message<"sandboxgw.v1.DeleteSandboxRequest"> 
  * Use `create(DeleteSandboxRequestSchema)` to create a new message.
  */
 export const DeleteSandboxRequestSchema: GenMessage<DeleteSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 6);
+  messageDesc(file_sandboxgw_v1_gateway, 8);
 
 /**
  * Response of DeleteSandbox.
@@ -185,7 +221,7 @@ export type DeleteSandboxResponse = Message<"sandboxgw.v1.DeleteSandboxResponse"
  * Use `create(DeleteSandboxResponseSchema)` to create a new message.
  */
 export const DeleteSandboxResponseSchema: GenMessage<DeleteSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 7);
+  messageDesc(file_sandboxgw_v1_gateway, 9);
 
 /**
  * Request of PurgeSandbox.
@@ -206,7 +242,7 @@ export type PurgeSandboxRequest = Message<"sandboxgw.v1.PurgeSandboxRequest"> & 
  * Use `create(PurgeSandboxRequestSchema)` to create a new message.
  */
 export const PurgeSandboxRequestSchema: GenMessage<PurgeSandboxRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 8);
+  messageDesc(file_sandboxgw_v1_gateway, 10);
 
 /**
  * Response of PurgeSandbox.
@@ -221,7 +257,7 @@ export type PurgeSandboxResponse = Message<"sandboxgw.v1.PurgeSandboxResponse"> 
  * Use `create(PurgeSandboxResponseSchema)` to create a new message.
  */
 export const PurgeSandboxResponseSchema: GenMessage<PurgeSandboxResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 9);
+  messageDesc(file_sandboxgw_v1_gateway, 11);
 
 /**
  * A sandbox.
@@ -263,7 +299,7 @@ export type Sandbox = Message<"sandboxgw.v1.Sandbox"> & {
  * Use `create(SandboxSchema)` to create a new message.
  */
 export const SandboxSchema: GenMessage<Sandbox> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 10);
+  messageDesc(file_sandboxgw_v1_gateway, 12);
 
 /**
  * Request of GetPolicy.
@@ -284,7 +320,7 @@ export type GetPolicyRequest = Message<"sandboxgw.v1.GetPolicyRequest"> & {
  * Use `create(GetPolicyRequestSchema)` to create a new message.
  */
 export const GetPolicyRequestSchema: GenMessage<GetPolicyRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 11);
+  messageDesc(file_sandboxgw_v1_gateway, 13);
 
 /**
  * Response of GetPolicy.
@@ -305,7 +341,7 @@ export type GetPolicyResponse = Message<"sandboxgw.v1.GetPolicyResponse"> & {
  * Use `create(GetPolicyResponseSchema)` to create a new message.
  */
 export const GetPolicyResponseSchema: GenMessage<GetPolicyResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 12);
+  messageDesc(file_sandboxgw_v1_gateway, 14);
 
 /**
  * Where log lines come from.
@@ -326,7 +362,7 @@ export type LogSource = Message<"sandboxgw.v1.LogSource"> & {
  * Use `create(LogSourceSchema)` to create a new message.
  */
 export const LogSourceSchema: GenMessage<LogSource> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 13);
+  messageDesc(file_sandboxgw_v1_gateway, 15);
 
 /**
  * One batch of log lines.
@@ -354,7 +390,7 @@ export type PushLogsRequest = Message<"sandboxgw.v1.PushLogsRequest"> & {
  * Use `create(PushLogsRequestSchema)` to create a new message.
  */
 export const PushLogsRequestSchema: GenMessage<PushLogsRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 14);
+  messageDesc(file_sandboxgw_v1_gateway, 16);
 
 /**
  * Response of PushLogs.
@@ -375,7 +411,7 @@ export type PushLogsResponse = Message<"sandboxgw.v1.PushLogsResponse"> & {
  * Use `create(PushLogsResponseSchema)` to create a new message.
  */
 export const PushLogsResponseSchema: GenMessage<PushLogsResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 15);
+  messageDesc(file_sandboxgw_v1_gateway, 17);
 
 /**
  * Request of Check.
@@ -390,7 +426,7 @@ export type CheckRequest = Message<"sandboxgw.v1.CheckRequest"> & {
  * Use `create(CheckRequestSchema)` to create a new message.
  */
 export const CheckRequestSchema: GenMessage<CheckRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 16);
+  messageDesc(file_sandboxgw_v1_gateway, 18);
 
 /**
  * Response of Check.
@@ -411,7 +447,7 @@ export type CheckResponse = Message<"sandboxgw.v1.CheckResponse"> & {
  * Use `create(CheckResponseSchema)` to create a new message.
  */
 export const CheckResponseSchema: GenMessage<CheckResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 17);
+  messageDesc(file_sandboxgw_v1_gateway, 19);
 
 /**
  * @generated from message sandboxgw.v1.IssueSandboxTokenRequest
@@ -428,7 +464,7 @@ export type IssueSandboxTokenRequest = Message<"sandboxgw.v1.IssueSandboxTokenRe
  * Use `create(IssueSandboxTokenRequestSchema)` to create a new message.
  */
 export const IssueSandboxTokenRequestSchema: GenMessage<IssueSandboxTokenRequest> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 18);
+  messageDesc(file_sandboxgw_v1_gateway, 20);
 
 /**
  * @generated from message sandboxgw.v1.IssueSandboxTokenResponse
@@ -454,7 +490,7 @@ export type IssueSandboxTokenResponse = Message<"sandboxgw.v1.IssueSandboxTokenR
  * Use `create(IssueSandboxTokenResponseSchema)` to create a new message.
  */
 export const IssueSandboxTokenResponseSchema: GenMessage<IssueSandboxTokenResponse> = /*@__PURE__*/
-  messageDesc(file_sandboxgw_v1_gateway, 19);
+  messageDesc(file_sandboxgw_v1_gateway, 21);
 
 /**
  * Managing sandboxes, for people.
@@ -481,6 +517,16 @@ export const SandboxService: GenService<{
     methodKind: "unary";
     input: typeof GetSandboxRequestSchema;
     output: typeof GetSandboxResponseSchema;
+  },
+  /**
+   * The caller's sandboxes (an admin's: all). Inherits the service default.
+   *
+   * @generated from rpc sandboxgw.v1.SandboxService.ListSandboxes
+   */
+  listSandboxes: {
+    methodKind: "unary";
+    input: typeof ListSandboxesRequestSchema;
+    output: typeof ListSandboxesResponseSchema;
   },
   /**
    * Streams status changes of a sandbox until the client hangs up.

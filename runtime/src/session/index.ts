@@ -1,0 +1,2 @@
+export { createSessionCookieAuthenticator, type SessionCookieOptions, type SessionResolver } from "./authenticator.js";
+export type { CsrfOptions } from "./csrf.js";
