@@ -1,5 +1,5 @@
 // A benchmark server in its own process, so that the client's work does not
-// share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|jwt-…>`;
+// share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|guarded-condition|jwt-…>`;
 // prints its port, then answers each line on stdin with its CPU time so far (µs)
 // and the number of calls its handler served; "exit" ends it.
 // The jwt-… modes verify real ES256 tokens (public key in BENCH_JWT_PUBLIC_KEY).
@@ -8,15 +8,16 @@ import type { AddressInfo } from "node:net";
 import type { ConnectRouter, Interceptor } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import * as grpc from "@grpc/grpc-js";
-import type { AuthnRequest } from "protoauthz";
-import { grpcServiceDefinition } from "protoauthz/grpc-js";
+import { type AuthnRequest, createGuard, defineServiceAuthz } from "protoauthz";
+import { createConnectInterceptor } from "protoauthz/connect";
+import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import { type AuthzPrincipal, createAuthzGuard } from "../test/gen/authz_registry.js";
 import { type Msg, WorkloadService } from "../test/gen/guardtest/v1/guard_pb.js";
 import { benchAuthenticate, type JwtMode, jwtModes } from "./jwt-authenticators.js";
 
 const [framework, mode] = process.argv.slice(2);
 const jwtMode = jwtModes.includes(mode as JwtMode) ? (mode as JwtMode) : undefined;
-const guarded = mode === "guarded" || jwtMode !== undefined;
+const guarded = mode === "guarded" || mode === "guarded-condition" || jwtMode !== undefined;
 const sandbox: AuthzPrincipal = { kind: "sandbox", subject: "sb-1", scopes: [], roles: [], attributes: { sandbox_id: "sb-1" } };
 // A static authenticator: the benchmark measures the guard, not token checks.
 const staticAuthenticate = (request: AuthnRequest): AuthzPrincipal | undefined =>
@@ -28,9 +29,32 @@ const authenticate =
 
 let served = 0;
 
+/**
+ * guarded-condition: the generated WorkloadService rule (kind + binding) plus a
+ * two-clause condition, as a table in code; otherwise the generated guard.
+ */
+const conditionRule = {
+  access: "authenticated",
+  principals: ["sandbox"],
+  bindings: [{ field: "sandbox_id", attribute: "sandbox_id" }],
+  conditions: ["request.sandbox_id.startsWith('sb-') && size(request.text) <= 100"],
+} as const;
+function guardInterceptors() {
+  if (mode !== "guarded-condition") return createAuthzGuard({ authenticate });
+  const table = defineServiceAuthz(WorkloadService, {
+    unary: conditionRule,
+    serverStream: conditionRule,
+    clientStream: conditionRule,
+    bidi: conditionRule,
+    get: conditionRule,
+  });
+  const guard = createGuard([table], { authenticate });
+  return { connect: createConnectInterceptor(guard), grpc: createGrpcInterceptor(guard) };
+}
+
 if (framework === "connect") {
   const passThrough: Interceptor = (next) => (req) => next(req);
-  const interceptors: Interceptor[] = guarded ? [createAuthzGuard({ authenticate }).connect] : mode === "pass-through" ? [passThrough] : [];
+  const interceptors: Interceptor[] = guarded ? [guardInterceptors().connect] : mode === "pass-through" ? [passThrough] : [];
   const routes = (r: ConnectRouter) =>
     r.service(WorkloadService, {
       unary: (req: Msg) => {
@@ -48,7 +72,7 @@ if (framework === "connect") {
   server.listen(0, "127.0.0.1", () => console.log((server.address() as AddressInfo).port));
 } else {
   const passThrough: grpc.ServerInterceptor = (_definition, call) => new grpc.ServerInterceptingCall(call);
-  const interceptors = guarded ? [createAuthzGuard({ authenticate }).grpc] : mode === "pass-through" ? [passThrough] : [];
+  const interceptors = guarded ? [guardInterceptors().grpc] : mode === "pass-through" ? [passThrough] : [];
   const server = new grpc.Server({ interceptors });
   server.addService(grpcServiceDefinition(WorkloadService), {
     unary: (call: grpc.ServerUnaryCall<Msg, unknown>, callback: grpc.sendUnaryData<unknown>) => {

@@ -2,6 +2,7 @@
 import { Code, ConnectError, createClient, type Transport } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
 import { exportJWK, generateKeyPair } from "jose";
+import type { AuthzEvent } from "protoauthz";
 import { createTokenSource } from "protoauthz/jwt";
 import { audience, userIssuer, workloadIssuer } from "./auth.js";
 import { HealthService, SandboxService, WorkloadService } from "./gen/sandboxgw/v1/gateway_pb.js";
@@ -11,10 +12,11 @@ export const callers = ["anonymous", "user", "admin", "own sandbox", "foreign sa
 export type Caller = (typeof callers)[number];
 export type Matrix = Record<string, Record<Caller, string>>;
 
-export async function runDemo(): Promise<Matrix> {
+/** Runs the demo; `audit` sees every decision the gateway's guard makes. */
+export async function runDemo(audit?: (event: AuthzEvent) => void): Promise<Matrix> {
   const userSecret = crypto.getRandomValues(new Uint8Array(32)).reduce((s, b) => s + b.toString(16).padStart(2, "0"), "");
   const platform = await generateKeyPair("EdDSA", { extractable: true });
-  const gateway = await startGateway({ userSecret, workloadPublicKey: await exportJWK(platform.publicKey) });
+  const gateway = await startGateway({ userSecret, workloadPublicKey: await exportJWK(platform.publicKey) }, audit);
   const sessions = new Http2SessionManager(gateway.url);
   const transport = createConnectTransport({ baseUrl: gateway.url, httpVersion: "2", sessionManager: sessions });
 
@@ -70,6 +72,8 @@ function rpcs(transport: Transport, sandboxId: string): Record<string, Call> {
   const health = createClient(HealthService, transport);
   return {
     CreateSandbox: (headers) => sandboxes.createSandbox({ image: "node:22" }, { headers }),
+    // Its condition allows a day at most.
+    "CreateSandbox ttl=48h": (headers) => sandboxes.createSandbox({ image: "node:22", ttl: { seconds: 48n * 3600n } }, { headers }),
     GetSandbox: (headers) => sandboxes.getSandbox({ sandboxId }, { headers }),
     ListSandboxes: (headers) => sandboxes.listSandboxes({}, { headers }),
     WatchSandbox: async (headers) => {

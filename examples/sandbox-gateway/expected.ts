@@ -7,6 +7,8 @@ const U = "unauthenticated";
 
 export const expectedMatrix: Table<Caller> = {
   CreateSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
+  // Its condition allows a TTL of a day at most.
+  "CreateSandbox ttl=48h": { anonymous: U, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },
   GetSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   ListSandboxes: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
   WatchSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
@@ -18,7 +20,7 @@ export const expectedMatrix: Table<Caller> = {
 };
 
 export const legend: Legend<Caller> = {
-  rows: "the RPCs of gateway.proto (PurgeSandbox is `deny`, Check is `public`)",
+  rows: "the RPCs of gateway.proto (PurgeSandbox is `deny`, Check is `public`; CreateSandbox ttl=48h asks for more than its condition allows)",
   columns: {
     anonymous: "no credentials",
     user: "alice, a user JWT with role member and scope sandboxes.write; she created the sandbox",

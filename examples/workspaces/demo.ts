@@ -1,6 +1,7 @@
 // Calls every RPC as every caller and collects the decision matrix.
 import { Code, ConnectError, createClient } from "@connectrpc/connect";
 import { createConnectTransport, Http2SessionManager } from "@connectrpc/connect-node";
+import type { AuthzEvent } from "protoauthz";
 import { createTokenSource } from "protoauthz/jwt";
 import { WorkspaceService } from "./gen/workspaces/v1/workspaces_pb.js";
 import { audience, issuer, startWorkspaces } from "./server.js";
@@ -22,9 +23,10 @@ export interface Demo {
   readonly denials: readonly string[];
 }
 
-export async function runDemo(): Promise<Demo> {
+/** Runs the demo; `audit` sees every decision the server's guard makes. */
+export async function runDemo(audit?: (event: AuthzEvent) => void): Promise<Demo> {
   const userSecret = Buffer.from(crypto.getRandomValues(new Uint8Array(32))).toString("hex");
-  const server = await startWorkspaces(userSecret);
+  const server = await startWorkspaces(userSecret, audit);
   const sessions = new Http2SessionManager(server.url);
   const client = createClient(
     WorkspaceService,
@@ -45,6 +47,7 @@ export async function runDemo(): Promise<Demo> {
     const rpcs: Record<string, (headers: Record<string, string>) => Promise<unknown>> = {
       "ListSandboxes acme": (headers) => client.listSandboxes({ workspaceId: "acme" }, { headers }),
       "ListSandboxes ghost": (headers) => client.listSandboxes({ workspaceId: "ghost" }, { headers }), // no such workspace
+      "ListSandboxes public": (headers) => client.listSandboxes({ workspaceId: "public" }, { headers }), // the condition admits
       "AddMember acme": (headers) => client.addMember({ workspaceId: "acme", userId: "carol" }, { headers }),
       "ExecSandbox sb-1": (headers) => client.execSandbox({ sandboxId: "sb-1", command: "ls" }, { headers }),
       "DeleteSandbox sb-1": (headers) => client.deleteSandbox({ sandboxId: "sb-1" }, { headers }),

@@ -9,6 +9,8 @@ const U = "unauthenticated";
 export const expectedMatrix: Table<Caller> = {
   "ListSandboxes acme": { anonymous: U, "member (alice)": "ok", "admin (bob)": "ok", "owner (erin)": D, "non-member (carol)": D },
   "ListSandboxes ghost": { anonymous: U, "member (alice)": D, "admin (bob)": D, "owner (erin)": D, "non-member (carol)": D },
+  // The condition alternative admits every user.
+  "ListSandboxes public": { anonymous: U, "member (alice)": "ok", "admin (bob)": "ok", "owner (erin)": "ok", "non-member (carol)": "ok" },
   "AddMember acme": { anonymous: U, "member (alice)": D, "admin (bob)": "ok", "owner (erin)": D, "non-member (carol)": D },
   "ExecSandbox sb-1": { anonymous: U, "member (alice)": "ok", "admin (bob)": "ok", "owner (erin)": "ok", "non-member (carol)": D },
   "DeleteSandbox sb-1": { anonymous: U, "member (alice)": D, "admin (bob)": "ok", "owner (erin)": "ok", "non-member (carol)": D },
@@ -18,7 +20,7 @@ export const expectedMatrix: Table<Caller> = {
 export const expectedDenials = ["permission denied"];
 
 export const legend: Legend<Caller> = {
-  rows: "an RPC of workspaces.proto and the resource it names (workspace ghost does not exist; sb-1 is in acme)",
+  rows: "an RPC of workspaces.proto and the resource it names (workspace ghost does not exist; public is open to every user by a condition; sb-1 is in acme)",
   columns: {
     anonymous: "no credentials",
     "member (alice)": "member of workspace acme",

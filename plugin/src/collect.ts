@@ -60,7 +60,12 @@ function collectService(collection: Collection, service: DescService, serviceInd
   const fallback = readServiceRule(service, collection.decoded);
   const serviceLocation = locateService(service, serviceIndex);
   for (const p of fallback?.problems ?? []) {
-    collection.problems.push({ ...serviceLocation, element: service.typeName, message: `default_rule: ${p.problem} (${p.fix})` });
+    collection.problems.push({
+      ...serviceLocation,
+      element: service.typeName,
+      message: `default_rule: ${p.problem} (${p.fix})`,
+      ...excerptOf(p),
+    });
   }
   const methods: MethodModel[] = [];
   const defaultProblems = new Map<string, { problem: RuleProblem; methods: string[] }>();
@@ -69,13 +74,12 @@ function collectService(collection: Collection, service: DescService, serviceInd
     if (own !== undefined) {
       const location = locateMethod(method, serviceIndex, methodIndex);
       const found = own.rule ? validate(collection, own.rule, method.input) : [];
-      for (const p of own.problems) addProblem(collection, location, method, `${p.problem} (${p.fix})`);
-      for (const p of found) addProblem(collection, location, method, `${p.problem} (${p.fix})`);
+      for (const p of [...own.problems, ...found]) addProblem(collection, location, method, `${p.problem} (${p.fix})`, p);
       if (own.rule) methods.push({ method, rule: own.rule, source: "method", location });
     } else if (fallback !== undefined) {
       if (fallback.rule === undefined) continue;
       for (const problem of validate(collection, fallback.rule, method.input)) {
-        const key = `${problem.problem}\u0000${problem.fix}`;
+        const key = `${problem.problem}\u0000${problem.fix}\u0000${problem.excerpt ?? ""}`;
         const entry = defaultProblems.get(key) ?? { problem, methods: [] };
         entry.methods.push(method.name);
         defaultProblems.set(key, entry);
@@ -112,12 +116,18 @@ function reportDefaultProblems(
       ...at,
       element: service.typeName,
       message: `default_rule: ${problem.problem}${scope} (${problem.fix}${alternative})`,
+      ...excerptOf(problem),
     });
   }
 }
 
-function addProblem(collection: Collection, at: Location, method: DescMethod, message: string): void {
-  collection.problems.push({ ...at, element: elementName(method.parent, method), message });
+function addProblem(collection: Collection, at: Location, method: DescMethod, message: string, from?: RuleProblem): void {
+  collection.problems.push({ ...at, element: elementName(method.parent, method), message, ...(from ? excerptOf(from) : {}) });
+}
+
+/** A condition's line with a caret, shown under the message as buf shows proto errors. */
+function excerptOf(problem: RuleProblem): { excerpt?: string } {
+  return problem.excerpt === undefined ? {} : { excerpt: problem.excerpt };
 }
 
 function validate(collection: Collection, rule: Rule<unknown>, request: DescMessage): RuleProblem[] {

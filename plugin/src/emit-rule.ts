@@ -97,6 +97,18 @@ function requirementProperties(requirements: Requirements<unknown>, method: Desc
       ),
     });
   }
+  // Present exactly where the rule has conditions, so tables without them stay as they were;
+  // each one a literal type, so a change to one shows in the rules type.
+  const conditions = (requirements.conditions ?? []).map(stringLiteral);
+  if (conditions.length > 0) {
+    properties.push({
+      kind: "scalar",
+      key: "conditions",
+      indent,
+      type: `readonly [${conditions.join(", ")}]`,
+      value: block(conditions, indent),
+    });
+  }
   return properties;
 }
 

@@ -7,9 +7,15 @@ export interface Problem extends Location {
   readonly element: string;
   /** What is wrong, then how to fix it in parentheses. */
   readonly message: string;
+  /** Lines shown under the message: a condition with a caret under what is wrong. */
+  readonly excerpt?: string;
 }
 
-/** `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)` */
+/**
+ * `path/file.proto:LINE:COL: pkg.Service.Method: what is wrong (how to fix)`,
+ * then the excerpt's lines, each printable on its own.
+ */
 export function formatProblem(problem: Problem): string {
-  return printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
+  const head = printable(`${formatLocation(problem)}: ${problem.element}: ${problem.message}`);
+  return problem.excerpt === undefined ? head : [head, ...problem.excerpt.split("\n").map(printable)].join("\n");
 }

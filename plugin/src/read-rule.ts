@@ -108,13 +108,14 @@ function fromMessage(message: RuleMessage): Decoded {
 
 /** One authenticated block, as the runtime's Requirements. */
 function requirements(block: Authenticated): Requirements<unknown> {
-  const { principals, scopes, roles, bindings, relations } = block;
+  const { principals, scopes, roles, bindings, relations, conditions } = block;
   return {
     principals,
     scopes,
     roles,
     bindings: bindings.map(({ field, attribute }) => ({ field, attribute })),
     relations: relations.map(({ resourceType, idField, permission }) => ({ resourceType, idField, permission })),
+    ...(conditions.length === 0 ? {} : { conditions }),
   };
 }
 

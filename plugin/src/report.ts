@@ -12,6 +12,8 @@ export interface SurfaceAlternative {
   readonly bindings: readonly string[];
   /** "resource_type#permission(id_field)", all required. */
   readonly relations: readonly string[];
+  /** CEL expressions, all required. */
+  readonly conditions: readonly string[];
 }
 
 /** One RPC of the auth surface, flat and stable, for review and diffs. */
@@ -37,6 +39,7 @@ function flatten(requirements: Requirements<unknown> | undefined): SurfaceAltern
     roles: sorted(requirements?.roles),
     bindings: sorted(requirements?.bindings?.map((b) => `${b.field}=${b.attribute}`)),
     relations: sorted(requirements?.relations?.map((r) => `${r.resourceType}#${r.permission}(${r.idField})`)),
+    conditions: sorted(requirements?.conditions),
   };
 }
 
@@ -67,8 +70,10 @@ export function surfaceJson(rows: readonly SurfaceRow[]): object[] {
 
 const list = (items: readonly string[], empty: string) => (items.length === 0 ? empty : items.map(markdownField).join(", "));
 
-function requirementCells(r: SurfaceAlternative): string {
-  return [list(r.principals, "any"), list(r.scopes, ""), list(r.roles, ""), list(r.bindings, ""), list(r.relations, "")].join(" | ");
+function requirementCells(r: SurfaceAlternative, withConditions: boolean): string {
+  const cells = [list(r.principals, "any"), list(r.scopes, ""), list(r.roles, ""), list(r.bindings, ""), list(r.relations, "")];
+  if (withConditions) cells.push(list(r.conditions, ""));
+  return cells.join(" | ");
 }
 
 /**
@@ -86,18 +91,24 @@ export function surfaceToMarkdown(rows: readonly SurfaceRow[], undeclared?: Unde
     `${rows.length} RPCs: ${count("public")} public, ${count("authenticated")} authenticated${anyOf}, ${count("deny")} deny${audit}.`,
     "",
     ...undeclaredSummary(rows, undeclared ?? (rows.some((r) => r.access === "audit") ? "audit" : "deny")),
-    "| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | relations (all) | reason | rule from |",
-    "|---|---|---|---|---|---|---|---|---|",
   ];
+  // The conditions column appears when a rule has one, so reports of APIs without conditions read as before.
+  const withConditions = rows.some((r) => r.conditions.length > 0 || r.alternatives.some((a) => a.conditions.length > 0));
+  const conditionsHeader = withConditions ? " conditions (all) |" : "";
+  lines.push(
+    `| procedure | access | principal kinds | scopes (all) | roles (any) | bindings | relations (all) |${conditionsHeader} reason | rule from |`,
+    `|---|---|---|---|---|---|---|${withConditions ? "---|" : ""}---|---|`,
+  );
   for (const r of rows) {
     const access =
       r.access === "public" ? "**public**" : r.access === "any_of" ? "any of:" : r.access === "audit" ? "**audit (undeclared)**" : r.access;
-    const requirements = r.access === "authenticated" ? requirementCells(r) : " |  |  |  | ";
+    const requirements =
+      r.access === "authenticated" ? requirementCells(r, withConditions) : withConditions ? " |  |  |  |  | " : " |  |  |  | ";
     lines.push(
       `| ${markdownField(r.procedure)} | ${access} | ${requirements} | ${markdownField(r.reason)} | ${r.source.replace("_", " ")} |`,
     );
     for (const [i, alternative] of r.alternatives.entries()) {
-      lines.push(`| ↳ | ${i === 0 ? "" : "or "}alternative ${i + 1} | ${requirementCells(alternative)} |  |  |`);
+      lines.push(`| ↳ | ${i === 0 ? "" : "or "}alternative ${i + 1} | ${requirementCells(alternative, withConditions)} |  |  |`);
     }
   }
   return lines.join("\n");

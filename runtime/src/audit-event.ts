@@ -39,6 +39,7 @@ export function auditEvent(
   if (caller !== undefined) event.principal = { kind: caller.kind, subject: caller.subject };
   if (decision.alternative !== undefined) event.alternative = decision.alternative;
   if (decision.relation !== undefined) event.relation = decision.relation;
+  if (decision.condition !== undefined) event.condition = decision.condition;
   if (decision.detail !== undefined) event.detail = decision.detail;
   else if (caller?.warnings !== undefined) event.detail = caller.warnings;
   return event;

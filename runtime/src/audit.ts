@@ -1,4 +1,4 @@
-import type { AllowReason, DenyCode, DenyReason } from "./decision.js";
+import type { AllowReason, ConditionRef, DenyCode, DenyReason } from "./decision.js";
 import type { Rule, RuleSource } from "./rule.js";
 
 /**
@@ -26,6 +26,8 @@ export interface AuthzEvent {
   readonly alternative?: number;
   /** The relation(s) that decided, as "resourceType#permission" (joined by " & "). Never the resource id. */
   readonly relation?: string;
+  /** The condition that denied (condition_false, condition_error): its 1-based index and its text. */
+  readonly condition?: ConditionRef;
   /** Why an authenticator or relation engine rejected or failed, for operators. */
   readonly detail?: string;
 }

@@ -2,7 +2,7 @@
 // prepares it (decide.ts), the code that asks the engine (relation-call.ts)
 // and the guard's verdicts: types below all three, so none imports another's.
 
-import type { Decision } from "./decision.js";
+import type { Decision, Denial } from "./decision.js";
 import type { Principal } from "./principal.js";
 import type { RelationQuery } from "./relations.js";
 import type { Rule } from "./rule.js";
@@ -35,14 +35,17 @@ export interface RuleRelationUse {
  * message: a decision, or "per_message" when the request decides (bindings,
  * relations). Then, for every request message, `bound` reads the fields the
  * rule names (so a stream can be pinned to those of its first message) and
- * `matches` decides, or returns the relation queries still to ask.
+ * `matches` decides, or returns the relation queries still to ask. A later
+ * message of a stream admitted with `admitted` is held to the conditions of
+ * the alternative that admitted it: `conditionsHold` gives its denial, if any.
  */
 export interface CheckedRule {
   readonly rule: Rule<unknown>;
   readonly relationUses: readonly RuleRelationUse[];
   caller(principal: Principal | undefined): Decision | "per_message";
   bound(request: unknown): readonly (string | undefined)[];
-  matches(principal: Principal, values: readonly (string | undefined)[]): Decision | PendingRelations;
+  matches(principal: Principal, values: readonly (string | undefined)[], request: unknown): Decision | PendingRelations;
+  conditionsHold(principal: Principal, request: unknown, admitted: Decision): Denial | undefined;
 }
 
 export function isPendingRelations(result: Decision | PendingRelations): result is PendingRelations {

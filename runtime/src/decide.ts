@@ -6,6 +6,13 @@ import type { Principal } from "./principal.js";
 import { askRelations } from "./relation-call.js";
 import type { RelationChecker, RelationQuery } from "./relations.js";
 import type { Requirements, Rule } from "./rule.js";
+import {
+  type AlternativeCondition,
+  type ConditionCompiler,
+  failedCondition,
+  noConditionCompiler,
+  prepareConditions,
+} from "./rule-conditions.js";
 
 interface CheckedRelation {
   readonly slot: number;
@@ -22,12 +29,17 @@ interface Alternative {
   readonly roles: readonly string[];
   readonly bindings: readonly { readonly slot: number; readonly attribute: string }[];
   readonly relations: readonly CheckedRelation[];
+  readonly conditions: readonly AlternativeCondition[];
   /** Precomputed: the decision when this alternative admits. */
   readonly admitted: Decision;
 }
 
-/** Prepares a rule; `readerFor` supplies the reader of every field it names. */
-export function checkRule(rule: Rule<unknown>, readerFor: FieldReaderFactory): CheckedRule {
+/** Prepares a rule; `readerFor` supplies the reader of every field it names, `conditionFor` its compiled conditions. */
+export function checkRule(
+  rule: Rule<unknown>,
+  readerFor: FieldReaderFactory,
+  conditionFor: ConditionCompiler = noConditionCompiler,
+): CheckedRule {
   const readers: FieldReader[] = [];
   const slots = new Map<string, number>();
   const slotOf = (path: string, read: ((request: never) => unknown) | undefined) => {
@@ -40,7 +52,7 @@ export function checkRule(rule: Rule<unknown>, readerFor: FieldReaderFactory): C
   };
   const requirements = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
   const alternatives = requirements
-    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf))
+    .map((r, i) => prepare(r, rule.access === "any_of" ? i + 1 : undefined, slotOf, conditionFor))
     // Alternatives that need no engine are tried first: the engine is asked only when they fail.
     .sort((a, b) => Number(a.relations.length > 0) - Number(b.relations.length > 0));
   // Shared by every call of the method: frozen, down to what a checker is shown.
@@ -59,7 +71,11 @@ export function checkRule(rule: Rule<unknown>, readerFor: FieldReaderFactory): C
       for (let i = 0; i < readers.length; i++) values[i] = readValue(readers[i] as FieldReader, request);
       return values;
     },
-    matches: (principal, values) => matchAlternatives(alternatives, principal, values),
+    matches: (principal, values, request) => matchAlternatives(alternatives, principal, values, request),
+    conditionsHold: (principal, request, admitted) => {
+      const alt = alternatives.find((a) => a.index === admitted.alternative);
+      return alt === undefined ? deny("no_rule") : failedCondition(alt.conditions, alt.index, principal, request);
+    },
   } satisfies CheckedRule);
 }
 
@@ -69,6 +85,7 @@ function prepare(
   requirements: Requirements<unknown>,
   index: number | undefined,
   slotOf: (path: string, read?: never) => number,
+  conditionFor: ConditionCompiler,
 ): Alternative {
   const relations = (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) => ({
     slot: slotOf(idField, read as never),
@@ -87,6 +104,7 @@ function prepare(
     roles: [...(requirements.roles ?? [])],
     bindings: (requirements.bindings ?? []).map(({ field, attribute, read }) => ({ slot: slotOf(field, read as never), attribute })),
     relations,
+    conditions: prepareConditions(requirements.conditions, conditionFor),
     admitted: Object.keys(attribution).length === 0 ? allow("authorized") : attributed(allow("authorized"), attribution),
   };
 }
@@ -112,7 +130,7 @@ function checkCaller(
       for (const alt of alternatives) {
         const failed = checkStatic(alt, principal);
         if (failed !== undefined) denial = worse(denial, failed, alt);
-        else if (alt.bindings.length === 0 && alt.relations.length === 0) return alt.admitted;
+        else if (alt.bindings.length === 0 && alt.relations.length === 0 && alt.conditions.length === 0) return alt.admitted;
         else open = true;
       }
       return open ? "per_message" : (denial ?? deny("no_rule"));
@@ -143,11 +161,19 @@ function checkBindings(alt: Alternative, principal: Principal, values: readonly 
   return undefined;
 }
 
-function matchAlternatives(alternatives: readonly Alternative[], principal: Principal, values: readonly (string | undefined)[]) {
+function matchAlternatives(
+  alternatives: readonly Alternative[],
+  principal: Principal,
+  values: readonly (string | undefined)[],
+  request: unknown,
+) {
   let denial: Denial | undefined;
   let pending: Alternative[] | undefined;
   for (const alt of alternatives) {
-    const failed = checkStatic(alt, principal) ?? checkBindings(alt, principal, values);
+    const failed =
+      checkStatic(alt, principal) ??
+      checkBindings(alt, principal, values) ??
+      failedCondition(alt.conditions, alt.index, principal, request);
     if (failed !== undefined) {
       denial = worse(denial, failed, alt);
     } else if (alt.relations.length === 0) {
@@ -196,13 +222,16 @@ const progress: Partial<Record<DenyReason, number>> = {
   binding_unset: 3,
   attribute_missing: 3,
   binding_mismatch: 3,
-  relation_id_unset: 4,
-  relation_denied: 5,
+  condition_false: 4,
+  condition_error: 4,
+  relation_id_unset: 5,
+  relation_denied: 6,
 };
 
 function worse(current: Denial | undefined, next: Denial, alt: Alternative, relation?: string): Denial {
   if (current !== undefined && (progress[current.reason] ?? 0) >= (progress[next.reason] ?? 0)) return current;
-  if (alt.index === undefined && relation === undefined) return next;
+  // A condition's denial already names its alternative and condition.
+  if ((alt.index === undefined && relation === undefined) || next.condition !== undefined) return next;
   return attributed(next, {
     ...(alt.index === undefined ? {} : { alternative: alt.index }),
     ...(relation === undefined ? {} : { relation }),
@@ -227,8 +256,8 @@ export interface RelationCallContext {
 }
 
 /**
- * The whole decision for one request message: caller, bindings, then
- * relations. The guard calls the parts separately (to pin streams); this is
+ * The whole decision for one request message: caller, bindings, conditions,
+ * then relations. The guard calls the parts separately (to pin streams); this is
  * the reference form. Without an engine, a rule whose decision needs one is
  * denied as relation_unavailable.
  */
@@ -247,7 +276,7 @@ export function decide(
 ): Decision | Promise<Decision> {
   const caller = checked.caller(principal);
   if (caller !== "per_message" || principal === undefined) return caller === "per_message" ? deny("no_credentials") : caller;
-  const result = checked.matches(principal, checked.bound(request));
+  const result = checked.matches(principal, checked.bound(request), request);
   if (!isPendingRelations(result)) return result;
   if (relations === undefined) return attributed(deny("relation_unavailable"), { detail: "no relation checker" });
   return askRelations(relations.checker, principal, result, relations.procedure, relations.timeoutMs ?? 1000);

@@ -20,6 +20,8 @@ export type DenyReason =
   | "attribute_missing" // the principal lacks the bound attribute
   | "binding_mismatch" // field and attribute differ
   | "binding_changed" // a later stream message bound another value or resource id than the first
+  | "condition_false" // a condition evaluated to false
+  | "condition_error" // a condition could not be evaluated (a missing map key, an overflow, …): denied, never allowed
   | "message_missing" // a client stream ended before any message could be checked
   | "relation_id_unset" // a relation's id field is empty or zero: denied without asking the engine
   | "relation_denied" // the engine says the caller lacks the permission (or the resource does not exist)
@@ -37,8 +39,17 @@ export interface Attribution {
   readonly alternative?: number;
   /** The relation that decided, as "resourceType#permission". */
   readonly relation?: string;
+  /** The condition that denied: its 1-based index in its rule or alternative, and its text. */
+  readonly condition?: ConditionRef;
   /** For operators: why an engine or authenticator failed. Never a token or message content. */
   readonly detail?: string;
+}
+
+/** A condition as audit events name it. */
+export interface ConditionRef {
+  /** 1-based, in the `conditions` of its rule or alternative. */
+  readonly index: number;
+  readonly expression: string;
 }
 
 export type Decision =
@@ -62,6 +73,8 @@ const codeOf: Record<DenyReason, DenyCode> = {
   attribute_missing: "permission_denied",
   binding_mismatch: "permission_denied",
   binding_changed: "permission_denied",
+  condition_false: "permission_denied",
+  condition_error: "permission_denied",
   message_missing: "permission_denied",
   relation_id_unset: "permission_denied",
   relation_denied: "permission_denied",

@@ -51,17 +51,19 @@ export interface ConfigProblem {
   readonly where: string;
   readonly problem: string;
   readonly fix: string;
-  /** "where: problem (fix)". */
+  /** Lines shown under it: a condition with a caret under what is wrong. */
+  readonly excerpt?: string;
+  /** "where: problem (fix)", then the excerpt's lines. */
   toString(): string;
 }
 
 /** A ConfigProblem; the one way problems are built, so every one prints the same. */
-export function configProblem(where: string, problem: string, fix: string): ConfigProblem {
-  return Object.freeze({ where, problem, fix, toString: printProblem });
+export function configProblem(where: string, problem: string, fix: string, excerpt?: string): ConfigProblem {
+  return Object.freeze({ where, problem, fix, ...(excerpt === undefined ? {} : { excerpt }), toString: printProblem });
 }
 
 function printProblem(this: ConfigProblem): string {
-  return `${this.where}: ${this.problem} (${this.fix})`;
+  return `${this.where}: ${this.problem} (${this.fix})${this.excerpt === undefined ? "" : `\n${this.excerpt}`}`;
 }
 
 /**

@@ -38,7 +38,10 @@ export function checkRuleShape(rule: unknown): RuleProblem[] {
       for (const [i, alternative] of [...rule.alternatives].entries()) {
         const label = `any_of alternative ${i + 1}`;
         if (!isRecord(alternative)) {
-          add(`${label} is ${describe(alternative)}, not an object`, "write { principals, scopes, roles, bindings, relations }");
+          add(
+            `${label} is ${describe(alternative)}, not an object`,
+            "write { principals, scopes, roles, bindings, relations, conditions }",
+          );
           continue;
         }
         checkKeys(alternative, requirementKeys, label, add);
@@ -56,11 +59,11 @@ export function checkRuleShape(rule: unknown): RuleProblem[] {
 
 type Add = (problem: string, fix: string) => void;
 
-const requirementKeys = ["principals", "scopes", "roles", "bindings", "relations"];
+const requirementKeys = ["principals", "scopes", "roles", "bindings", "relations", "conditions"];
 const sources = ["method", "service_default", "code", "undeclared"];
 
 function checkRequirements(requirements: Record<string, unknown>, prefix: string, add: Add): void {
-  for (const key of ["principals", "scopes", "roles"]) {
+  for (const key of ["principals", "scopes", "roles", "conditions"]) {
     const value = requirements[key];
     if (value === undefined) continue;
     if (!Array.isArray(value)) {

@@ -73,6 +73,13 @@ export interface Requirements<
   readonly bindings?: readonly Binding<Req>[];
   /** All must hold. */
   readonly relations?: readonly Relation<Req, Resource, Permission>[];
+  /**
+   * CEL expressions over `request` and `principal` that must all be true,
+   * e.g. "request.page_size <= 100". Compiled once when the guard starts
+   * (one that does not type-check against the request message is an
+   * AuthzConfigError); evaluated after bindings, before relations.
+   */
+  readonly conditions?: readonly string[];
 }
 
 /** An identified principal that meets every restriction may call. */

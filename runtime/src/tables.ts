@@ -1,5 +1,6 @@
 import { type DescMethod, ScalarType } from "@bufbuild/protobuf";
 import type { CheckedRule, FieldReaderFactory } from "./checked-rule.js";
+import { conditionCompiler } from "./conditions/condition.js";
 import { checkRule } from "./decide.js";
 import { AuthzConfigError, type ConfigProblem, configProblem, describeError } from "./errors.js";
 import { readFieldPath, resolveFieldPath } from "./field-path.js";
@@ -55,8 +56,8 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
         // Shape first: validateRule may then read the rule as its type says.
         const ruleProblems: RuleProblem[] = checkRuleShape(rule);
         if (ruleProblems.length === 0) ruleProblems.push(...validateRule(rule, method.input, vocabulary));
-        for (const p of ruleProblems) problems.push(configProblem(where, p.problem, p.fix));
-        if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method));
+        for (const p of ruleProblems) problems.push(configProblem(where, p.problem, p.fix, p.excerpt));
+        if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method), conditionCompiler(method.input));
       } catch (error) {
         // A getter in a hand-written table: still one listed problem, never a crash.
         problems.push(
@@ -114,6 +115,7 @@ function copyRequirements(requirements: Requirements<unknown>): Requirements<unk
     bindings: Object.freeze(
       (requirements.bindings ?? []).map(({ field, attribute, read }) => Object.freeze({ field, attribute, ...(read ? { read } : {}) })),
     ),
+    conditions: Object.freeze([...(requirements.conditions ?? [])]),
     relations: Object.freeze(
       (requirements.relations ?? []).map(({ resourceType, idField, permission, read }) =>
         Object.freeze({ resourceType, idField, permission, ...(read ? { read } : {}) }),

@@ -1,4 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
+import { withCaret } from "./conditions/ast.js";
+import { checkCondition } from "./conditions/check.js";
 import { resolveFieldPath } from "./field-path.js";
 import type { Binding, Relation, Requirements, Rule } from "./rule.js";
 
@@ -6,6 +8,8 @@ import type { Binding, Relation, Requirements, Rule } from "./rule.js";
 export interface RuleProblem {
   readonly problem: string;
   readonly fix: string;
+  /** Lines to show under the message: a condition with a caret under what is wrong. */
+  readonly excerpt?: string;
 }
 
 /**
@@ -88,7 +92,21 @@ function validateRequirements(
     ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
     ...validateBindings(requirements.bindings ?? [], request),
     ...validateRelations(requirements.relations ?? [], request, vocabulary, naming),
+    ...validateConditions(requirements.conditions ?? [], request, vocabulary),
   ];
+}
+
+function validateConditions(conditions: readonly string[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+  const problems: RuleProblem[] = [];
+  for (const [i, expression] of conditions.entries()) {
+    const result = checkCondition(expression, request, vocabulary);
+    if (!("problems" in result)) continue;
+    for (const p of result.problems) {
+      const problem = { problem: `condition ${i + 1}: ${p.problem}`, fix: p.fix };
+      problems.push(expression.trim() === "" ? problem : { ...problem, excerpt: withCaret(expression, p.offset) });
+    }
+  }
+  return problems;
 }
 
 function validateAlternatives(
@@ -109,18 +127,18 @@ function validateAlternatives(
     if (isUnrestricted(alternative)) {
       problems.push({
         problem: `${label} has no restriction and would admit every authenticated caller`,
-        fix: "give it principals, scopes, roles, bindings or relations, or write the whole rule as authenticated",
+        fix: "give it principals, scopes, roles, bindings, relations or conditions, or write the whole rule as authenticated",
       });
     }
     for (const p of validateRequirements(alternative, request, vocabulary, naming))
-      problems.push({ problem: `${label}: ${p.problem}`, fix: p.fix });
+      problems.push({ ...p, problem: `${label}: ${p.problem}` });
   }
   return problems;
 }
 
 function isUnrestricted(requirements: Requirements<unknown>): boolean {
-  const { principals, scopes, roles, bindings, relations } = requirements;
-  return [principals, scopes, roles, bindings, relations].every((list) => (list?.length ?? 0) === 0);
+  const { principals, scopes, roles, bindings, relations, conditions } = requirements;
+  return [principals, scopes, roles, bindings, relations, conditions].every((list) => (list?.length ?? 0) === 0);
 }
 
 function validateNames(what: string, names: readonly string[], allowed: readonly string[] | undefined): RuleProblem[] {

@@ -67,9 +67,12 @@ export class DecidedByMessages<P extends Principal> implements CallAuthorization
     try {
       const values = this.entry.checked.bound(message);
       if (this.#pinned !== undefined && this.#admittedBy !== undefined) {
-        return sameValues(this.#pinned, values) ? this.#admittedBy : this.record(deny("binding_changed"));
+        if (!sameValues(this.#pinned, values)) return this.record(deny("binding_changed"));
+        // Conditions read the whole message: every message is held to those of the alternative that admitted the first.
+        const failed = this.entry.checked.conditionsHold(this.principal, message, this.#admittedBy);
+        return failed === undefined ? this.#admittedBy : this.record(failed);
       }
-      const result = this.entry.checked.matches(this.principal, values);
+      const result = this.entry.checked.matches(this.principal, values, message);
       if (!isPendingRelations(result)) return this.#settle(values, result);
       const { checker, timeoutMs } = this.relations;
       if (checker === undefined) return this.record(attributed(deny("relation_unavailable"), { detail: "no relation checker" }));

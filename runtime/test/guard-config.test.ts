@@ -80,7 +80,7 @@ describe("a guard with invalid tables refuses to start", () => {
     const problems = problemsOf(defineServiceAuthz(Health, { check: malformed[0], watch: malformed[1] } as never));
     expect(problems).toEqual([
       'grpc.health.v1.Health.Check: roles is the string "admin", not an array (write roles: ["admin"])',
-      'grpc.health.v1.Health.Watch: an authenticated rule has an unknown property "role" (remove it; known: access, source, principals, scopes, roles, bindings, relations)',
+      'grpc.health.v1.Health.Watch: an authenticated rule has an unknown property "role" (remove it; known: access, source, principals, scopes, roles, bindings, relations, conditions)',
       "grpc.health.v1.Health.Watch: principals[1] is a number, not a string (list names as strings)",
     ]);
     // Every other malformed rule is refused too, each with a problem of its own.

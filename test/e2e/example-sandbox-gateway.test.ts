@@ -15,6 +15,7 @@ describe("examples/sandbox-gateway", () => {
     const U = "unauthenticated";
     expect(await runDemo()).toEqual({
       CreateSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
+      "CreateSandbox ttl=48h": { anonymous: U, user: D, admin: D, "own sandbox": D, "foreign sandbox": D },
       GetSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
       ListSandboxes: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
       WatchSandbox: { anonymous: U, user: "ok", admin: "ok", "own sandbox": D, "foreign sandbox": D },
@@ -37,7 +38,7 @@ describe("examples/sandbox-gateway", () => {
     expect(run.stdout).toMatch(/^ {2}foreign sandbox +a valid workload token for another sandbox/m);
     expect(run.stdout).toMatch(/^ {2}unauthenticated +no or invalid credentials/m);
     const lines = run.stdout.trimEnd().split("\n");
-    expect(lines.at(-1)).toBe("sandbox-gateway: ok, all 45 decisions matched the expected table");
+    expect(lines.at(-1)).toBe("sandbox-gateway: ok, all 50 decisions matched the expected table");
   }, 60_000);
 
   it("a decision that differs from the expected table fails the verdict and names the cell", () => {
@@ -51,7 +52,7 @@ describe("examples/sandbox-gateway", () => {
         ...["anonymous", "user", "admin", "own sandbox", "foreign sandbox"].map((c) => `Check as ${c}: expected ok, got (none)`),
       ]);
       expect(verdict("sandbox-gateway", observed, expectedMatrix)).toBe(false);
-      expect(log.mock.calls[0]?.[0]).toBe("sandbox-gateway: FAILED, 6 of 45 decisions differ from the expected table:");
+      expect(log.mock.calls[0]?.[0]).toBe("sandbox-gateway: FAILED, 6 of 50 decisions differ from the expected table:");
       expect(verdict("sandbox-gateway", expectedMatrix, expectedMatrix)).toBe(true);
     } finally {
       log.mockRestore();

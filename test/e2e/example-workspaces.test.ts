@@ -11,6 +11,13 @@ describe("examples/workspaces", () => {
     expect(matrix).toEqual({
       "ListSandboxes acme": { anonymous: U, "member (alice)": "ok", "admin (bob)": "ok", "owner (erin)": D, "non-member (carol)": D },
       "ListSandboxes ghost": { anonymous: U, "member (alice)": D, "admin (bob)": D, "owner (erin)": D, "non-member (carol)": D },
+      "ListSandboxes public": {
+        anonymous: U,
+        "member (alice)": "ok",
+        "admin (bob)": "ok",
+        "owner (erin)": "ok",
+        "non-member (carol)": "ok",
+      },
       "AddMember acme": { anonymous: U, "member (alice)": D, "admin (bob)": "ok", "owner (erin)": D, "non-member (carol)": D },
       "ExecSandbox sb-1": { anonymous: U, "member (alice)": "ok", "admin (bob)": "ok", "owner (erin)": "ok", "non-member (carol)": D },
       "DeleteSandbox sb-1": { anonymous: U, "member (alice)": D, "admin (bob)": "ok", "owner (erin)": "ok", "non-member (carol)": D },

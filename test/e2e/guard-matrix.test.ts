@@ -4,9 +4,9 @@
 // not even a stream handler whose call its bindings deny.
 import type { DescService } from "@bufbuild/protobuf";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ClosedService, PublicService, UserService } from "../gen/guardtest/v1/guard_pb.js";
+import { ClosedService, ConditionService, PublicService, UserService } from "../gen/guardtest/v1/guard_pb.js";
 import { Code, callKinds, callOnce, connectTo, type Protocol } from "../support/clients.js";
-import { authenticateAsync, type CallerName, headersFor } from "../support/principals.js";
+import { authenticateAsync, type CallerName, callers, headersFor } from "../support/principals.js";
 import { newObserved, type Observed, type Running, services, startConnectServer, startGrpcServer } from "../support/servers.js";
 
 type Outcome = "ok" | Code;
@@ -40,6 +40,8 @@ const cases: readonly Case[] = [
   { caller: "sandbox", ids: ["sb-other", "sb-other"], label: "foreign sandbox" },
   { caller: "sandbox", ids: ["", ""], label: "sandbox, empty id" },
   { caller: "sandboxNoAttribute", ids: ["sb-own", "sb-own"], label: "sandbox without attribute" },
+  { caller: "sandboxAdmin", ids: ["sb-adm", "sb-adm"], label: "sandbox admin without attribute" },
+  { caller: "superUser", ids: ["sb-frozen", "sb-frozen"], label: "admin, frozen sandbox" },
 ];
 
 /** The reference: what each service's rule must answer each case. */
@@ -50,8 +52,19 @@ function expected(service: DescService, { caller, ids }: Case): Outcome {
   if (service === PublicService) return "ok";
   if (caller === "anonymous") return Code.Unauthenticated;
   if (service === UserService) return caller === "user" || caller === "superUser" ? "ok" : Code.PermissionDenied;
+  if (service === ConditionService) return conditionsAdmit(caller, ids[0] ?? "") ? "ok" : Code.PermissionDenied;
   // WorkloadService: sandboxes, about themselves.
   return caller === "sandbox" && ids[0] === "sb-own" ? "ok" : Code.PermissionDenied;
+}
+
+/** ConditionService's any_of, as plainly as the proto says it; a condition that cannot be evaluated admits nothing. */
+function conditionsAdmit(caller: CallerName, id: string): boolean {
+  if (!Object.hasOwn(callers, caller)) return false;
+  const principal = callers[caller as keyof typeof callers];
+  const attributes: Record<string, string> = principal.attributes;
+  const own = principal.kind === "sandbox" && id.startsWith("sb-") && attributes.sandbox_id === id;
+  const admin = (principal.roles as readonly string[]).includes("admin") && id !== "sb-frozen";
+  return own || admin;
 }
 
 const servers: Record<string, { protocol: Protocol; start: (seen: Observed) => Promise<Running> }> = {

@@ -51,6 +51,7 @@ function asReportRow(rpc: Rpc) {
     roles: [...(a?.roles ?? [])].sort(),
     bindings: (a?.bindings ?? []).map((b) => `${b.field}=${b.attribute}`).sort(),
     relations: (a?.relations ?? []).map((r) => `${r.resourceType}#${r.permission}(${r.idField})`).sort(),
+    conditions: [...(a?.conditions ?? [])].sort(),
   });
   const { file, line, column } = rpc.location;
   return {
@@ -89,7 +90,7 @@ describe("manifest=<file>", () => {
       kinds: ["user"],
       alternatives: [{ kinds: ["user"], scopes: [], roles: [], bindings: [], relations: [], conditions: [] }],
       source: "service_default",
-      location: { file: "sandboxgw/v1/gateway.proto", line: 12, column: 10 },
+      location: { file: "sandboxgw/v1/gateway.proto", line: 13, column: 10 },
       idempotency: "NO_SIDE_EFFECTS",
     });
   });

@@ -2,7 +2,7 @@
 // @generated registry: every service table of this generation, and a guard bound to them all
 /* eslint-disable */
 
-import { ClosedServiceAuthz, PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "./guardtest/v1/guard_authz.js";
+import { ClosedServiceAuthz, ConditionServiceAuthz, PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "./guardtest/v1/guard_authz.js";
 import type { CallHandle, Guard, GuardOptions, Principal, PrincipalFor, ServiceAuthz, ServiceRules } from "protoauthz";
 import { createGuard, defineServiceAuthz as defineServiceAuthz$1, principalOf as principalOf$1 } from "protoauthz";
 import type { ConnectServerOptions } from "protoauthz/connect";
@@ -20,11 +20,13 @@ export const authzTables: readonly [
   typeof UserServiceAuthz,
   typeof WorkloadServiceAuthz,
   typeof ClosedServiceAuthz,
+  typeof ConditionServiceAuthz,
 ] = [
   PublicServiceAuthz,
   UserServiceAuthz,
   WorkloadServiceAuthz,
   ClosedServiceAuthz,
+  ConditionServiceAuthz,
 ];
 
 /**

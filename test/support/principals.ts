@@ -17,6 +17,8 @@ export const callers = {
   sandbox: { kind: "sandbox", subject: "sb-own", scopes: [], roles: [], attributes: { sandbox_id: "sb-own" } },
   sandboxNoAttribute: { kind: "sandbox", subject: "sb-x", scopes: [], roles: [], attributes: {} },
   service: { kind: "service", subject: "svc-1", scopes: ["things.read"], roles: ["admin"], attributes: { sandbox_id: "sb-own" } },
+  // A sandbox with the admin role and no sandbox_id: a condition reading the attribute fails to evaluate.
+  sandboxAdmin: { kind: "sandbox", subject: "sb-adm", scopes: [], roles: ["admin"], attributes: {} },
 } as const satisfies Record<string, AuthzPrincipal>;
 
 export type CallerName = keyof typeof callers | "anonymous" | "badToken" | "brokenAuthenticator" | "brokenPrincipal";

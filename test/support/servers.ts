@@ -9,8 +9,22 @@ import { createConnectInterceptor, guardContextValues, rejectMalformedAuthority 
 import { createGrpcInterceptor, grpcServiceDefinition } from "protoauthz/grpc-js";
 import type { AuthzPrincipal } from "../gen/authz_registry.js";
 import { authzVocabulary, createAuthzGuard, principalOf } from "../gen/authz_registry.js";
-import { ClosedServiceAuthz, PublicServiceAuthz, UserServiceAuthz, WorkloadServiceAuthz } from "../gen/guardtest/v1/guard_authz.js";
-import { ClosedService, type Msg, MsgSchema, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";
+import {
+  ClosedServiceAuthz,
+  ConditionServiceAuthz,
+  PublicServiceAuthz,
+  UserServiceAuthz,
+  WorkloadServiceAuthz,
+} from "../gen/guardtest/v1/guard_authz.js";
+import {
+  ClosedService,
+  ConditionService,
+  type Msg,
+  MsgSchema,
+  PublicService,
+  UserService,
+  WorkloadService,
+} from "../gen/guardtest/v1/guard_pb.js";
 import { authenticate as tokenTableAuthenticate } from "./principals.js";
 
 export interface ServerOptions {
@@ -38,15 +52,20 @@ function guardFor(seen: Observed, extra: ServerOptions) {
   return { connect: createConnectInterceptor(guard), grpc: createGrpcInterceptor(guard) };
 }
 
-export const services = [PublicService, UserService, WorkloadService, ClosedService] as const;
+export const services = [PublicService, UserService, WorkloadService, ClosedService, ConditionService] as const;
 const tables = new Map<
   DescService,
-  typeof PublicServiceAuthz | typeof UserServiceAuthz | typeof WorkloadServiceAuthz | typeof ClosedServiceAuthz
+  | typeof PublicServiceAuthz
+  | typeof UserServiceAuthz
+  | typeof WorkloadServiceAuthz
+  | typeof ClosedServiceAuthz
+  | typeof ConditionServiceAuthz
 >([
   [PublicService, PublicServiceAuthz],
   [UserService, UserServiceAuthz],
   [WorkloadService, WorkloadServiceAuthz],
   [ClosedService, ClosedServiceAuthz],
+  [ConditionService, ConditionServiceAuthz],
 ]);
 
 /** What handlers saw: every invocation and every request message. */

@@ -13,7 +13,7 @@ const names = (items: readonly string[]) => items.map((i) => `"${i}"`).join(", "
  * Every change between two auth surfaces. Loosening: deny → anything,
  * authenticated → public, a new public RPC, a dropped scope or binding, an
  * any-of list (kinds, roles) that grows or is dropped, a dropped relation, an
- * any_of alternative added. Tightening is the
+ * any_of alternative added, a removed or changed condition. Tightening is the
  * reverse. Migration mode: a rule → `audit` (undeclared) loosens; `audit` → a
  * rule is reported, never failing. A change that comes from a service default is said so.
  */
@@ -50,6 +50,8 @@ export function diffSurfaces(before: readonly SurfaceRow[], after: readonly Surf
     allOf(was.scopes, row.scopes, "scopes", add);
     allOf(was.bindings, row.bindings, "bindings", add);
     allOf(was.relations, row.relations, "relations", add);
+    // A changed condition is one removed (loosens) and one added (tightens): the loosening needs acknowledging.
+    allOf(was.conditions ?? [], row.conditions ?? [], "conditions", add);
   }
   for (const row of old.values()) changes.push({ procedure: row.procedure, loosens: false, what: "RPC removed" });
   return changes.sort((a, b) => (a.procedure < b.procedure ? -1 : a.procedure > b.procedure ? 1 : 0));

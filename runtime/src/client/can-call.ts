@@ -37,7 +37,7 @@ export function canCall<T extends ServiceAuthz>(
   if (caller !== "per_message") return caller;
   if (principal === undefined) return deny("no_credentials");
   if (request === undefined) return { allowed: "unknown", reason: "request_needed" };
-  const result = entry.checked.matches(principal, entry.checked.bound(request));
+  const result = entry.checked.matches(principal, entry.checked.bound(request), request);
   return isPendingRelations(result) ? { allowed: "unknown", reason: "relations" } : result;
 }
 

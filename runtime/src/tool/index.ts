@@ -5,6 +5,10 @@
 // annotation's extension descriptors. Servers use the root export.
 
 export type { CheckedRule, FieldReader, FieldReaderFactory, PendingRelations, RuleRelationUse } from "../checked-rule.js";
+export { withCaret } from "../conditions/ast.js";
+export { type CheckResult, type ConditionProblem, checkCondition } from "../conditions/check.js";
+export { type CompiledCondition, compileCondition, conditionCompiler } from "../conditions/condition.js";
+export { ConditionEvalError } from "../conditions/values.js";
 export { checkRule, decide, type RelationCallContext } from "../decide.js";
 export { type Denial, publicMessages } from "../decision.js";
 export { configProblem } from "../errors.js";
@@ -20,6 +24,7 @@ export {
 } from "../gen/protoauthz/v1/authz_pb.js";
 export { procedurePath } from "../procedure-path.js";
 export type { Requirements, Rule, RuleSource } from "../rule.js";
+export type { ConditionCompiler, RuleCondition } from "../rule-conditions.js";
 export { spicedbNaming } from "../spicedb/names.js";
 export { compileTables, type TableEntry } from "../tables.js";
 export { plainRelationNaming, type RelationNaming, type RuleProblem, type Vocabulary } from "../validate.js";

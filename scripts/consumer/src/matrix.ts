@@ -27,7 +27,7 @@ const callers: Record<string, { principal: AuthzPrincipal | undefined; tenant: s
 
 const expected: Record<string, Outcome[]> = {
   //           anonymous          member     admin      own service  foreign service
-  getNote: ["unauthenticated", "ok", "ok", "denied", "denied"],
+  getNote: ["unauthenticated", "ok", "denied", "denied", "denied"], // admin: its condition is false
   listNotes: ["unauthenticated", "ok", "ok", "denied", "denied"],
   appendNotes: ["unauthenticated", "denied", "denied", "ok", "denied"],
   syncNotes: ["unauthenticated", "denied", "ok", "denied", "denied"],

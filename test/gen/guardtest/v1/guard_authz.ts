@@ -7,7 +7,7 @@
 
 import type { Binding, RequestOf, ServiceAuthz, ServiceRules } from "protoauthz";
 import { defineServiceAuthz } from "protoauthz";
-import { ClosedService, PublicService, UserService, WorkloadService } from "./guard_pb.js";
+import { ClosedService, ConditionService, PublicService, UserService, WorkloadService } from "./guard_pb.js";
 
 /**
  * The rules of PublicServiceAuthz, one member per RPC of guardtest.v1.PublicService.
@@ -349,4 +349,210 @@ export const ClosedServiceAuthz: ServiceAuthz<typeof ClosedService, ClosedServic
     reason: "test: closed",
   },
 } as const satisfies ServiceRules<typeof ClosedService>);
+
+/**
+ * The rules of ConditionServiceAuthz, one member per RPC of guardtest.v1.ConditionService.
+ */
+export type ConditionServiceRules = {
+  readonly unary: {
+    readonly access: "any_of";
+    readonly source: "service_default";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["sandbox"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id.startsWith('sb-')", "principal.attributes['sandbox_id'] == request.sandbox_id"];
+      },
+      {
+        readonly principals: readonly [];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id != 'sb-frozen'"];
+      },
+    ];
+  };
+  readonly serverStream: {
+    readonly access: "any_of";
+    readonly source: "service_default";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["sandbox"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id.startsWith('sb-')", "principal.attributes['sandbox_id'] == request.sandbox_id"];
+      },
+      {
+        readonly principals: readonly [];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id != 'sb-frozen'"];
+      },
+    ];
+  };
+  readonly clientStream: {
+    readonly access: "any_of";
+    readonly source: "service_default";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["sandbox"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id.startsWith('sb-')", "principal.attributes['sandbox_id'] == request.sandbox_id"];
+      },
+      {
+        readonly principals: readonly [];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id != 'sb-frozen'"];
+      },
+    ];
+  };
+  readonly bidi: {
+    readonly access: "any_of";
+    readonly source: "service_default";
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["sandbox"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id.startsWith('sb-')", "principal.attributes['sandbox_id'] == request.sandbox_id"];
+      },
+      {
+        readonly principals: readonly [];
+        readonly scopes: readonly [];
+        readonly roles: readonly ["admin"];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.sandbox_id != 'sb-frozen'"];
+      },
+    ];
+  };
+};
+
+/**
+ * Who may call each RPC of guardtest.v1.ConditionService.
+ *
+ * @generated from service guardtest.v1.ConditionService
+ */
+export const ConditionServiceAuthz: ServiceAuthz<typeof ConditionService, ConditionServiceRules> = defineServiceAuthz(ConditionService, {
+  /**
+   * Unary: the service's default_rule (guardtest/v1/guard.proto:87:10)
+   */
+  unary: {
+    access: "any_of",
+    source: "service_default",
+    alternatives: [
+      {
+        principals: ["sandbox"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id.startsWith('sb-')",
+          "principal.attributes['sandbox_id'] == request.sandbox_id",
+        ],
+      },
+      {
+        principals: [],
+        scopes: [],
+        roles: ["admin"],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id != 'sb-frozen'",
+        ],
+      },
+    ],
+  },
+  /**
+   * ServerStream: the service's default_rule (guardtest/v1/guard.proto:87:10)
+   */
+  serverStream: {
+    access: "any_of",
+    source: "service_default",
+    alternatives: [
+      {
+        principals: ["sandbox"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id.startsWith('sb-')",
+          "principal.attributes['sandbox_id'] == request.sandbox_id",
+        ],
+      },
+      {
+        principals: [],
+        scopes: [],
+        roles: ["admin"],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id != 'sb-frozen'",
+        ],
+      },
+    ],
+  },
+  /**
+   * ClientStream: the service's default_rule (guardtest/v1/guard.proto:87:10)
+   */
+  clientStream: {
+    access: "any_of",
+    source: "service_default",
+    alternatives: [
+      {
+        principals: ["sandbox"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id.startsWith('sb-')",
+          "principal.attributes['sandbox_id'] == request.sandbox_id",
+        ],
+      },
+      {
+        principals: [],
+        scopes: [],
+        roles: ["admin"],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id != 'sb-frozen'",
+        ],
+      },
+    ],
+  },
+  /**
+   * Bidi: the service's default_rule (guardtest/v1/guard.proto:87:10)
+   */
+  bidi: {
+    access: "any_of",
+    source: "service_default",
+    alternatives: [
+      {
+        principals: ["sandbox"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id.startsWith('sb-')",
+          "principal.attributes['sandbox_id'] == request.sandbox_id",
+        ],
+      },
+      {
+        principals: [],
+        scopes: [],
+        roles: ["admin"],
+        bindings: [],
+        conditions: [
+          "request.sandbox_id != 'sb-frozen'",
+        ],
+      },
+    ],
+  },
+} as const satisfies ServiceRules<typeof ConditionService>);
 

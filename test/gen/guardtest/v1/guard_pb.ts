@@ -14,7 +14,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file guardtest/v1/guard.proto.
  */
 export const file_guardtest_v1_guard: GenFile = /*@__PURE__*/
-  fileDesc("ChhndWFyZHRlc3QvdjEvZ3VhcmQucHJvdG8SDGd1YXJkdGVzdC52MSJCCgNNc2cSEgoKc2FuZGJveF9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhkKDXRlbmFudF9udW1iZXIYAyABKANCAjABMvsBCg1QdWJsaWNTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaGcKgGRUKEwoRdGVzdDogb3BlbiB0byBhbGwyiAIKC1VzZXJTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaKMKgGSQSIgoEdXNlchILdGhpbmdzLnJlYWQaBWFkbWluGgZtZW1iZXIyvwIKD1dvcmtsb2FkU2VydmljZRItCgVVbmFyeRIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnEjYKDFNlcnZlclN0cmVhbRIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnMAESNgoMQ2xpZW50U3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2coARIwCgRCaWRpEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2coATABEjAKA0dldBIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnIgOQAgEaKcKgGSUSIwoHc2FuZGJveCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkMvYBCg1DbG9zZWRTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaFMKgGRAaDgoMdGVzdDogY2xvc2VkYgZwcm90bzM", [file_protoauthz_v1_authz]);
+  fileDesc("ChhndWFyZHRlc3QvdjEvZ3VhcmQucHJvdG8SDGd1YXJkdGVzdC52MSJCCgNNc2cSEgoKc2FuZGJveF9pZBgBIAEoCRIMCgR0ZXh0GAIgASgJEhkKDXRlbmFudF9udW1iZXIYAyABKANCAjABMvsBCg1QdWJsaWNTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaGcKgGRUKEwoRdGVzdDogb3BlbiB0byBhbGwyiAIKC1VzZXJTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaKMKgGSQSIgoEdXNlchILdGhpbmdzLnJlYWQaBWFkbWluGgZtZW1iZXIyvwIKD1dvcmtsb2FkU2VydmljZRItCgVVbmFyeRIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnEjYKDFNlcnZlclN0cmVhbRIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnMAESNgoMQ2xpZW50U3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2coARIwCgRCaWRpEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2coATABEjAKA0dldBIRLmd1YXJkdGVzdC52MS5Nc2caES5ndWFyZHRlc3QudjEuTXNnIgOQAgEaKcKgGSUSIwoHc2FuZGJveCIYCgpzYW5kYm94X2lkEgpzYW5kYm94X2lkMvYBCg1DbG9zZWRTZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEaFMKgGRAaDgoMdGVzdDogY2xvc2VkMoUDChBDb25kaXRpb25TZXJ2aWNlEi0KBVVuYXJ5EhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cSNgoMU2VydmVyU3RyZWFtEhEuZ3VhcmR0ZXN0LnYxLk1zZxoRLmd1YXJkdGVzdC52MS5Nc2cwARI2CgxDbGllbnRTdHJlYW0SES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBEjAKBEJpZGkSES5ndWFyZHRlc3QudjEuTXNnGhEuZ3VhcmR0ZXN0LnYxLk1zZygBMAEanwHCoBmaASKXAQppCgdzYW5kYm94MiRyZXF1ZXN0LnNhbmRib3hfaWQuc3RhcnRzV2l0aCgnc2ItJykyOHByaW5jaXBhbC5hdHRyaWJ1dGVzWydzYW5kYm94X2lkJ10gPT0gcmVxdWVzdC5zYW5kYm94X2lkCioaBWFkbWluMiFyZXF1ZXN0LnNhbmRib3hfaWQgIT0gJ3NiLWZyb3plbidiBnByb3RvMw", [file_protoauthz_v1_authz]);
 
 /**
  * The one message every RPC takes and returns.
@@ -256,4 +256,54 @@ export const ClosedService: GenService<{
   },
 }> = /*@__PURE__*/
   serviceDesc(file_guardtest_v1_guard, 3);
+
+/**
+ * Conditions: a sandbox about itself (two conditions), or an admin about
+ * any sandbox but a frozen one.
+ *
+ * @generated from service guardtest.v1.ConditionService
+ */
+export const ConditionService: GenService<{
+  /**
+   * Unary.
+   *
+   * @generated from rpc guardtest.v1.ConditionService.Unary
+   */
+  unary: {
+    methodKind: "unary";
+    input: typeof MsgSchema;
+    output: typeof MsgSchema;
+  },
+  /**
+   * Server streaming.
+   *
+   * @generated from rpc guardtest.v1.ConditionService.ServerStream
+   */
+  serverStream: {
+    methodKind: "server_streaming";
+    input: typeof MsgSchema;
+    output: typeof MsgSchema;
+  },
+  /**
+   * Client streaming.
+   *
+   * @generated from rpc guardtest.v1.ConditionService.ClientStream
+   */
+  clientStream: {
+    methodKind: "client_streaming";
+    input: typeof MsgSchema;
+    output: typeof MsgSchema;
+  },
+  /**
+   * Bidi streaming.
+   *
+   * @generated from rpc guardtest.v1.ConditionService.Bidi
+   */
+  bidi: {
+    methodKind: "bidi_streaming";
+    input: typeof MsgSchema;
+    output: typeof MsgSchema;
+  },
+}> = /*@__PURE__*/
+  serviceDesc(file_guardtest_v1_guard, 4);
 

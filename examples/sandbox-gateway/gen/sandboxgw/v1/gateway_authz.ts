@@ -20,6 +20,7 @@ export type SandboxServiceRules = {
     readonly scopes: readonly ["sandboxes.write"];
     readonly roles: readonly [];
     readonly bindings: readonly [];
+    readonly conditions: readonly ["!has(request.ttl) || request.ttl <= duration('24h')"];
   };
   readonly getSandbox: {
     readonly access: "authenticated";
@@ -67,7 +68,7 @@ export type SandboxServiceRules = {
  */
 export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxServiceRules> = defineServiceAuthz(SandboxService, {
   /**
-   * CreateSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:18:12)
+   * CreateSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:19:12)
    */
   createSandbox: {
     access: "authenticated",
@@ -76,9 +77,12 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     scopes: ["sandboxes.write"],
     roles: [],
     bindings: [],
+    conditions: [
+      "!has(request.ttl) || request.ttl <= duration('24h')",
+    ],
   },
   /**
-   * GetSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   * GetSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   getSandbox: {
     access: "authenticated",
@@ -89,7 +93,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * ListSandboxes: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   * ListSandboxes: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   listSandboxes: {
     access: "authenticated",
@@ -100,7 +104,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:12:10)
+   * WatchSandbox: the service's default_rule (sandboxgw/v1/gateway.proto:13:10)
    */
   watchSandbox: {
     access: "authenticated",
@@ -111,7 +115,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:41:12)
+   * DeleteSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:43:12)
    */
   deleteSandbox: {
     access: "authenticated",
@@ -122,7 +126,7 @@ export const SandboxServiceAuthz: ServiceAuthz<typeof SandboxService, SandboxSer
     bindings: [],
   },
   /**
-   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:51:12)
+   * PurgeSandbox: declared on the RPC (sandboxgw/v1/gateway.proto:53:12)
    */
   purgeSandbox: {
     access: "deny",
@@ -160,7 +164,7 @@ export type WorkloadServiceRules = {
  */
 export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, WorkloadServiceRules> = defineServiceAuthz(WorkloadService, {
   /**
-   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:61:12)
+   * GetPolicy: declared on the RPC (sandboxgw/v1/gateway.proto:63:12)
    */
   getPolicy: {
     access: "authenticated",
@@ -173,7 +177,7 @@ export const WorkloadServiceAuthz: ServiceAuthz<typeof WorkloadService, Workload
     ],
   },
   /**
-   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:71:12)
+   * PushLogs: declared on the RPC (sandboxgw/v1/gateway.proto:73:12)
    */
   pushLogs: {
     access: "authenticated",
@@ -208,7 +212,7 @@ export type BootstrapServiceRules = {
  */
 export const BootstrapServiceAuthz: ServiceAuthz<typeof BootstrapService, BootstrapServiceRules> = defineServiceAuthz(BootstrapService, {
   /**
-   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:87:12)
+   * IssueSandboxToken: declared on the RPC (sandboxgw/v1/gateway.proto:89:12)
    */
   issueSandboxToken: {
     access: "authenticated",
@@ -240,7 +244,7 @@ export type HealthServiceRules = {
  */
 export const HealthServiceAuthz: ServiceAuthz<typeof HealthService, HealthServiceRules> = defineServiceAuthz(HealthService, {
   /**
-   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:99:12)
+   * Check: declared on the RPC (sandboxgw/v1/gateway.proto:101:12)
    */
   check: {
     access: "public",

@@ -15,13 +15,24 @@ import { WorkspaceService } from "./workspaces_pb.js";
  */
 export type WorkspaceServiceRules = {
   readonly listSandboxes: {
-    readonly access: "authenticated";
+    readonly access: "any_of";
     readonly source: "method";
-    readonly principals: readonly ["user"];
-    readonly scopes: readonly [];
-    readonly roles: readonly [];
-    readonly bindings: readonly [];
-    readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+    readonly alternatives: readonly [
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly relations: readonly Relation<RequestOf<typeof WorkspaceService, "listSandboxes">>[];
+      },
+      {
+        readonly principals: readonly ["user"];
+        readonly scopes: readonly [];
+        readonly roles: readonly [];
+        readonly bindings: readonly [];
+        readonly conditions: readonly ["request.workspace_id == 'public'"];
+      },
+    ];
   };
   readonly addMember: {
     readonly access: "authenticated";
@@ -70,21 +81,34 @@ export type WorkspaceServiceRules = {
  */
 export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, WorkspaceServiceRules> = defineServiceAuthz(WorkspaceService, {
   /**
-   * ListSandboxes: declared on the RPC (workspaces/v1/workspaces.proto:18:12)
+   * ListSandboxes: declared on the RPC (workspaces/v1/workspaces.proto:20:12)
    */
   listSandboxes: {
-    access: "authenticated",
+    access: "any_of",
     source: "method",
-    principals: ["user"],
-    scopes: [],
-    roles: [],
-    bindings: [],
-    relations: [
-      { resourceType: "workspace", idField: "workspace_id", permission: "use", read: (request) => request.workspaceId },
+    alternatives: [
+      {
+        principals: ["user"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        relations: [
+          { resourceType: "workspace", idField: "workspace_id", permission: "use", read: (request) => request.workspaceId },
+        ],
+      },
+      {
+        principals: ["user"],
+        scopes: [],
+        roles: [],
+        bindings: [],
+        conditions: [
+          "request.workspace_id == 'public'",
+        ],
+      },
     ],
   },
   /**
-   * AddMember: declared on the RPC (workspaces/v1/workspaces.proto:28:12)
+   * AddMember: declared on the RPC (workspaces/v1/workspaces.proto:38:12)
    */
   addMember: {
     access: "authenticated",
@@ -98,7 +122,7 @@ export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, Worksp
     ],
   },
   /**
-   * ExecSandbox: declared on the RPC (workspaces/v1/workspaces.proto:39:12)
+   * ExecSandbox: declared on the RPC (workspaces/v1/workspaces.proto:49:12)
    */
   execSandbox: {
     access: "authenticated",
@@ -112,7 +136,7 @@ export const WorkspaceServiceAuthz: ServiceAuthz<typeof WorkspaceService, Worksp
     ],
   },
   /**
-   * DeleteSandbox: declared on the RPC (workspaces/v1/workspaces.proto:50:12)
+   * DeleteSandbox: declared on the RPC (workspaces/v1/workspaces.proto:60:12)
    */
   deleteSandbox: {
     access: "any_of",

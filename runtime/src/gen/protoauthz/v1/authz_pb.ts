@@ -29,7 +29,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file protoauthz/v1/authz.proto.
  */
 export const file_protoauthz_v1_authz: GenFile = /*@__PURE__*/
-  fileDesc("Chlwcm90b2F1dGh6L3YxL2F1dGh6LnByb3RvEg1wcm90b2F1dGh6LnYxIr0BCgRSdWxlEicKBnB1YmxpYxgBIAEoCzIVLnByb3RvYXV0aHoudjEuUHVibGljSAASNQoNYXV0aGVudGljYXRlZBgCIAEoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZEgAEiMKBGRlbnkYAyABKAsyEy5wcm90b2F1dGh6LnYxLkRlbnlIABImCgZhbnlfb2YYBCABKAsyFC5wcm90b2F1dGh6LnYxLkFueU9mSABCCAoGYWNjZXNzIjsKBUFueU9mEjIKDGFsdGVybmF0aXZlcxgBIAMoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZCIYCgZQdWJsaWMSDgoGcmVhc29uGAEgASgJIhYKBERlbnkSDgoGcmVhc29uGAEgASgJIpgBCg1BdXRoZW50aWNhdGVkEhIKCnByaW5jaXBhbHMYASADKAkSDgoGc2NvcGVzGAIgAygJEg0KBXJvbGVzGAMgAygJEigKCGJpbmRpbmdzGAQgAygLMhYucHJvdG9hdXRoei52MS5CaW5kaW5nEioKCXJlbGF0aW9ucxgFIAMoCzIXLnByb3RvYXV0aHoudjEuUmVsYXRpb24iKwoHQmluZGluZxINCgVmaWVsZBgBIAEoCRIRCglhdHRyaWJ1dGUYAiABKAkiRwoIUmVsYXRpb24SFQoNcmVzb3VyY2VfdHlwZRgBIAEoCRIQCghpZF9maWVsZBgCIAEoCRISCgpwZXJtaXNzaW9uGAMgASgJOkkKBHJ1bGUSHi5nb29nbGUucHJvdG9idWYuTWV0aG9kT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgRydWxlOlkKDGRlZmF1bHRfcnVsZRIfLmdvb2dsZS5wcm90b2J1Zi5TZXJ2aWNlT3B0aW9ucxiIlAMgASgLMhMucHJvdG9hdXRoei52MS5SdWxlUgtkZWZhdWx0UnVsZWIGcHJvdG8z", [file_google_protobuf_descriptor]);
+  fileDesc("Chlwcm90b2F1dGh6L3YxL2F1dGh6LnByb3RvEg1wcm90b2F1dGh6LnYxIr0BCgRSdWxlEicKBnB1YmxpYxgBIAEoCzIVLnByb3RvYXV0aHoudjEuUHVibGljSAASNQoNYXV0aGVudGljYXRlZBgCIAEoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZEgAEiMKBGRlbnkYAyABKAsyEy5wcm90b2F1dGh6LnYxLkRlbnlIABImCgZhbnlfb2YYBCABKAsyFC5wcm90b2F1dGh6LnYxLkFueU9mSABCCAoGYWNjZXNzIjsKBUFueU9mEjIKDGFsdGVybmF0aXZlcxgBIAMoCzIcLnByb3RvYXV0aHoudjEuQXV0aGVudGljYXRlZCIYCgZQdWJsaWMSDgoGcmVhc29uGAEgASgJIhYKBERlbnkSDgoGcmVhc29uGAEgASgJIqwBCg1BdXRoZW50aWNhdGVkEhIKCnByaW5jaXBhbHMYASADKAkSDgoGc2NvcGVzGAIgAygJEg0KBXJvbGVzGAMgAygJEigKCGJpbmRpbmdzGAQgAygLMhYucHJvdG9hdXRoei52MS5CaW5kaW5nEioKCXJlbGF0aW9ucxgFIAMoCzIXLnByb3RvYXV0aHoudjEuUmVsYXRpb24SEgoKY29uZGl0aW9ucxgGIAMoCSIrCgdCaW5kaW5nEg0KBWZpZWxkGAEgASgJEhEKCWF0dHJpYnV0ZRgCIAEoCSJHCghSZWxhdGlvbhIVCg1yZXNvdXJjZV90eXBlGAEgASgJEhAKCGlkX2ZpZWxkGAIgASgJEhIKCnBlcm1pc3Npb24YAyABKAk6SQoEcnVsZRIeLmdvb2dsZS5wcm90b2J1Zi5NZXRob2RPcHRpb25zGIiUAyABKAsyEy5wcm90b2F1dGh6LnYxLlJ1bGVSBHJ1bGU6WQoMZGVmYXVsdF9ydWxlEh8uZ29vZ2xlLnByb3RvYnVmLlNlcnZpY2VPcHRpb25zGIiUAyABKAsyEy5wcm90b2F1dGh6LnYxLlJ1bGVSC2RlZmF1bHRSdWxlYgZwcm90bzM", [file_google_protobuf_descriptor]);
 
 /**
  * What one RPC requires of its caller. Exactly one access must be set; an
@@ -195,6 +195,18 @@ export type Authenticated = Message<"protoauthz.v1.Authenticated"> & {
    * @generated from field: repeated protoauthz.v1.Relation relations = 5;
    */
   relations: Relation[];
+
+  /**
+   * CEL expressions over `request` (this RPC's input message, by proto field
+   * names) and `principal` (kind, subject, scopes, roles, attributes), each of
+   * which must evaluate to true, e.g. "request.page_size <= 100". Type-checked
+   * against the request type when code is generated; evaluated after bindings
+   * and before relations, on every inbound message of a stream. One that
+   * fails to evaluate denies.
+   *
+   * @generated from field: repeated string conditions = 6;
+   */
+  conditions: string[];
 };
 
 /**
