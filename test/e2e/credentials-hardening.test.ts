@@ -5,7 +5,6 @@
 import * as http from "node:http";
 import * as http2 from "node:http2";
 import type { AddressInfo } from "node:net";
-import * as net from "node:net";
 import { Code } from "@connectrpc/connect";
 import { expressConnectMiddleware } from "@connectrpc/connect-express";
 import { fastifyConnectPlugin } from "@connectrpc/connect-fastify";
@@ -21,6 +20,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type AuthzPrincipal, authzVocabulary, createAuthzGuard } from "../gen/authz_registry.js";
 import { UserService } from "../gen/guardtest/v1/guard_pb.js";
 import { callKinds, callOnce, connectTo } from "../support/clients.js";
+import { rawH1Unary } from "../support/raw-h1.js";
 import { rawH2Request } from "../support/raw-h2.js";
 import { newObserved, routes, startConnectServer } from "../support/servers.js";
 
@@ -42,29 +42,8 @@ const token = (sub: string, roles: string[], iss = "https://login.test", key = s
     .sign(new TextEncoder().encode(key));
 
 /** A Connect unary call written byte by byte, so headers can repeat. */
-async function rawUnary(port: number, headers: readonly (readonly [string, string])[]): Promise<number> {
-  const body = JSON.stringify({ sandboxId: "x", text: "m" });
-  const request = [
-    "POST /guardtest.v1.UserService/Unary HTTP/1.1",
-    `host: 127.0.0.1:${port}`,
-    "content-type: application/json",
-    `content-length: ${Buffer.byteLength(body)}`,
-    "connection: close",
-    ...headers.map(([name, value]) => `${name}: ${value}`),
-    "",
-    body,
-  ].join("\r\n");
-  const response = await new Promise<string>((resolve, reject) => {
-    const socket = net.connect(port, "127.0.0.1", () => socket.write(request));
-    let text = "";
-    socket.on("data", (chunk) => {
-      text += chunk.toString("latin1");
-    });
-    socket.on("end", () => resolve(text));
-    socket.on("error", reject);
-  });
-  return Number(/^HTTP\/1\.1 (\d{3})/.exec(response)?.[1]);
-}
+const rawUnary = (port: number, headers: readonly (readonly [string, string])[]) =>
+  rawH1Unary(port, "/guardtest.v1.UserService/Unary", headers, JSON.stringify({ sandboxId: "x", text: "m" }));
 
 interface Http1Server {
   readonly port: number;
