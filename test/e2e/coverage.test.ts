@@ -7,7 +7,7 @@ import { servedByConnectRouter } from "protoauthz/connect";
 import { grpcServiceDefinition, servedByGrpcServer } from "protoauthz/grpc-js";
 import { describe, expect, it } from "vitest";
 import { createAuthzGuard } from "../gen/authz_registry.js";
-import { ClosedService, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";
+import { ClosedService, ConditionService, PublicService, UserService, WorkloadService } from "../gen/guardtest/v1/guard_pb.js";
 import { healthService } from "../support/health.js";
 import { authenticate } from "../support/principals.js";
 import { newObserved, routes } from "../support/servers.js";
@@ -34,6 +34,7 @@ describe("Connect router", () => {
         r.service(PublicService, {} as never);
         r.service(UserService, {} as never);
         r.service(WorkloadService, {} as never);
+        r.service(ConditionService, {} as never);
         r.service(Health, {} as never);
       }),
     );
@@ -49,7 +50,7 @@ describe("Connect router", () => {
   it("methods deliberately served elsewhere can be allowed", () => {
     const served = servedByConnectRouter(
       router((r) => {
-        for (const s of [PublicService, UserService, WorkloadService]) r.service(s as typeof PublicService, {} as never);
+        for (const s of [PublicService, UserService, WorkloadService, ConditionService]) r.service(s as typeof PublicService, {} as never);
       }),
     );
     const elsewhere = ClosedService.methods.map((m) => `/guardtest.v1.ClosedService/${m.name}`);
@@ -60,7 +61,7 @@ describe("Connect router", () => {
 describe("grpc-js server", () => {
   it("reads what was added with addService", () => {
     const server = new grpc.Server({ interceptors: [guard.grpc] });
-    for (const service of [PublicService, UserService, WorkloadService, ClosedService])
+    for (const service of [PublicService, UserService, WorkloadService, ConditionService, ClosedService])
       server.addService(grpcServiceDefinition(service), {});
     expect(checkCoverage(guard, servedByGrpcServer(server))).toEqual({ unguarded: [], unserved: [] });
     const partial = new grpc.Server({ interceptors: [guard.grpc] });

@@ -1,6 +1,5 @@
 import type { DescMessage } from "@bufbuild/protobuf";
-import type { MethodRule, Principal, ServiceAuthz } from "protoauthz";
-import type { CheckedRule, Requirements } from "protoauthz/tool";
+import type { CheckedRule, MethodRule, Principal, Requirements, ServiceAuthz } from "protoauthz/tool";
 import * as tool from "protoauthz/tool";
 import type { RpcModel } from "./model.js";
 

@@ -1,5 +1,5 @@
 import { ScalarType } from "@bufbuild/protobuf";
-import type { Principal } from "protoauthz";
+import type { Principal } from "protoauthz/tool";
 import { canonicalValue, type Requirements, readFieldPath, resolveFieldPath } from "protoauthz/tool";
 import { conditionValues } from "./condition-seen.js";
 import type { RpcModel } from "./model.js";

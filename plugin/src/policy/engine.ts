@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import type { RelationChecker } from "protoauthz";
-import { type RelationsDef, relationshipLine } from "./suite-file.js";
+import type { RelationChecker } from "protoauthz/tool";
+import { relationshipLine } from "./relationships-file.js";
+import type { RelationsDef } from "./suite-file.js";
 import { TestFileError } from "./where.js";
 
 /** A relation checker on an embedded SpiceDB loaded with a test file's schema and relationships. */

@@ -1,7 +1,6 @@
 import type { DescFile, DescMethod } from "@bufbuild/protobuf";
 import { createRegistry, type Registry } from "@bufbuild/protobuf";
-import type { MethodRule, ServiceAuthz } from "protoauthz";
-import type { Rule, Vocabulary } from "protoauthz/tool";
+import type { MethodRule, Rule, ServiceAuthz, Vocabulary } from "protoauthz/tool";
 import type { GenerationConfig } from "../check/buf-gen.js";
 import { InputError } from "../check/image.js";
 import { collect } from "../collect.js";

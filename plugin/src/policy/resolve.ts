@@ -1,6 +1,5 @@
 import { fromJson, type JsonValue, type Message } from "@bufbuild/protobuf";
-import type { Principal } from "protoauthz";
-import type { Rule } from "protoauthz/tool";
+import type { Principal, Rule } from "protoauthz/tool";
 import { normalizeProcedure } from "../check/procedure.js";
 import type { PolicyModel, RpcModel } from "./model.js";
 import { anonymous, type MessageDef, type Outcome, type TestCaseDef, type TestSuite } from "./suite-file.js";

@@ -6,7 +6,7 @@ import {
   type Principal,
   type RelationChecker,
   type RelationQuery,
-} from "protoauthz";
+} from "protoauthz/tool";
 import { InputError } from "../check/image.js";
 import { startEngine } from "./engine.js";
 import type { PolicyModel } from "./model.js";

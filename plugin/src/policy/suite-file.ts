@@ -1,7 +1,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import type { Principal } from "protoauthz";
+import type { Principal } from "protoauthz/tool";
 import { isMap, isScalar, isSeq, type Node } from "yaml";
+import { readRelationships } from "./relationships-file.js";
 import { closest, TestFileError, type Where } from "./where.js";
 import { pairsOf, parseYamlFile, plainValueOf, stringOf, stringsOf, type YamlFile } from "./yaml-nodes.js";
 
@@ -203,38 +204,6 @@ function messageJson(yaml: YamlFile, node: unknown): unknown {
       "a request must be a map of the RPC's input message in proto JSON, e.g. { sandboxId: sb-1 }",
     );
   return plainValueOf(yaml, node);
-}
-
-/** SpiceDB's relationship text form. */
-export const relationshipLine = /^([^:#@\s]+):([^:#@\s]+)#([^:#@\s]+)@([^:#@\s]+):([^:#@\s]+)(?:#([^:#@\s]+))?$/;
-
-/** `resource:id#relation@subject:id[#relation]` lines of a block string, or a list of them, each checked at its line. */
-function readRelationships(yaml: YamlFile, node: unknown): { text: string; where: Where }[] {
-  const found = relationshipsOf(yaml, node);
-  for (const { text, where } of found) {
-    if (!relationshipLine.test(text)) {
-      throw new TestFileError(
-        where,
-        `not a relationship: "${text}" (write resource:id#relation@subject:id, e.g. workspace:acme#member@user:alice)`,
-      );
-    }
-  }
-  return found;
-}
-
-function relationshipsOf(yaml: YamlFile, node: unknown): { text: string; where: Where }[] {
-  if (isSeq(node)) return node.items.map((item) => ({ text: stringOf(yaml, item, "relationship").trim(), where: yaml.whereOf(item) }));
-  const text = stringOf(yaml, node, "relationships", "write one relationship per line in a block: relationships: |");
-  const start = yaml.whereOf(node);
-  // A block scalar's content starts on the line after its indicator.
-  const block = isScalar(node) && (node.type === "BLOCK_LITERAL" || node.type === "BLOCK_FOLDED") ? 1 : 0;
-  return text
-    .split("\n")
-    .map((line, i) => {
-      const at = start.line + block + i;
-      return { text: line.trim(), where: { file: start.file, line: at, column: block ? yaml.indentOf(at) : start.column } };
-    })
-    .filter((r) => r.text !== "" && !r.text.startsWith("#"));
 }
 
 function readTests(yaml: YamlFile, node: Node, shared: Shared): TestCaseDef[] {

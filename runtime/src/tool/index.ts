@@ -10,8 +10,10 @@ export { type CheckResult, type ConditionProblem, checkCondition } from "../cond
 export { type CompiledCondition, compileCondition, conditionCompiler } from "../conditions/condition.js";
 export { ConditionEvalError } from "../conditions/values.js";
 export { checkRule, decide, type RelationCallContext } from "../decide.js";
+// Policy tests decide through a real guard, exactly as a server would.
+export type { Decision } from "../decision.js";
 export { type Denial, publicMessages } from "../decision.js";
-export { configProblem } from "../errors.js";
+export { AuthzConfigError, configProblem } from "../errors.js";
 export { type FieldPathResult, maxFieldPathDepth, readFieldPath, resolveFieldPath } from "../field-path.js";
 export { canonicalValue } from "../field-value.js";
 export {
@@ -22,8 +24,12 @@ export {
   RuleSchema,
   rule,
 } from "../gen/protoauthz/v1/authz_pb.js";
+export { createGuard } from "../guard.js";
+export type { Guard } from "../guard-api.js";
+export type { Principal } from "../principal.js";
 export { procedurePath } from "../procedure-path.js";
-export type { Requirements, Rule, RuleSource } from "../rule.js";
+export type { RelationChecker, RelationQuery } from "../relations.js";
+export type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "../rule.js";
 export type { ConditionCompiler, RuleCondition } from "../rule-conditions.js";
 export { spicedbNaming } from "../spicedb/names.js";
 export { compileTables, type TableEntry } from "../tables.js";
