@@ -22,7 +22,8 @@ export interface ConditionProblem {
 /** A condition that type-checked: its AST, every node typed, ready for the compiler. */
 export interface CheckedCondition {
   readonly ast: Node;
-  readonly environment: ConditionEnvironment;
+  /** The message types its request type reaches, by full name (not the cel-js environment, which is large). */
+  readonly messages: ReadonlyMap<string, DescMessage>;
 }
 
 interface CelError {
@@ -79,7 +80,7 @@ function typeCheck(expression: string, request: DescMessage): CheckResult {
   if (!result.valid) return { problems: [typeProblem(result.error as CelError, environment)] };
   const ast = parsed.ast as unknown as Node;
   const problems = [...resultProblems(ast), ...walk(ast)];
-  return problems.length > 0 ? { problems } : { checked: { ast, environment } };
+  return problems.length > 0 ? { problems } : { checked: { ast, messages: environment.messages } };
 }
 
 function offsetOf(error: CelError): number {

@@ -13,7 +13,7 @@ import { type CelMap, ConditionEvalError, celCompare, celEquals, checkedInt, isC
 
 export function compileChecked(checked: CheckedCondition): { readonly run: Eval; readonly slots: number } {
   const compiler: Compiler = {
-    messages: checked.environment.messages,
+    messages: checked.messages,
     locals: new Map(),
     slots: 0,
     compile: (node) => compileNode(compiler, node),
