@@ -202,8 +202,11 @@ function fieldValue(field: DescField): Convert {
     case "message":
       return messageValue(field.message, true);
     case "list": {
+      // A list of strings, bools, doubles or bytes is its CEL value as it is: read
+      // per call, it must not be copied per call (nothing in the evaluator mutates a list).
+      if (field.listKind === "scalar" && !isIntegral(field.scalar)) return (v) => (v as unknown[] | undefined) ?? noElements;
       const element = elementValue(field);
-      return (v) => ((v as unknown[] | undefined) ?? []).map(element);
+      return (v) => ((v as unknown[] | undefined) ?? noElements).map(element);
     }
     case "map": {
       const value = elementValue(field);
@@ -211,6 +214,13 @@ function fieldValue(field: DescField): Convert {
       return (v) => new RecordMap((v as Record<string, unknown> | undefined) ?? {}, key, value);
     }
   }
+}
+
+const noElements: readonly unknown[] = Object.freeze([]);
+
+function isIntegral(scalar: ScalarType): boolean {
+  const type = scalarCelType(scalar);
+  return type === "int" || type === "uint";
 }
 
 function defaultRaw(field: DescField): unknown {
