@@ -1,5 +1,5 @@
 // A benchmark server in its own process, so that the client's work does not
-// share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|guarded-condition|jwt-…>`;
+// share a core with it: `<connect|grpc> <unguarded|pass-through|guarded|guarded-table|guarded-condition|jwt-…>`;
 // prints its port, then answers each line on stdin with its CPU time so far (µs)
 // and the number of calls its handler served; "exit" ends it.
 // The jwt-… modes verify real ES256 tokens (public key in BENCH_JWT_PUBLIC_KEY).
@@ -17,7 +17,7 @@ import { benchAuthenticate, type JwtMode, jwtModes } from "./jwt-authenticators.
 
 const [framework, mode] = process.argv.slice(2);
 const jwtMode = jwtModes.includes(mode as JwtMode) ? (mode as JwtMode) : undefined;
-const guarded = mode === "guarded" || mode === "guarded-condition" || jwtMode !== undefined;
+const guarded = mode === "guarded" || mode === "guarded-table" || mode === "guarded-condition" || jwtMode !== undefined;
 const sandbox: AuthzPrincipal = { kind: "sandbox", subject: "sb-1", scopes: [], roles: [], attributes: { sandbox_id: "sb-1" } };
 // A static authenticator: the benchmark measures the guard, not token checks.
 const staticAuthenticate = (request: AuthnRequest): AuthzPrincipal | undefined =>
@@ -30,24 +30,20 @@ const authenticate =
 let served = 0;
 
 /**
- * guarded-condition: the generated WorkloadService rule (kind + binding) plus a
- * two-clause condition, as a table in code; otherwise the generated guard.
+ * guarded-table: the generated WorkloadService rule (kind + binding) as a table
+ * in code; guarded-condition: the same table plus a two-clause condition, so
+ * that the two differ by the condition alone. Otherwise the generated guard.
  */
-const conditionRule = {
+const tableRule = {
   access: "authenticated",
   principals: ["sandbox"],
   bindings: [{ field: "sandbox_id", attribute: "sandbox_id" }],
-  conditions: ["request.sandbox_id.startsWith('sb-') && size(request.text) <= 100"],
 } as const;
+const conditionRule = { ...tableRule, conditions: ["request.sandbox_id.startsWith('sb-') && size(request.text) <= 100"] } as const;
 function guardInterceptors() {
-  if (mode !== "guarded-condition") return createAuthzGuard({ authenticate });
-  const table = defineServiceAuthz(WorkloadService, {
-    unary: conditionRule,
-    serverStream: conditionRule,
-    clientStream: conditionRule,
-    bidi: conditionRule,
-    get: conditionRule,
-  });
+  if (mode !== "guarded-condition" && mode !== "guarded-table") return createAuthzGuard({ authenticate });
+  const rule = mode === "guarded-condition" ? conditionRule : tableRule;
+  const table = defineServiceAuthz(WorkloadService, { unary: rule, serverStream: rule, clientStream: rule, bidi: rule, get: rule });
   const guard = createGuard([table], { authenticate });
   return { connect: createConnectInterceptor(guard), grpc: createGrpcInterceptor(guard) };
 }
