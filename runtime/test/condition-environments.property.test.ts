@@ -1,13 +1,18 @@
 // Conditions share one base CEL environment (the principal) and each request
-// type gets its own cheap clone, built again after it leaves a small cache.
-// Whatever the order of checks, a condition sees exactly its own request
-// type's fields and those of the messages it reaches, never another's, even
-// when two schemas use the same message names.
+// type gets its own cheap clone, built again after it leaves a small cache,
+// in which a message type the request reaches is declared when a condition
+// first reads it. Whatever the order of checks, a condition sees exactly its
+// own request type's fields and those of the messages it reaches, never
+// another's, even when two schemas use the same message names; and what is
+// declared so far never changes a check's outcome.
 import { create, createFileRegistry, type DescMessage } from "@bufbuild/protobuf";
 import { FieldDescriptorProto_Label, FieldDescriptorProto_Type, FileDescriptorProtoSchema } from "@bufbuild/protobuf/wkt";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkCondition } from "../src/conditions/check.js";
+import { PaymentSchema } from "../../test/gen/conditionstest/v1/conditions_pb.js";
+import type { Node } from "../src/conditions/ast.js";
+import { children } from "../src/conditions/ast.js";
+import { type CheckResult, checkCondition } from "../src/conditions/check.js";
 import { compileCondition } from "../src/conditions/condition.js";
 
 const runs = Number(process.env.FUZZ_RUNS ?? 100);
@@ -95,4 +100,48 @@ describe("condition environments", () => {
       expect("problems" in result ? result.problems[0]?.problem : "").toBe("principal has no field tenant");
     }
   });
+
+  it("a check has the same outcome whatever message types earlier checks declared", () => {
+    // Two copies of conditionstest.v1.Payment: one fresh for every expression, one with every type it reaches declared.
+    const copy = () => {
+      const file = PaymentSchema.file;
+      const registry = createFileRegistry(file.proto, (name) => file.dependencies.find((d) => d.name === name.replace(/\.proto$/, "")));
+      const message = registry.getMessage(PaymentSchema.typeName);
+      if (message === undefined) throw new Error("no Payment in the copy");
+      return message;
+    };
+    const declared = copy();
+    const warm = "request.money.units == 0 && request.to_card.card_id == '' && request.splits.all(s, s.nanos == 0)";
+    expect(checkCondition(warm, declared)).toHaveProperty("checked");
+    const fields = fc.constantFrom("money", "to_card", "splits", "tags", "labels", "amount", "page_size", "nope");
+    const inner = fc.constantFrom("units", "currency", "nanos", "card_id", "nope");
+    const literal = fc.constantFrom("1", "1u", "1.0", "'a'", "true", "null");
+    const op = fc.constantFrom("==", "!=", "<", ">=", "in");
+    const path = fc.oneof(
+      fields.map((f) => `request.${f}`),
+      fc.tuple(fields, inner).map(([f, g]) => `request.${f}.${g}`),
+      inner.map((g) => `request.splits[0].${g}`),
+      fc.tuple(inner, op, literal).map(([g, o, l]) => `request.splits.exists(s, s.${g} ${o} ${l})`),
+      fc.tuple(fields, inner).map(([f, g]) => `has(request.${f}.${g})`),
+      fc.constantFrom("principal.kind", "principal.roles", "principal.nope"),
+    );
+    const expression = fc.oneof(
+      fc.tuple(path, op, literal).map(([a, o, l]) => `${a} ${o} ${l}`),
+      fc.tuple(path, op, path).map(([a, o, b]) => `${a} ${o} ${b}`),
+      path,
+    );
+    fc.assert(
+      fc.property(expression, (text) => {
+        expect(outcome(checkCondition(text, copy()))).toEqual(outcome(checkCondition(text, declared)));
+      }),
+      { numRuns: runs * 3 },
+    );
+  });
 });
+
+/** A check's outcome, comparable across environments: every problem, or the type of every node. */
+function outcome(result: CheckResult): unknown {
+  if ("problems" in result) return result.problems;
+  const types = (node: Node): unknown => [node.op, node.checkedType?.name, children(node).map(types)];
+  return types(result.checked.ast);
+}

@@ -3,7 +3,14 @@
 // 0-based offset a caret points at.
 import type { DescMessage } from "@bufbuild/protobuf";
 import { children, comprehensions, type Node, principalField, rootOf, stringLiteral, supportedCalls, supportedMethods } from "./ast.js";
-import { type ConditionEnvironment, environmentOf, maxExpressionLength, principalFields, principalTypeName } from "./environment.js";
+import {
+  type ConditionEnvironment,
+  declarePaths,
+  environmentOf,
+  maxExpressionLength,
+  principalFields,
+  principalTypeName,
+} from "./environment.js";
 
 /** The names a rule may use, where declared (the guard's and the plugin's Vocabulary fits). */
 export interface ConditionVocabulary {
@@ -36,15 +43,25 @@ interface CelError {
 
 export type CheckResult = { readonly checked: CheckedCondition } | { readonly problems: readonly ConditionProblem[] };
 
-/** Type-checked conditions by request type and text: the guard's validation and its compiler share one check. */
-const checkedByRequest = new WeakMap<DescMessage, Map<string, CheckResult>>();
+/**
+ * The conditions checked last, by text: a rule's validation and then its
+ * compilation (at guard start) share one check. Only the last few are kept:
+ * a checked AST is a few KB that a compiled condition no longer needs, and
+ * keeping every one for the life of the process made guard start with
+ * thousands of conditions mostly garbage collection.
+ */
+const recentChecks = new Map<string, { readonly request: DescMessage; readonly result: CheckResult }>();
+const recentLimit = 256;
 
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
 export function checkCondition(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): CheckResult {
-  let known = checkedByRequest.get(request);
-  if (known === undefined) checkedByRequest.set(request, (known = new Map()));
-  let result = known.get(expression);
-  if (result === undefined) known.set(expression, (result = typeCheck(expression, request)));
+  let result = recentChecks.get(expression)?.request === request ? recentChecks.get(expression)?.result : undefined;
+  if (result === undefined) {
+    result = typeCheck(expression, request);
+    recentChecks.delete(expression);
+    if (recentChecks.size >= recentLimit) recentChecks.delete(recentChecks.keys().next().value as string);
+    recentChecks.set(expression, { request, result });
+  }
   if (!("checked" in result)) return result;
   const problems = vocabularyWalk(result.checked.ast, vocabulary);
   return problems.length > 0 ? { problems } : result;
@@ -76,11 +93,24 @@ function typeCheck(expression: string, request: DescMessage): CheckResult {
   } catch (error) {
     return { problems: [syntaxProblem(error as CelError)] };
   }
-  const result = parsed.check();
+  declarePaths(environment, parsed.ast as unknown as Node);
+  let result = parsed.check();
+  // A type the paths did not show (read through a comprehension's variable):
+  // declare it and check again, from a fresh parse; there are finitely many.
+  while (!result.valid && environment.declare(undeclaredType(result.error as CelError) ?? "")) {
+    parsed = environment.env.parse(expression);
+    result = parsed.check();
+  }
   if (!result.valid) return { problems: [typeProblem(result.error as CelError, environment)] };
   const ast = parsed.ast as unknown as Node;
   const problems = [...resultProblems(ast), ...walk(ast)];
   return problems.length > 0 ? { problems } : { checked: { ast, messages: environment.messages } };
+}
+
+/** The message type whose fields the checker could not read: one not declared yet. */
+function undeclaredType(error: CelError): string | undefined {
+  if (error.code !== "cannot_index_type" || (error.node?.op !== "." && error.node?.op !== "[]")) return undefined;
+  return (error.node.args as [Node])[0].checkedType?.name;
 }
 
 function offsetOf(error: CelError): number {

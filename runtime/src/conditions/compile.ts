@@ -223,7 +223,9 @@ function binary(c: Compiler, node: Node): Eval {
   const left = c.compile(leftNode);
   const right = c.compile(rightNode);
   const at = node.pos;
-  switch (node.op) {
+  // Closures below capture `op`, never `node`: a compiled condition must not keep its AST alive.
+  const op = node.op;
+  switch (op) {
     case "==":
       return (r, p, l) => celEquals(left(r, p, l), right(r, p, l));
     case "!=":
@@ -233,18 +235,12 @@ function binary(c: Compiler, node: Node): Eval {
     case ">":
     case ">=": {
       const test =
-        node.op === "<"
-          ? (n: number) => n < 0
-          : node.op === "<="
-            ? (n: number) => n <= 0
-            : node.op === ">"
-              ? (n: number) => n > 0
-              : (n: number) => n >= 0;
+        op === "<" ? (n: number) => n < 0 : op === "<=" ? (n: number) => n <= 0 : op === ">" ? (n: number) => n > 0 : (n: number) => n >= 0;
       return (r, p, l) => {
         const a = left(r, p, l);
         const b = right(r, p, l);
         const order = celCompare(a, b);
-        if (order === undefined) throw new ConditionEvalError(`no such overload: ${typeName(a)} ${node.op} ${typeName(b)}`, at);
+        if (order === undefined) throw new ConditionEvalError(`no such overload: ${typeName(a)} ${op} ${typeName(b)}`, at);
         return test(order);
       };
     }
@@ -259,7 +255,7 @@ function binary(c: Compiler, node: Node): Eval {
     default: {
       const leftType = leftNode.checkedType?.name ?? "dyn";
       const rightType = rightNode.checkedType?.name ?? "dyn";
-      const f = arithmetic(node.op, leftType, rightType, at) ?? dynamicArithmetic(node.op, at);
+      const f = arithmetic(op, leftType, rightType, at) ?? dynamicArithmetic(op, at);
       return (r, p, l) => f(left(r, p, l), right(r, p, l));
     }
   }

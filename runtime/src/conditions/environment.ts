@@ -1,8 +1,10 @@
 // The CEL environment a condition is checked in: `request` typed as the RPC's
-// input message (every message type it reaches registered by its proto field
-// names) and `principal` as protoauthz.Principal.
+// input message (each message type it reaches declared by its proto field
+// names, when a condition first reads one of its fields) and `principal` as
+// protoauthz.Principal.
 import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { Environment } from "@marcbachmann/cel-js";
+import { children, type Node } from "./ast.js";
 import { fieldCelType, unreadableTypes, wellKnownCelType } from "./proto-fields.js";
 
 export const principalTypeName = "protoauthz.Principal";
@@ -16,12 +18,47 @@ export const principalFields: Readonly<Record<string, string>> = {
   attributes: "map<string, string>",
 };
 
-/** The environment of one request type, with the message types it reaches by CEL type name. */
+/** The environment of one request type. */
 export interface ConditionEnvironment {
   readonly env: Environment;
   readonly request: DescMessage;
-  /** Message types by full name, for field lookups of the checker and the evaluator. */
+  /**
+   * The message types declared to the checker so far, by full name: the
+   * request, and those whose fields a condition read. The checker reads the
+   * fields of no other type, so a checked condition's lookups find theirs here.
+   */
   readonly messages: ReadonlyMap<string, DescMessage>;
+  /**
+   * Declares the type of a field of a declared message to the checker, which
+   * until then cannot read its fields; false when there is no such type, it
+   * is a well-known or unreadable type, or it is declared already.
+   */
+  declare(typeName: string): boolean;
+}
+
+/**
+ * Declares the message types the field paths of a parsed expression read
+ * (`request.a.b`, `request.list[0].c`), so that checking it rarely has to
+ * stop at an undeclared type; the checker's own error catches the rest.
+ */
+export function declarePaths(environment: ConditionEnvironment, ast: Node): void {
+  const typeOf = (node: Node): DescMessage | undefined => {
+    if (node.op === "id") return node.args === "request" ? environment.request : undefined;
+    if (node.op !== "." && node.op !== "[]") return undefined;
+    const [target, key] = node.args as [Node, unknown];
+    const owner = typeOf(target);
+    if (owner === undefined || node.op === "[]") return owner;
+    const field = owner.fields.find((f) => f.name === key);
+    if (field?.message === undefined) return undefined;
+    environment.declare(field.message.typeName);
+    // A list or map of messages: its index (`[]`) is of the element type.
+    return field.message;
+  };
+  const visit = (node: Node): void => {
+    typeOf(node);
+    for (const child of children(node)) visit(child);
+  };
+  visit(ast);
 }
 
 /**
@@ -74,44 +111,39 @@ function baseEnvironment(): Environment {
 }
 
 function build(request: DescMessage): ConditionEnvironment {
-  const messages = messagesOf(request);
   // The clone sees only the principal: the types below are its own, so a
   // condition on one request type never sees another's fields.
   const env = baseEnvironment().clone();
-  for (const message of messages.values()) {
+  const messages = new Map<string, DescMessage>();
+  const register = (message: DescMessage): void => {
     const fields: Record<string, string> = {};
     for (const field of message.fields) {
       if (!unreadable(field)) fields[field.name] = fieldCelType(field);
     }
     // The checker only needs the fields; values are read by the evaluator, never by cel-js.
     env.registerType(message.typeName, { ctor: class {}, fields });
-  }
+    messages.set(message.typeName, message);
+  };
+  // Declaring a type costs the checker ~10 µs, and a request can reach dozens
+  // that no condition reads: only the request is declared up front, the rest
+  // when a condition reads them, each found as the type of a declared one's field.
+  const declare = (typeName: string): boolean => {
+    if (messages.has(typeName) || wellKnownCelType(typeName) !== undefined || unreadableTypes.has(typeName)) return false;
+    for (const declared of messages.values()) {
+      const found = declared.fields.find((f) => f.message?.typeName === typeName)?.message;
+      if (found !== undefined) {
+        register(found);
+        return true;
+      }
+    }
+    return false;
+  };
+  register(request);
   env.registerVariable("request", request.typeName);
-  return { env, request, messages };
-}
-
-const messagesByRequest = new WeakMap<DescMessage, ReadonlyMap<string, DescMessage>>();
-
-/** The message types `request` reaches, by full name (a few references, kept per request type). */
-function messagesOf(request: DescMessage): ReadonlyMap<string, DescMessage> {
-  let messages = messagesByRequest.get(request);
-  if (messages === undefined) {
-    const collected = new Map<string, DescMessage>();
-    collect(request, collected);
-    messagesByRequest.set(request, (messages = collected));
-  }
-  return messages;
+  return { env, request, messages, declare };
 }
 
 /** A field the checker hides: an Any, or a list or map of them. */
 export function unreadable(field: DescField): boolean {
   return field.message !== undefined && unreadableTypes.has(field.message.typeName);
-}
-
-function collect(message: DescMessage, into: Map<string, DescMessage>): void {
-  if (into.has(message.typeName) || wellKnownCelType(message.typeName) !== undefined) return;
-  into.set(message.typeName, message);
-  for (const field of message.fields) {
-    if (field.message !== undefined && !unreadableTypes.has(field.message.typeName)) collect(field.message, into);
-  }
 }
