@@ -11,6 +11,7 @@ import {
   principalFields,
   principalTypeName,
 } from "./environment.js";
+import { Recent } from "./recent.js";
 
 /** The names a rule may use, where declared (the guard's and the plugin's Vocabulary fits). */
 export interface ConditionVocabulary {
@@ -50,18 +51,13 @@ export type CheckResult = { readonly checked: CheckedCondition } | { readonly pr
  * keeping every one for the life of the process made guard start with
  * thousands of conditions mostly garbage collection.
  */
-const recentChecks = new Map<string, { readonly request: DescMessage; readonly result: CheckResult }>();
-const recentLimit = 256;
+const recentChecks = new Recent<string, { readonly request: DescMessage; readonly result: CheckResult }>(64);
 
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
 export function checkCondition(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): CheckResult {
-  let result = recentChecks.get(expression)?.request === request ? recentChecks.get(expression)?.result : undefined;
-  if (result === undefined) {
-    result = typeCheck(expression, request);
-    recentChecks.delete(expression);
-    if (recentChecks.size >= recentLimit) recentChecks.delete(recentChecks.keys().next().value as string);
-    recentChecks.set(expression, { request, result });
-  }
+  const known = recentChecks.get(expression);
+  let result = known?.request === request ? known.result : undefined;
+  if (result === undefined) recentChecks.set(expression, { request, result: (result = typeCheck(expression, request)) });
   if (!("checked" in result)) return result;
   const problems = vocabularyWalk(result.checked.ast, vocabulary);
   return problems.length > 0 ? { problems } : result;

@@ -6,6 +6,7 @@ import type { DescField, DescMessage } from "@bufbuild/protobuf";
 import { Environment } from "@marcbachmann/cel-js";
 import { children, type Node } from "./ast.js";
 import { fieldCelType, unreadableTypes, wellKnownCelType } from "./proto-fields.js";
+import { Recent } from "./recent.js";
 
 export const principalTypeName = "protoauthz.Principal";
 
@@ -73,22 +74,28 @@ export const maxExpressionLength = 4096;
 class PrincipalValue {}
 
 /**
+ * A class of its own for each declared type, made here and not inside
+ * build(): a class made in a closure keeps that closure's scope (the whole
+ * environment) alive for as long as V8 keeps the class's hidden class, which
+ * made every environment outlive its use and the guard's start mostly GC.
+ */
+function valueClass(): new () => object {
+  return class {};
+}
+
+/**
  * The environments of the request types checked last. One cel-js Environment
  * is ~30 KB: kept for every request type for the life of the process, 5,000
  * of them made guard start spend most of its time collecting garbage. Checks
  * come in runs of one request type (a rule's conditions, an RPC's), at
  * generation and at guard start, so a few suffice.
  */
-const recent = new Map<DescMessage, ConditionEnvironment>();
-const recentLimit = 16;
+const recent = new Recent<DescMessage, ConditionEnvironment>(16);
 
 export function environmentOf(request: DescMessage): ConditionEnvironment {
-  const found = recent.get(request);
-  if (found !== undefined) return found;
-  const built = build(request);
-  if (recent.size >= recentLimit) recent.delete(recent.keys().next().value as DescMessage);
-  recent.set(request, built);
-  return built;
+  let found = recent.get(request);
+  if (found === undefined) recent.set(request, (found = build(request)));
+  return found;
 }
 
 let base: Environment | undefined;
@@ -121,7 +128,7 @@ function build(request: DescMessage): ConditionEnvironment {
       if (!unreadable(field)) fields[field.name] = fieldCelType(field);
     }
     // The checker only needs the fields; values are read by the evaluator, never by cel-js.
-    env.registerType(message.typeName, { ctor: class {}, fields });
+    env.registerType(message.typeName, { ctor: valueClass(), fields });
     messages.set(message.typeName, message);
   };
   // Declaring a type costs the checker ~10 µs, and a request can reach dozens
