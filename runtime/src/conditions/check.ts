@@ -51,7 +51,7 @@ export type CheckResult = { readonly checked: CheckedCondition } | { readonly pr
  * keeping every one for the life of the process made guard start with
  * thousands of conditions mostly garbage collection.
  */
-const recentChecks = new Recent<string, { readonly request: DescMessage; readonly result: CheckResult }>(64);
+const recentChecks = new Recent<string, { readonly request: DescMessage; readonly result: CheckResult }>(16);
 
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
 export function checkCondition(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): CheckResult {
