@@ -3,7 +3,7 @@
 // runs plugins: in process, decoding the serialized request every run, in
 // interleaved rounds. Two corpora: one request type per file, and one per RPC.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { fromBinary, toBinary } from "@bufbuild/protobuf";
 import { CodeGeneratorRequestSchema } from "@bufbuild/protobuf/wkt";
 import { createEcmaScriptPlugin } from "@bufbuild/protoplugin";
@@ -14,11 +14,17 @@ import { median, medianMs } from "./lib.js";
 const work = join(import.meta.dirname, ".work", "conditions");
 const noop = createEcmaScriptPlugin({ name: "noop", version: "v0", generateTs() {} });
 
+// BENCH_BASELINE_PLUGIN=<another build's plugin/dist/index.js>: it runs in the same rounds, for a before/after.
+const baselinePath = process.env.BENCH_BASELINE_PLUGIN;
+const baseline: typeof noop | undefined = baselinePath === undefined ? undefined : (await import(resolve(baselinePath))).protocGenAuthz;
+
 export interface GenerationRow {
   readonly label: string;
   readonly floor: number;
   readonly without: number;
   readonly with: number;
+  /** The baseline build's times, when there is one. */
+  readonly before?: { readonly without: number; readonly with: number };
 }
 
 /** Serialized CodeGeneratorRequest of the corpus. */
@@ -51,13 +57,19 @@ function corpus(withConditions: boolean, requestPerRpc: boolean): Uint8Array {
   return toBinary(CodeGeneratorRequestSchema, request);
 }
 
-export async function generationRows(): Promise<{ rows: GenerationRow[]; runs: number }> {
+export async function generationRows(): Promise<{ rows: GenerationRow[]; runs: number; baseline: string | undefined }> {
   const runs = Number(process.env.BENCH_RUNS ?? 9);
   const rows: GenerationRow[] = [];
   for (const requestPerRpc of [false, true]) {
     const without = corpus(false, requestPerRpc);
     const withConditions = corpus(true, requestPerRpc);
-    const runsOf = { floor: [] as number[], without: [] as number[], with: [] as number[] };
+    const runsOf = {
+      floor: [] as number[],
+      without: [] as number[],
+      with: [] as number[],
+      beforeWithout: [] as number[],
+      beforeWith: [] as number[],
+    };
     const once = (plugin: typeof noop, bytes: Uint8Array) =>
       medianMs(
         () => {
@@ -74,18 +86,24 @@ export async function generationRows(): Promise<{ rows: GenerationRow[]; runs: n
       const floor = await once(noop, without);
       const plain = await once(protocGenAuthz, without);
       const conditioned = await once(protocGenAuthz, withConditions);
+      const before = baseline && [await once(baseline, without), await once(baseline, withConditions)];
       if (round < 2) continue;
       runsOf.floor.push(floor);
       runsOf.without.push(plain);
       runsOf.with.push(conditioned);
+      if (before) {
+        runsOf.beforeWithout.push(before[0]);
+        runsOf.beforeWith.push(before[1]);
+      }
     }
     rows.push({
       label: requestPerRpc ? "one per RPC (5,000)" : "one per file (50)",
       floor: median(runsOf.floor),
       without: median(runsOf.without),
       with: median(runsOf.with),
+      ...(baseline && { before: { without: median(runsOf.beforeWithout), with: median(runsOf.beforeWith) } }),
     });
   }
   rmSync(work, { recursive: true, force: true });
-  return { rows, runs };
+  return { rows, runs, baseline: baselinePath };
 }

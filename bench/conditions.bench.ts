@@ -3,7 +3,8 @@
 // 5,000 conditions; generating 5,000 RPCs with a condition each; guarded
 // capacity. Run: npm run bench:conditions; BENCH_PARTS=decision,start,plugin,capacity
 // picks parts, each writing its own section of bench/RESULTS.md.
-// BENCH_BASELINE_RUNTIME=<another build's runtime/dist>: the start part runs it too, for a before/after.
+// BENCH_BASELINE_RUNTIME=<another build's runtime/dist> and BENCH_BASELINE_PLUGIN=<its plugin/dist/index.js>:
+// the start and plugin parts run that build too, in the same rounds, for a before/after.
 import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -112,7 +113,7 @@ if (parts.has("start")) {
 
 if (parts.has("plugin")) {
   const loadBefore = load();
-  const { rows, runs } = await generationRows();
+  const { rows, runs, baseline } = await generationRows();
   section("conditions-plugin", [
     "## Generating conditions (`BENCH_PARTS=plugin npm run bench:conditions`)",
     "",
@@ -124,6 +125,12 @@ if (parts.has("plugin")) {
       (r) =>
         `| ${r.label} | ${fmt(r.floor, 0)} ms | ${fmt(r.without, 0)} ms (${fmt(r.without / r.floor)}×) | ${fmt(r.with, 0)} ms | **${fmt(r.with / r.without)}×** | **${fmt(r.with / r.floor)}×** |`,
     ),
+    ...(baseline === undefined
+      ? []
+      : [
+          "",
+          `Before (${baseline}, same rounds): ${rows.map((r) => `${r.label}: ${fmt(r.before?.without ?? 0, 0)} ms without, ${fmt(r.before?.with ?? 0, 0)} ms with (${fmt((r.before?.with ?? 0) / (r.before?.without ?? 1))}×)`).join("; ")}.`,
+        ]),
     "",
     `The plugin's target is ≤ 1.5× the floor (see the plugin section; not met without conditions either). At start: ${loadBefore}; at end: ${load()}.`,
   ]);
