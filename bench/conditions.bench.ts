@@ -4,7 +4,8 @@
 // capacity. Run: npm run bench:conditions; BENCH_PARTS=decision,start,plugin,capacity
 // picks parts, each writing its own section of bench/RESULTS.md.
 // BENCH_BASELINE_RUNTIME=<another build's runtime/dist> and BENCH_BASELINE_PLUGIN=<its plugin/dist/index.js>:
-// the start and plugin parts run that build too, in the same rounds, for a before/after.
+// the start and plugin parts run that build too, in the same rounds, for a before/after
+// (BENCH_BASELINE_LABEL names it in the results).
 import { execFileSync } from "node:child_process";
 import { availableParallelism, loadavg } from "node:os";
 import { join } from "node:path";
@@ -107,7 +108,7 @@ if (parts.has("start")) {
     row("5,000 distinct request types", "distinct"),
     row("one request type", "one"),
     "",
-    `${baseline === undefined ? "" : `Before: ${baseline}. `}At start: ${loadBefore}; at end: ${load()}.`,
+    `${baseline === undefined ? "" : `Before: ${process.env.BENCH_BASELINE_LABEL ?? baseline}. `}At start: ${loadBefore}; at end: ${load()}.`,
   ]);
 }
 
@@ -129,7 +130,7 @@ if (parts.has("plugin")) {
       ? []
       : [
           "",
-          `Before (${baseline}, same rounds): ${rows.map((r) => `${r.label}: ${fmt(r.before?.without ?? 0, 0)} ms without, ${fmt(r.before?.with ?? 0, 0)} ms with (${fmt((r.before?.with ?? 0) / (r.before?.without ?? 1))}×)`).join("; ")}.`,
+          `Before (${process.env.BENCH_BASELINE_LABEL ?? baseline}, same rounds): ${rows.map((r) => `${r.label}: ${fmt(r.before?.without ?? 0, 0)} ms without, ${fmt(r.before?.with ?? 0, 0)} ms with (${fmt((r.before?.with ?? 0) / (r.before?.without ?? 1))}×)`).join("; ")}.`,
         ]),
     "",
     `The plugin's target is ≤ 1.5× the floor (see the plugin section; not met without conditions either). At start: ${loadBefore}; at end: ${load()}.`,
