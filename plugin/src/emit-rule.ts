@@ -1,10 +1,8 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { Printable } from "@bufbuild/protoplugin";
 import { type Requirements, type Rule, resolveFieldPath } from "protoauthz/tool";
 import { emitAccessor } from "./emit-accessor.js";
 import { stringLiteral } from "./escape.js";
 import type { MethodModel } from "./model.js";
-import type { Pieces } from "./pieces.js";
 
 /**
  * A rule is written twice in a table module: as a member of the rules type
@@ -130,13 +128,6 @@ function readText(method: DescMethod, path: string, indent: string): string {
   return resolved.ok ? emitAccessor(resolved.fields, indent) : "() => undefined";
 }
 
-/** Whether the rules type of these properties names the method's request (and so differs per method). */
-export function typeNamesRequest(properties: readonly RuleProperty[]): boolean {
-  return properties.some(
-    (p) => (p.kind === "list" && p.elements.length > 0) || (p.kind === "alternatives" && p.alternatives.some(typeNamesRequest)),
-  );
-}
-
 /** The table literal's text of the properties, one per line. */
 export function renderValue(properties: readonly RuleProperty[]): string {
   let text = "";
@@ -164,37 +155,44 @@ function block(elements: readonly string[], indent: string): string {
   return `${text}${indent}]`;
 }
 
-/** The symbols a rules type refers to, for lists typed by the method's request. */
-export interface TypeSymbols {
-  readonly Binding: Printable;
-  readonly Relation: Printable;
-  /** `RequestOf<typeof Service, "method">` for the method being rendered. */
-  readonly request: Printable;
+/**
+ * A piece of a rules type: text, or a list typed by the method's request
+ * (`Binding<RequestOf<typeof Service, "method">>`), the one part that differs
+ * between methods with the same rule; the table module fills it in per method.
+ */
+export type TypePart = string | { readonly listOf: "Binding" | "Relation" };
+
+/** The rules type's text of the properties, one member per line. */
+export function renderType(properties: readonly RuleProperty[]): TypePart[] {
+  const parts: TypePart[] = [];
+  const text = walkType(properties, "", parts);
+  if (text !== "") parts.push(text);
+  return parts;
 }
 
-/**
- * The rules type's text of the properties, one member per line, as text and
- * the symbols protoplugin imports.
- */
-export function renderType(properties: readonly RuleProperty[], symbols: TypeSymbols, into: Pieces): void {
+/** Appends the properties' lines to `text`; returns the text not yet pushed to `parts`. */
+function walkType(properties: readonly RuleProperty[], text: string, parts: TypePart[]): string {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        into.add(`${p.indent}readonly ${p.key}: ${p.type};\n`);
+        text += `${p.indent}readonly ${p.key}: ${p.type};\n`;
         break;
       case "list":
-        // No elements is the common case: a plain empty tuple, no symbols.
-        if (p.elements.length === 0) into.add(`${p.indent}readonly ${p.key}: readonly [];\n`);
-        else into.add(`${p.indent}readonly ${p.key}: readonly `, symbols[p.of], "<", symbols.request, ">[];\n");
+        // No elements is the common case: a plain empty tuple, nothing per method.
+        if (p.elements.length === 0) text += `${p.indent}readonly ${p.key}: readonly [];\n`;
+        else {
+          parts.push(`${text}${p.indent}readonly ${p.key}: readonly `, { listOf: p.of });
+          text = "[];\n";
+        }
         break;
       case "alternatives":
-        into.add(`${p.indent}readonly alternatives: readonly [\n`);
+        text += `${p.indent}readonly alternatives: readonly [\n`;
         for (const alternative of p.alternatives) {
-          into.add(`${p.indent}  {\n`);
-          renderType(alternative, symbols, into);
-          into.add(`${p.indent}  },\n`);
+          text = walkType(alternative, `${text}${p.indent}  {\n`, parts);
+          text += `${p.indent}  },\n`;
         }
-        into.add(`${p.indent}];\n`);
+        text += `${p.indent}];\n`;
     }
   }
+  return text;
 }

@@ -1,11 +1,11 @@
 import type { DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
-import type { GeneratedFile, Printable, Schema } from "@bufbuild/protoplugin";
+import type { GeneratedFile, ImportSymbol, Schema } from "@bufbuild/protoplugin";
 import type { Rule } from "protoauthz/tool";
-import { type RuleProperty, renderType, renderValue, ruleProperties, typeNamesRequest } from "./emit-rule.js";
-import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
+import { renderType, renderValue, ruleProperties, type TypePart } from "./emit-rule.js";
+import { commentText, jsDoc, propertyKey, stringLiteral } from "./escape.js";
 import { formatLocation } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
-import { Pieces } from "./pieces.js";
+import { ModuleText } from "./module-text.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -35,21 +35,22 @@ export function tableModule(file: DescFile): string {
 
 /** One rule as both renderings write it, for a request type and a source. */
 interface RenderedRule {
-  readonly properties: readonly RuleProperty[];
+  /** The table entry's body. */
   readonly value: string;
-  /** The rules type's text, when it does not name the method's request. */
-  readonly type: string | undefined;
+  /** The rules type member's body, with the request-typed lists left for each method. */
+  readonly type: readonly TypePart[];
 }
 
 /** What emitting one table module shares between its services. */
 interface TableModule {
   readonly f: GeneratedFile;
-  readonly defineServiceAuthz: Printable;
-  readonly ServiceAuthz: Printable;
-  readonly ServiceRules: Printable;
-  readonly Binding: Printable;
-  readonly Relation: Printable;
-  readonly RequestOf: Printable;
+  readonly text: ModuleText;
+  readonly defineServiceAuthz: ImportSymbol;
+  readonly ServiceAuthz: ImportSymbol;
+  readonly ServiceRules: ImportSymbol;
+  readonly Binding: ImportSymbol;
+  readonly Relation: ImportSymbol;
+  readonly RequestOf: ImportSymbol;
   /**
    * Rules render the same for every RPC with the same rule object (shared
    * between RPCs that declare the same bytes, and by a service default),
@@ -67,40 +68,55 @@ interface TableModule {
  */
 export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
-  const module: TableModule = {
-    f,
+  const imported = {
     defineServiceAuthz: f.import("defineServiceAuthz", "protoauthz"),
     ServiceAuthz: f.import("ServiceAuthz", "protoauthz", true),
     ServiceRules: f.import("ServiceRules", "protoauthz", true),
     Binding: f.import("Binding", "protoauthz", true),
     Relation: f.import("Relation", "protoauthz", true),
     RequestOf: f.import("RequestOf", "protoauthz", true),
-    rendered: new Map(),
   };
-  for (const { service, methods } of services) {
-    const descriptor = f.importSchema(service);
+  const descriptors = services.map(({ service }) => f.importSchema(service));
+  const names = [
+    ...Object.values(imported).map((s) => s.name),
+    ...descriptors.map((s) => s.name),
+    ...services.flatMap(({ service }) => [tableName(service), rulesTypeName(service)]),
+  ];
+  const module: TableModule = { f, text: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered: new Map() };
+  for (const [index, { service, methods }] of services.entries()) {
+    const descriptor = descriptors[index] as ImportSymbol;
+    if (index > 0) module.text.add("\n");
     emitRulesType(module, service, descriptor, methods);
     emitTable(module, service, descriptor, methods);
   }
+  module.text.printTo(f); // and a blank line
 }
 
-/** `export type <Service>Rules = { … }`: the literals principalOf narrows on, and accessors typed by each request. */
-function emitRulesType(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
-  const { f } = module;
-  f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
-  // One print for the whole type, its text joined between symbols.
-  const pieces = new Pieces().add(f.export("type", rulesTypeName(service)), " = {\n");
-  for (const model of methods) {
-    const rendered = render(module, model);
-    pieces.add(`  readonly ${propertyKey(model.method.localName)}: {\n`);
-    if (rendered.type !== undefined) pieces.add(rendered.type);
-    else {
-      const request = [module.RequestOf, "<typeof ", descriptor, ", ", stringLiteral(model.method.localName), ">"];
-      renderType(rendered.properties, { Binding: module.Binding, Relation: module.Relation, request }, pieces);
+/**
+ * `export type <Service>Rules = { … }`: the literals principalOf narrows on,
+ * and accessors typed by each request.
+ */
+function emitRulesType(module: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, text, RequestOf } = module;
+  text.add(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`)).add("\n");
+  text.element(f.export("type", rulesTypeName(service))).add(" = {\n");
+  // Indexed loops over RPCs: iterators allocate in a run too short to be optimized.
+  for (let m = 0; m < methods.length; m++) {
+    const model = methods[m] as MethodModel;
+    const { localName } = model.method;
+    text.add("  readonly ").add(propertyKey(localName)).add(": {\n");
+    const { type } = render(module, model);
+    for (let p = 0; p < type.length; p++) {
+      const part = type[p] as TypePart;
+      if (typeof part === "string") text.add(part);
+      else {
+        text.symbol(module[part.listOf]).add("<").symbol(RequestOf).add("<typeof ").symbol(descriptor);
+        text.add(", ").add(stringLiteral(localName)).add(">>");
+      }
     }
-    pieces.add("  };\n");
+    text.add("  };\n");
   }
-  f.print(...pieces.add("};\n").done());
+  text.add("};\n\n");
 }
 
 /**
@@ -109,19 +125,37 @@ function emitRulesType(module: TableModule, service: DescService, descriptor: Pr
  * request message), so the compiler checks each one against its method
  * without an import per type.
  */
-function emitTable(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
-  const { f, ServiceAuthz, ServiceRules, defineServiceAuthz } = module;
-  f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
-  f.print`${f.export("const", tableName(service))}: ${ServiceAuthz}<typeof ${descriptor}, ${rulesTypeName(service)}> = ${defineServiceAuthz}(${descriptor}, {`;
-  const entries: string[] = [];
-  for (const model of methods) {
+function emitTable(module: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, text } = module;
+  text.add(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`)).add("\n");
+  text
+    .element(f.export("const", tableName(service)))
+    .add(": ")
+    .symbol(module.ServiceAuthz)
+    .add("<typeof ")
+    .symbol(descriptor);
+  text
+    .add(`, ${rulesTypeName(service)}> = `)
+    .symbol(module.defineServiceAuthz)
+    .add("(")
+    .symbol(descriptor)
+    .add(", {\n");
+  for (let m = 0; m < methods.length; m++) {
+    const model = methods[m] as MethodModel;
     const { rule, source, method, location } = model;
     const says = rule.access === "audit" ? auditText : sourceText[source];
-    entries.push(jsDoc(`${method.name}: ${says} (${formatLocation(location)})`, "  "), "\n");
-    entries.push("  ", propertyKey(method.localName), ": {\n", render(module, model).value, "  },\n");
+    // The entry's doc comment, piece by piece: one template per RPC would
+    // allocate and then copy its text again.
+    text
+      .add("  /**\n   * ")
+      .add(commentText(method.name))
+      .add(": ")
+      .add(says)
+      .add(" (")
+      .add(commentText(formatLocation(location)));
+    text.add(")\n   */\n  ").add(propertyKey(method.localName)).add(": {\n").add(render(module, model).value).add("  },\n");
   }
-  f.print`${entries.join("")}} as const satisfies ${ServiceRules}<typeof ${descriptor}>);`;
-  f.print();
+  text.add("} as const satisfies ").symbol(module.ServiceRules).add("<typeof ").symbol(descriptor).add(">);\n");
 }
 
 function render(module: TableModule, { rule, source, method }: MethodModel): RenderedRule {
@@ -132,10 +166,7 @@ function render(module: TableModule, { rule, source, method }: MethodModel): Ren
   let rendered = bySource.get(source);
   if (rendered === undefined) {
     const properties = ruleProperties(rule, source, method);
-    const namesRequest = typeNamesRequest(properties);
-    const type = new Pieces();
-    if (!namesRequest) renderType(properties, { Binding: "", Relation: "", request: "" }, type);
-    rendered = { properties, value: renderValue(properties), type: namesRequest ? undefined : type.done().join("") };
+    rendered = { value: renderValue(properties), type: renderType(properties) };
     bySource.set(source, rendered);
   }
   return rendered;
