@@ -36,7 +36,19 @@ export default defineConfig({
           isolate: false,
         },
       },
-      { extends: true, test: { name: "e2e", include: ["test/**/*.test.ts"] } },
+      {
+        extends: true,
+        test: {
+          name: "e2e",
+          include: ["test/**/*.test.ts"],
+          // A type check over generated code and the workspace sources takes
+          // 2-5 s on an idle 2-core machine and came within reach of 30 s on a
+          // loaded one. The timeout only catches a hang; the slower suites
+          // (consumer, packaging, docs snippets) set their own.
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
+        },
+      },
     ],
   },
 });
