@@ -128,31 +128,44 @@ function readText(method: DescMethod, path: string, indent: string): string {
   return resolved.ok ? emitAccessor(resolved.fields, indent) : "() => undefined";
 }
 
-/** The table literal's text of the properties, one per line. */
+/**
+ * The table literal's text of the properties, one per line. Built as parts
+ * and joined: the result is written once per RPC that shares the rule, and a
+ * string built by `+=` would be walked piece by piece every time.
+ */
 export function renderValue(properties: readonly RuleProperty[]): string {
-  let text = "";
+  const parts: string[] = [];
+  valueParts(properties, parts);
+  return parts.join("");
+}
+
+function valueParts(properties: readonly RuleProperty[], into: string[]): void {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        text += `${p.indent}${p.key}: ${p.value},\n`;
+        into.push(p.indent, p.key, ": ", p.value, ",\n");
         break;
       case "list":
-        text += `${p.indent}${p.key}: ${p.elements.length === 0 ? "[]" : block(p.elements, p.indent)},\n`;
+        into.push(p.indent, p.key, ": ", p.elements.length === 0 ? "[]" : block(p.elements, p.indent), ",\n");
         break;
       case "alternatives":
-        text += `${p.indent}alternatives: [\n`;
-        for (const alternative of p.alternatives) text += `${p.indent}  {\n${renderValue(alternative)}${p.indent}  },\n`;
-        text += `${p.indent}],\n`;
+        into.push(p.indent, "alternatives: [\n");
+        for (const alternative of p.alternatives) {
+          into.push(p.indent, "  {\n");
+          valueParts(alternative, into);
+          into.push(p.indent, "  },\n");
+        }
+        into.push(p.indent, "],\n");
     }
   }
-  return text;
 }
 
 /** `[`, one element per line, `]`. */
 function block(elements: readonly string[], indent: string): string {
-  let text = "[\n";
-  for (const element of elements) text += `${indent}  ${element},\n`;
-  return `${text}${indent}]`;
+  const parts = ["[\n"];
+  for (const element of elements) parts.push(indent, "  ", element, ",\n");
+  parts.push(indent, "]");
+  return parts.join("");
 }
 
 /**
@@ -162,37 +175,39 @@ function block(elements: readonly string[], indent: string): string {
  */
 export type TypePart = string | { readonly listOf: "Binding" | "Relation" };
 
-/** The rules type's text of the properties, one member per line. */
+/** The rules type's text of the properties, one member per line (joined text, like renderValue's). */
 export function renderType(properties: readonly RuleProperty[]): TypePart[] {
   const parts: TypePart[] = [];
-  const text = walkType(properties, "", parts);
-  if (text !== "") parts.push(text);
+  const text: string[] = [];
+  typeParts(properties, text, parts);
+  if (text.length > 0) parts.push(text.join(""));
   return parts;
 }
 
-/** Appends the properties' lines to `text`; returns the text not yet pushed to `parts`. */
-function walkType(properties: readonly RuleProperty[], text: string, parts: TypePart[]): string {
+/** Appends the properties' lines to `text`, moving it to `parts` before each request-typed list. */
+function typeParts(properties: readonly RuleProperty[], text: string[], parts: TypePart[]): void {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        text += `${p.indent}readonly ${p.key}: ${p.type};\n`;
+        text.push(p.indent, "readonly ", p.key, ": ", p.type, ";\n");
         break;
       case "list":
         // No elements is the common case: a plain empty tuple, nothing per method.
-        if (p.elements.length === 0) text += `${p.indent}readonly ${p.key}: readonly [];\n`;
+        if (p.elements.length === 0) text.push(p.indent, "readonly ", p.key, ": readonly [];\n");
         else {
-          parts.push(`${text}${p.indent}readonly ${p.key}: readonly `, { listOf: p.of });
-          text = "[];\n";
+          text.push(p.indent, "readonly ", p.key, ": readonly ");
+          parts.push(text.splice(0).join(""), { listOf: p.of });
+          text.push("[];\n");
         }
         break;
       case "alternatives":
-        text += `${p.indent}readonly alternatives: readonly [\n`;
+        text.push(p.indent, "readonly alternatives: readonly [\n");
         for (const alternative of p.alternatives) {
-          text = walkType(alternative, `${text}${p.indent}  {\n`, parts);
-          text += `${p.indent}  },\n`;
+          text.push(p.indent, "  {\n");
+          typeParts(alternative, text, parts);
+          text.push(p.indent, "  },\n");
         }
-        text += `${p.indent}];\n`;
+        text.push(p.indent, "];\n");
     }
   }
-  return text;
 }

@@ -37,7 +37,7 @@ const bound = ruleBytes({
 });
 const open = ruleBytes({ access: { case: "public", value: { reason: "probe" } } });
 
-function generate(services: readonly string[]): Map<string, string> {
+function generate(services: readonly string[]): ReadonlyMap<string, string> {
   const { files, error } = runAuthz(
     hostileRequest(
       [
