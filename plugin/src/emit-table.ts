@@ -33,12 +33,14 @@ export function tableModule(file: DescFile): string {
   return `${file.name}_authz`;
 }
 
-/** One rule as both renderings write it, for a request type and a source. */
+/** One rule as both renderings write it, for a request type and a source, from after the key on. */
 interface RenderedRule {
-  /** The table entry's body. */
-  readonly value: string;
-  /** The rules type member's body, with the request-typed lists left for each method. */
-  readonly type: readonly TypePart[];
+  /** The table entry: `: {`, its properties, `},`. */
+  readonly entry: string;
+  /** The rules type member, with the request-typed lists left for each method. */
+  readonly member: readonly TypePart[];
+  /** What the entry's doc comment says of it, between the RPC's name and its location. */
+  readonly says: string;
 }
 
 /** What emitting one table module shares between its services. */
@@ -104,17 +106,16 @@ function emitRulesType(module: TableModule, service: DescService, descriptor: Im
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     const { localName } = model.method;
-    text.add("  readonly ").add(propertyKey(localName)).add(": {\n");
-    const { type } = render(module, model);
-    for (let p = 0; p < type.length; p++) {
-      const part = type[p] as TypePart;
+    text.add("  readonly ").add(propertyKey(localName));
+    const { member } = render(module, model);
+    for (let p = 0; p < member.length; p++) {
+      const part = member[p] as TypePart;
       if (typeof part === "string") text.add(part);
       else {
         text.symbol(module[part.listOf]).add("<").symbol(RequestOf).add("<typeof ").symbol(descriptor);
         text.add(", ").add(stringLiteral(localName)).add(">>");
       }
     }
-    text.add("  };\n");
   }
   text.add("};\n\n");
 }
@@ -142,20 +143,25 @@ function emitTable(module: TableModule, service: DescService, descriptor: Import
     .add(", {\n");
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
-    const { rule, source, method, location } = model;
-    const says = rule.access === "audit" ? auditText : sourceText[source];
-    // The entry's doc comment, piece by piece: one template per RPC would
-    // allocate and then copy its text again.
+    const { method, location } = model;
+    const { entry, says } = render(module, model);
+    // The doc comment piece by piece: a template per RPC would allocate and then be copied again.
     text
       .add("  /**\n   * ")
       .add(commentText(method.name))
-      .add(": ")
       .add(says)
-      .add(" (")
       .add(commentText(formatLocation(location)));
-    text.add(")\n   */\n  ").add(propertyKey(method.localName)).add(": {\n").add(render(module, model).value).add("  },\n");
+    text.add(")\n   */\n  ").add(propertyKey(method.localName)).add(entry);
   }
   text.add("} as const satisfies ").symbol(module.ServiceRules).add("<typeof ").symbol(descriptor).add(">);\n");
+}
+
+/** Appends a part, joining it to the previous one when both are text. */
+function joinText(parts: TypePart[], part: TypePart): TypePart[] {
+  const last = parts.at(-1);
+  if (typeof part === "string" && typeof last === "string") parts[parts.length - 1] = [last, part].join("");
+  else parts.push(part);
+  return parts;
 }
 
 function render(module: TableModule, { rule, source, method }: MethodModel): RenderedRule {
@@ -166,7 +172,12 @@ function render(module: TableModule, { rule, source, method }: MethodModel): Ren
   let rendered = bySource.get(source);
   if (rendered === undefined) {
     const properties = ruleProperties(rule, source, method);
-    rendered = { value: renderValue(properties), type: renderType(properties) };
+    const member = renderType(properties);
+    rendered = {
+      entry: [": {\n", renderValue(properties), "  },\n"].join(""),
+      member: [": {\n", ...member, "  };\n"].reduce<TypePart[]>(joinText, []),
+      says: `: ${rule.access === "audit" ? auditText : sourceText[source]} (`,
+    };
     bySource.set(source, rendered);
   }
   return rendered;
