@@ -15,7 +15,7 @@ import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { documentationFiles, fencedBlocks } from "../support/markdown.js";
 import { bufBin, repoRoot } from "../support/request.js";
-import { workspacePaths } from "../support/workspace-sources.js";
+import { userOptions } from "../support/typecheck.js";
 
 /** protoc-gen-es's code for grpc.health.v1, which the health snippet imports. */
 function generatedHealth(): string {
@@ -118,21 +118,7 @@ export {};
 `;
 
 function snippetProject(): Project {
-  return new Project({
-    compilerOptions: {
-      target: ts.ScriptTarget.ES2022,
-      module: ts.ModuleKind.NodeNext,
-      moduleResolution: ts.ModuleResolutionKind.NodeNext,
-      strict: true,
-      exactOptionalPropertyTypes: true,
-      verbatimModuleSyntax: true,
-      skipLibCheck: true,
-      noEmit: true,
-      types: ["node"],
-      paths: workspacePaths(),
-    },
-    skipAddingFilesFromTsConfig: true,
-  });
+  return new Project({ compilerOptions: userOptions(), skipAddingFilesFromTsConfig: true });
 }
 
 /** A block's first line `// examples/…/x.ts` (a file the repo holds) compiles it in that file's folder. */

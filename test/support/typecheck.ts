@@ -4,6 +4,25 @@ import { repoRoot } from "./request.js";
 import { workspacePaths } from "./workspace-sources.js";
 
 /**
+ * The strict options users are told to use, with "protoauthz" resolving to
+ * the workspace sources.
+ */
+export function userOptions(): CompilerOptions {
+  return {
+    target: ts.ScriptTarget.ES2022,
+    module: ts.ModuleKind.NodeNext,
+    moduleResolution: ts.ModuleResolutionKind.NodeNext,
+    strict: true,
+    exactOptionalPropertyTypes: true,
+    verbatimModuleSyntax: true,
+    skipLibCheck: true,
+    noEmit: true,
+    types: ["node"],
+    paths: workspacePaths(),
+  };
+}
+
+/**
  * One project per set of options, kept between checks: the files every check
  * reads (lib, @types/node, protobuf-es, the workspace sources) are parsed
  * once instead of once per check, which made each check cost seconds.
@@ -15,20 +34,7 @@ function projectFor(extra: CompilerOptions): Project {
   let project = projects.get(key);
   if (project === undefined) {
     project = new Project({
-      compilerOptions: {
-        target: ts.ScriptTarget.ES2022,
-        module: ts.ModuleKind.NodeNext,
-        moduleResolution: ts.ModuleResolutionKind.NodeNext,
-        strict: true,
-        exactOptionalPropertyTypes: true,
-        noUnusedLocals: true,
-        verbatimModuleSyntax: true,
-        skipLibCheck: true,
-        noEmit: true,
-        types: ["node"],
-        paths: workspacePaths(),
-        ...extra,
-      },
+      compilerOptions: { ...userOptions(), noUnusedLocals: true, ...extra },
       skipAddingFilesFromTsConfig: true,
     });
     projects.set(key, project);
