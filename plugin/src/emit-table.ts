@@ -46,7 +46,7 @@ interface RenderedRule {
 /** What emitting one table module shares between its services. */
 interface TableModule {
   readonly f: GeneratedFile;
-  readonly text: ModuleText;
+  readonly out: ModuleText;
   readonly defineServiceAuthz: ImportSymbol;
   readonly ServiceAuthz: ImportSymbol;
   readonly ServiceRules: ImportSymbol;
@@ -84,40 +84,46 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
     ...descriptors.map((s) => s.name),
     ...services.flatMap(({ service }) => [tableName(service), rulesTypeName(service)]),
   ];
-  const module: TableModule = { f, text: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered: new Map() };
+  const table: TableModule = { f, out: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered: new Map() };
   for (const [index, { service, methods }] of services.entries()) {
     const descriptor = descriptors[index] as ImportSymbol;
-    if (index > 0) module.text.add("\n");
-    emitRulesType(module, service, descriptor, methods);
-    emitTable(module, service, descriptor, methods);
+    if (index > 0) table.out.text.push("\n");
+    emitRulesType(table, service, descriptor, methods);
+    emitTable(table, service, descriptor, methods);
   }
-  module.text.printTo(f); // and a blank line
+  table.out.printTo(f); // and a blank line
 }
 
 /**
  * `export type <Service>Rules = { … }`: the literals principalOf narrows on,
  * and accessors typed by each request.
  */
-function emitRulesType(module: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
-  const { f, text, RequestOf } = module;
-  text.add(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`)).add("\n");
-  text.element(f.export("type", rulesTypeName(service))).add(" = {\n");
+function emitRulesType(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, out, RequestOf } = table;
+  const { text } = out;
+  text.push(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`), "\n");
+  out.element(f.export("type", rulesTypeName(service)));
+  text.push(" = {\n");
   // Indexed loops over RPCs: iterators allocate in a run too short to be optimized.
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     const { localName } = model.method;
-    text.add("  readonly ").add(propertyKey(localName));
-    const { member } = render(module, model);
+    text.push("  readonly ", propertyKey(localName));
+    const { member } = render(table, model);
     for (let p = 0; p < member.length; p++) {
       const part = member[p] as TypePart;
-      if (typeof part === "string") text.add(part);
+      if (typeof part === "string") text.push(part);
       else {
-        text.symbol(module[part.listOf]).add("<").symbol(RequestOf).add("<typeof ").symbol(descriptor);
-        text.add(", ").add(stringLiteral(localName)).add(">>");
+        out.symbol(table[part.listOf]);
+        text.push("<");
+        out.symbol(RequestOf);
+        text.push("<typeof ");
+        out.symbol(descriptor);
+        text.push(", ", stringLiteral(localName), ">>");
       }
     }
   }
-  text.add("};\n\n");
+  text.push("};\n\n");
 }
 
 /**
@@ -126,34 +132,33 @@ function emitRulesType(module: TableModule, service: DescService, descriptor: Im
  * request message), so the compiler checks each one against its method
  * without an import per type.
  */
-function emitTable(module: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
-  const { f, text } = module;
-  text.add(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`)).add("\n");
-  text
-    .element(f.export("const", tableName(service)))
-    .add(": ")
-    .symbol(module.ServiceAuthz)
-    .add("<typeof ")
-    .symbol(descriptor);
-  text
-    .add(`, ${rulesTypeName(service)}> = `)
-    .symbol(module.defineServiceAuthz)
-    .add("(")
-    .symbol(descriptor)
-    .add(", {\n");
+function emitTable(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, out } = table;
+  const { text } = out;
+  text.push(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`), "\n");
+  out.element(f.export("const", tableName(service)));
+  text.push(": ");
+  out.symbol(table.ServiceAuthz);
+  text.push("<typeof ");
+  out.symbol(descriptor);
+  text.push(`, ${rulesTypeName(service)}> = `);
+  out.symbol(table.defineServiceAuthz);
+  text.push("(");
+  out.symbol(descriptor);
+  text.push(", {\n");
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     const { method, location } = model;
-    const { entry, says } = render(module, model);
-    // The doc comment piece by piece: a template per RPC would allocate and then be copied again.
-    text
-      .add("  /**\n   * ")
-      .add(commentText(method.name))
-      .add(says)
-      .add(commentText(formatLocation(location)));
-    text.add(")\n   */\n  ").add(propertyKey(method.localName)).add(entry);
+    const { entry, says } = render(table, model);
+    // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
+    text.push("  /**\n   * ", commentText(method.name), says, commentText(formatLocation(location)), ")\n   */\n  ");
+    text.push(propertyKey(method.localName), entry);
   }
-  text.add("} as const satisfies ").symbol(module.ServiceRules).add("<typeof ").symbol(descriptor).add(">);\n");
+  text.push("} as const satisfies ");
+  out.symbol(table.ServiceRules);
+  text.push("<typeof ");
+  out.symbol(descriptor);
+  text.push(">);\n");
 }
 
 /** Appends a part, joining it to the previous one when both are text. */
@@ -164,9 +169,9 @@ function joinText(parts: TypePart[], part: TypePart): TypePart[] {
   return parts;
 }
 
-function render(module: TableModule, { rule, source, method }: MethodModel): RenderedRule {
-  let byRequest = module.rendered.get(rule);
-  if (byRequest === undefined) module.rendered.set(rule, (byRequest = new Map()));
+function render(table: TableModule, { rule, source, method }: MethodModel): RenderedRule {
+  let byRequest = table.rendered.get(rule);
+  if (byRequest === undefined) table.rendered.set(rule, (byRequest = new Map()));
   let bySource = byRequest.get(method.input);
   if (bySource === undefined) byRequest.set(method.input, (bySource = new Map()));
   let rendered = bySource.get(source);

@@ -12,9 +12,13 @@ import type { GeneratedFile, ImportSymbol, Printable } from "@bufbuild/protoplug
  * symbol and protoplugin resolves the clash.
  */
 export class ModuleText {
+  /**
+   * Text since the last symbol, joined once. Emitters push to it directly,
+   * several pieces a call: a method call per piece costs more than the piece
+   * in a run too short for V8 to optimize it (measured at 5,000 RPCs).
+   */
+  readonly text: string[] = [];
   private readonly printables: Printable[] = [];
-  /** Text since the last symbol, joined once. */
-  private pending: string[] = [];
   private readonly printed = new Set<ImportSymbol>();
 
   constructor(private readonly writeNames: boolean) {}
@@ -24,23 +28,19 @@ export class ModuleText {
     return new Set(names).size === names.length;
   }
 
-  add(text: string): this {
-    this.pending.push(text);
-    return this;
-  }
-
   /** An imported name. */
-  symbol(symbol: ImportSymbol): this {
-    if (this.writeNames && this.printed.has(symbol)) return this.add(symbol.name);
-    this.printed.add(symbol);
-    return this.element(symbol);
+  symbol(symbol: ImportSymbol): void {
+    if (this.writeNames && this.printed.has(symbol)) this.text.push(symbol.name);
+    else {
+      this.printed.add(symbol);
+      this.element(symbol);
+    }
   }
 
   /** Anything protoplugin must see itself, such as `f.export(…)`. */
-  element(printable: Printable): this {
+  element(printable: Printable): void {
     this.flush();
     this.printables.push(printable);
-    return this;
   }
 
   /** Prints the module; protoplugin adds a final newline. */
@@ -50,8 +50,8 @@ export class ModuleText {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    this.printables.push(this.pending.join(""));
-    this.pending = [];
+    if (this.text.length === 0) return;
+    this.printables.push(this.text.join(""));
+    this.text.length = 0;
   }
 }
