@@ -6,7 +6,7 @@ import { elementName, type MethodModel, type ServiceModel } from "./model.js";
 import { checkCollisions, checkNames } from "./names.js";
 import type { Undeclared } from "./options.js";
 import type { Problem } from "./problem.js";
-import { type DecodedRules, readMethodRule, readServiceRule } from "./read-rule.js";
+import { DecodedRules, readMethodRule, readServiceRule } from "./read-rule.js";
 
 export interface Collected {
   readonly services: readonly ServiceModel[];
@@ -25,7 +25,7 @@ interface Collection {
    * between RPCs that declare the same bytes, so a rule is validated once
    * per request message type.
    */
-  readonly validated: Map<Rule<unknown>, Map<DescMessage, RuleProblem[]>>;
+  readonly validated: Map<Rule<unknown>, Map<DescMessage, readonly RuleProblem[]>>;
 }
 
 const undeclaredRule: Record<Exclude<Undeclared, "error">, Rule<unknown>> = {
@@ -35,6 +35,8 @@ const undeclaredRule: Record<Exclude<Undeclared, "error">, Rule<unknown>> = {
     reason: "no rule declared: allowed, caller authenticated and audited by protoc-gen-authz (undeclared=audit)",
   },
 };
+
+const noProblems: readonly RuleProblem[] = [];
 
 const missingRule =
   "no rule (add option (protoauthz.v1.rule) = { public | authenticated | any_of | deny: {…} } to the RPC, or option (protoauthz.v1.default_rule) to the service)";
@@ -48,7 +50,7 @@ export function collect(files: readonly DescFile[], vocabulary: Vocabulary, unde
     vocabulary,
     undeclared,
     problems: [...checkNames(files), ...checkCollisions(files)],
-    decoded: new Map(),
+    decoded: new DecodedRules(),
     validated: new Map(),
   };
   const services = files.flatMap((file) => file.services.map((service, index) => collectService(collection, service, index)));
@@ -69,21 +71,22 @@ function collectService(collection: Collection, service: DescService, serviceInd
   }
   const methods: MethodModel[] = [];
   const defaultProblems = new Map<string, { problem: RuleProblem; methods: string[] }>();
-  for (const [methodIndex, method] of service.methods.entries()) {
+  // Indexed loops over RPCs: a plugin run is too short for V8 to optimize
+  // iterators away, and each step would allocate (measured at 5,000 RPCs).
+  for (let methodIndex = 0; methodIndex < service.methods.length; methodIndex++) {
+    const method = service.methods[methodIndex] as DescMethod;
     const own = readMethodRule(method, collection.decoded);
     if (own !== undefined) {
       const location = locateMethod(method, serviceIndex, methodIndex);
-      const found = own.rule ? validate(collection, own.rule, method.input) : [];
-      for (const p of [...own.problems, ...found]) addProblem(collection, location, method, `${p.problem} (${p.fix})`, p);
+      const found = own.rule ? validate(collection, own.rule, method.input) : noProblems;
+      if (own.problems.length + found.length > 0) {
+        for (const p of [...own.problems, ...found]) addProblem(collection, location, method, `${p.problem} (${p.fix})`, p);
+      }
       if (own.rule) methods.push({ method, rule: own.rule, source: "method", location });
     } else if (fallback !== undefined) {
       if (fallback.rule === undefined) continue;
-      for (const problem of validate(collection, fallback.rule, method.input)) {
-        const key = `${problem.problem}\u0000${problem.fix}\u0000${problem.excerpt ?? ""}`;
-        const entry = defaultProblems.get(key) ?? { problem, methods: [] };
-        entry.methods.push(method.name);
-        defaultProblems.set(key, entry);
-      }
+      const found = validate(collection, fallback.rule, method.input);
+      if (found.length > 0) defaultProblemsOf(defaultProblems, method, found);
       methods.push({ method, rule: fallback.rule, source: "service_default", location: serviceLocation });
     } else if (collection.undeclared !== "error") {
       const location = locateMethod(method, serviceIndex, methodIndex);
@@ -94,6 +97,20 @@ function collectService(collection: Collection, service: DescService, serviceInd
   }
   reportDefaultProblems(collection, service, serviceLocation, defaultProblems, methods);
   return { service, methods };
+}
+
+/** Groups a default's problems by text, with the RPCs each one breaks. */
+function defaultProblemsOf(
+  into: Map<string, { problem: RuleProblem; methods: string[] }>,
+  method: DescMethod,
+  found: readonly RuleProblem[],
+): void {
+  for (const problem of found) {
+    const key = `${problem.problem}\u0000${problem.fix}\u0000${problem.excerpt ?? ""}`;
+    const entry = into.get(key) ?? { problem, methods: [] };
+    entry.methods.push(method.name);
+    into.set(key, entry);
+  }
 }
 
 /**
@@ -130,7 +147,7 @@ function excerptOf(problem: RuleProblem): { excerpt?: string } {
   return problem.excerpt === undefined ? {} : { excerpt: problem.excerpt };
 }
 
-function validate(collection: Collection, rule: Rule<unknown>, request: DescMessage): RuleProblem[] {
+function validate(collection: Collection, rule: Rule<unknown>, request: DescMessage): readonly RuleProblem[] {
   let byRequest = collection.validated.get(rule);
   if (byRequest === undefined) collection.validated.set(rule, (byRequest = new Map()));
   let found = byRequest.get(request);

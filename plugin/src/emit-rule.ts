@@ -1,10 +1,8 @@
 import type { DescMethod } from "@bufbuild/protobuf";
-import type { Printable } from "@bufbuild/protoplugin";
 import { type Requirements, type Rule, resolveFieldPath } from "protoauthz/tool";
 import { emitAccessor } from "./emit-accessor.js";
 import { stringLiteral } from "./escape.js";
 import type { MethodModel } from "./model.js";
-import type { Pieces } from "./pieces.js";
 
 /**
  * A rule is written twice in a table module: as a member of the rules type
@@ -130,71 +128,86 @@ function readText(method: DescMethod, path: string, indent: string): string {
   return resolved.ok ? emitAccessor(resolved.fields, indent) : "() => undefined";
 }
 
-/** Whether the rules type of these properties names the method's request (and so differs per method). */
-export function typeNamesRequest(properties: readonly RuleProperty[]): boolean {
-  return properties.some(
-    (p) => (p.kind === "list" && p.elements.length > 0) || (p.kind === "alternatives" && p.alternatives.some(typeNamesRequest)),
-  );
+/**
+ * The table literal's text of the properties, one per line. Built as parts
+ * and joined: the result is written once per RPC that shares the rule, and a
+ * string built by `+=` would be walked piece by piece every time.
+ */
+export function renderValue(properties: readonly RuleProperty[]): string {
+  const parts: string[] = [];
+  valueParts(properties, parts);
+  return parts.join("");
 }
 
-/** The table literal's text of the properties, one per line. */
-export function renderValue(properties: readonly RuleProperty[]): string {
-  let text = "";
+function valueParts(properties: readonly RuleProperty[], into: string[]): void {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        text += `${p.indent}${p.key}: ${p.value},\n`;
+        into.push(p.indent, p.key, ": ", p.value, ",\n");
         break;
       case "list":
-        text += `${p.indent}${p.key}: ${p.elements.length === 0 ? "[]" : block(p.elements, p.indent)},\n`;
+        into.push(p.indent, p.key, ": ", p.elements.length === 0 ? "[]" : block(p.elements, p.indent), ",\n");
         break;
       case "alternatives":
-        text += `${p.indent}alternatives: [\n`;
-        for (const alternative of p.alternatives) text += `${p.indent}  {\n${renderValue(alternative)}${p.indent}  },\n`;
-        text += `${p.indent}],\n`;
+        into.push(p.indent, "alternatives: [\n");
+        for (const alternative of p.alternatives) {
+          into.push(p.indent, "  {\n");
+          valueParts(alternative, into);
+          into.push(p.indent, "  },\n");
+        }
+        into.push(p.indent, "],\n");
     }
   }
-  return text;
 }
 
 /** `[`, one element per line, `]`. */
 function block(elements: readonly string[], indent: string): string {
-  let text = "[\n";
-  for (const element of elements) text += `${indent}  ${element},\n`;
-  return `${text}${indent}]`;
-}
-
-/** The symbols a rules type refers to, for lists typed by the method's request. */
-export interface TypeSymbols {
-  readonly Binding: Printable;
-  readonly Relation: Printable;
-  /** `RequestOf<typeof Service, "method">` for the method being rendered. */
-  readonly request: Printable;
+  const parts = ["[\n"];
+  for (const element of elements) parts.push(indent, "  ", element, ",\n");
+  parts.push(indent, "]");
+  return parts.join("");
 }
 
 /**
- * The rules type's text of the properties, one member per line, as text and
- * the symbols protoplugin imports.
+ * A piece of a rules type: text, or a list typed by the method's request
+ * (`Binding<RequestOf<typeof Service, "method">>`), the one part that differs
+ * between methods with the same rule; the table module fills it in per method.
  */
-export function renderType(properties: readonly RuleProperty[], symbols: TypeSymbols, into: Pieces): void {
+export type TypePart = string | { readonly listOf: "Binding" | "Relation" };
+
+/** The rules type's text of the properties, one member per line (joined text, like renderValue's). */
+export function renderType(properties: readonly RuleProperty[]): TypePart[] {
+  const parts: TypePart[] = [];
+  const text: string[] = [];
+  typeParts(properties, text, parts);
+  if (text.length > 0) parts.push(text.join(""));
+  return parts;
+}
+
+/** Appends the properties' lines to `text`, moving it to `parts` before each request-typed list. */
+function typeParts(properties: readonly RuleProperty[], text: string[], parts: TypePart[]): void {
   for (const p of properties) {
     switch (p.kind) {
       case "scalar":
-        into.add(`${p.indent}readonly ${p.key}: ${p.type};\n`);
+        text.push(p.indent, "readonly ", p.key, ": ", p.type, ";\n");
         break;
       case "list":
-        // No elements is the common case: a plain empty tuple, no symbols.
-        if (p.elements.length === 0) into.add(`${p.indent}readonly ${p.key}: readonly [];\n`);
-        else into.add(`${p.indent}readonly ${p.key}: readonly `, symbols[p.of], "<", symbols.request, ">[];\n");
+        // No elements is the common case: a plain empty tuple, nothing per method.
+        if (p.elements.length === 0) text.push(p.indent, "readonly ", p.key, ": readonly [];\n");
+        else {
+          text.push(p.indent, "readonly ", p.key, ": readonly ");
+          parts.push(text.splice(0).join(""), { listOf: p.of });
+          text.push("[];\n");
+        }
         break;
       case "alternatives":
-        into.add(`${p.indent}readonly alternatives: readonly [\n`);
+        text.push(p.indent, "readonly alternatives: readonly [\n");
         for (const alternative of p.alternatives) {
-          into.add(`${p.indent}  {\n`);
-          renderType(alternative, symbols, into);
-          into.add(`${p.indent}  },\n`);
+          text.push(p.indent, "  {\n");
+          typeParts(alternative, text, parts);
+          text.push(p.indent, "  },\n");
         }
-        into.add(`${p.indent}];\n`);
+        text.push(p.indent, "];\n");
     }
   }
 }

@@ -1,11 +1,11 @@
 import type { DescFile, DescMessage, DescService } from "@bufbuild/protobuf";
-import type { GeneratedFile, Printable, Schema } from "@bufbuild/protoplugin";
+import type { GeneratedFile, ImportSymbol, Schema } from "@bufbuild/protoplugin";
 import type { Rule } from "protoauthz/tool";
-import { type RuleProperty, renderType, renderValue, ruleProperties, typeNamesRequest } from "./emit-rule.js";
-import { jsDoc, propertyKey, stringLiteral } from "./escape.js";
+import { renderType, renderValue, ruleProperties, type TypePart } from "./emit-rule.js";
+import { commentText, jsDoc, propertyKey, stringLiteral } from "./escape.js";
 import { formatLocation } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
-import { Pieces } from "./pieces.js";
+import { ModuleText } from "./module-text.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -33,23 +33,26 @@ export function tableModule(file: DescFile): string {
   return `${file.name}_authz`;
 }
 
-/** One rule as both renderings write it, for a request type and a source. */
+/** One rule as both renderings write it, for a request type and a source, from after the key on. */
 interface RenderedRule {
-  readonly properties: readonly RuleProperty[];
-  readonly value: string;
-  /** The rules type's text, when it does not name the method's request. */
-  readonly type: string | undefined;
+  /** The table entry: `: {`, its properties, `},`. */
+  readonly entry: string;
+  /** The rules type member, with the request-typed lists left for each method. */
+  readonly member: readonly TypePart[];
+  /** What the entry's doc comment says of it, between the RPC's name and its location. */
+  readonly says: string;
 }
 
 /** What emitting one table module shares between its services. */
 interface TableModule {
   readonly f: GeneratedFile;
-  readonly defineServiceAuthz: Printable;
-  readonly ServiceAuthz: Printable;
-  readonly ServiceRules: Printable;
-  readonly Binding: Printable;
-  readonly Relation: Printable;
-  readonly RequestOf: Printable;
+  readonly out: ModuleText;
+  readonly defineServiceAuthz: ImportSymbol;
+  readonly ServiceAuthz: ImportSymbol;
+  readonly ServiceRules: ImportSymbol;
+  readonly Binding: ImportSymbol;
+  readonly Relation: ImportSymbol;
+  readonly RequestOf: ImportSymbol;
   /**
    * Rules render the same for every RPC with the same rule object (shared
    * between RPCs that declare the same bytes, and by a service default),
@@ -67,40 +70,60 @@ interface TableModule {
  */
 export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
-  const module: TableModule = {
-    f,
+  const imported = {
     defineServiceAuthz: f.import("defineServiceAuthz", "protoauthz"),
     ServiceAuthz: f.import("ServiceAuthz", "protoauthz", true),
     ServiceRules: f.import("ServiceRules", "protoauthz", true),
     Binding: f.import("Binding", "protoauthz", true),
     Relation: f.import("Relation", "protoauthz", true),
     RequestOf: f.import("RequestOf", "protoauthz", true),
-    rendered: new Map(),
   };
-  for (const { service, methods } of services) {
-    const descriptor = f.importSchema(service);
-    emitRulesType(module, service, descriptor, methods);
-    emitTable(module, service, descriptor, methods);
+  const descriptors = services.map(({ service }) => f.importSchema(service));
+  const names = [
+    ...Object.values(imported).map((s) => s.name),
+    ...descriptors.map((s) => s.name),
+    ...services.flatMap(({ service }) => [tableName(service), rulesTypeName(service)]),
+  ];
+  const table: TableModule = { f, out: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered: new Map() };
+  for (const [index, { service, methods }] of services.entries()) {
+    const descriptor = descriptors[index] as ImportSymbol;
+    if (index > 0) table.out.text.push("\n");
+    emitRulesType(table, service, descriptor, methods);
+    emitTable(table, service, descriptor, methods);
   }
+  table.out.printTo(f); // and a blank line
 }
 
-/** `export type <Service>Rules = { … }`: the literals principalOf narrows on, and accessors typed by each request. */
-function emitRulesType(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
-  const { f } = module;
-  f.print(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`));
-  // One print for the whole type, its text joined between symbols.
-  const pieces = new Pieces().add(f.export("type", rulesTypeName(service)), " = {\n");
-  for (const model of methods) {
-    const rendered = render(module, model);
-    pieces.add(`  readonly ${propertyKey(model.method.localName)}: {\n`);
-    if (rendered.type !== undefined) pieces.add(rendered.type);
-    else {
-      const request = [module.RequestOf, "<typeof ", descriptor, ", ", stringLiteral(model.method.localName), ">"];
-      renderType(rendered.properties, { Binding: module.Binding, Relation: module.Relation, request }, pieces);
+/**
+ * `export type <Service>Rules = { … }`: the literals principalOf narrows on,
+ * and accessors typed by each request.
+ */
+function emitRulesType(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, out, RequestOf } = table;
+  const { text } = out;
+  text.push(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`), "\n");
+  out.element(f.export("type", rulesTypeName(service)));
+  text.push(" = {\n");
+  // Indexed loops over RPCs: iterators allocate in a run too short to be optimized.
+  for (let m = 0; m < methods.length; m++) {
+    const model = methods[m] as MethodModel;
+    const { localName } = model.method;
+    text.push("  readonly ", propertyKey(localName));
+    const { member } = render(table, model);
+    for (let p = 0; p < member.length; p++) {
+      const part = member[p] as TypePart;
+      if (typeof part === "string") text.push(part);
+      else {
+        out.symbol(table[part.listOf]);
+        text.push("<");
+        out.symbol(RequestOf);
+        text.push("<typeof ");
+        out.symbol(descriptor);
+        text.push(", ", stringLiteral(localName), ">>");
+      }
     }
-    pieces.add("  };\n");
   }
-  f.print(...pieces.add("};\n").done());
+  text.push("};\n\n");
 }
 
 /**
@@ -109,33 +132,57 @@ function emitRulesType(module: TableModule, service: DescService, descriptor: Pr
  * request message), so the compiler checks each one against its method
  * without an import per type.
  */
-function emitTable(module: TableModule, service: DescService, descriptor: Printable, methods: readonly MethodModel[]): void {
-  const { f, ServiceAuthz, ServiceRules, defineServiceAuthz } = module;
-  f.print(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`));
-  f.print`${f.export("const", tableName(service))}: ${ServiceAuthz}<typeof ${descriptor}, ${rulesTypeName(service)}> = ${defineServiceAuthz}(${descriptor}, {`;
-  const entries: string[] = [];
-  for (const model of methods) {
-    const { rule, source, method, location } = model;
-    const says = rule.access === "audit" ? auditText : sourceText[source];
-    entries.push(jsDoc(`${method.name}: ${says} (${formatLocation(location)})`, "  "), "\n");
-    entries.push("  ", propertyKey(method.localName), ": {\n", render(module, model).value, "  },\n");
+function emitTable(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+  const { f, out } = table;
+  const { text } = out;
+  text.push(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`), "\n");
+  out.element(f.export("const", tableName(service)));
+  text.push(": ");
+  out.symbol(table.ServiceAuthz);
+  text.push("<typeof ");
+  out.symbol(descriptor);
+  text.push(`, ${rulesTypeName(service)}> = `);
+  out.symbol(table.defineServiceAuthz);
+  text.push("(");
+  out.symbol(descriptor);
+  text.push(", {\n");
+  for (let m = 0; m < methods.length; m++) {
+    const model = methods[m] as MethodModel;
+    const { method, location } = model;
+    const { entry, says } = render(table, model);
+    // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
+    text.push("  /**\n   * ", commentText(method.name), says, commentText(formatLocation(location)), ")\n   */\n  ");
+    text.push(propertyKey(method.localName), entry);
   }
-  f.print`${entries.join("")}} as const satisfies ${ServiceRules}<typeof ${descriptor}>);`;
-  f.print();
+  text.push("} as const satisfies ");
+  out.symbol(table.ServiceRules);
+  text.push("<typeof ");
+  out.symbol(descriptor);
+  text.push(">);\n");
 }
 
-function render(module: TableModule, { rule, source, method }: MethodModel): RenderedRule {
-  let byRequest = module.rendered.get(rule);
-  if (byRequest === undefined) module.rendered.set(rule, (byRequest = new Map()));
+/** Appends a part, joining it to the previous one when both are text. */
+function joinText(parts: TypePart[], part: TypePart): TypePart[] {
+  const last = parts.at(-1);
+  if (typeof part === "string" && typeof last === "string") parts[parts.length - 1] = [last, part].join("");
+  else parts.push(part);
+  return parts;
+}
+
+function render(table: TableModule, { rule, source, method }: MethodModel): RenderedRule {
+  let byRequest = table.rendered.get(rule);
+  if (byRequest === undefined) table.rendered.set(rule, (byRequest = new Map()));
   let bySource = byRequest.get(method.input);
   if (bySource === undefined) byRequest.set(method.input, (bySource = new Map()));
   let rendered = bySource.get(source);
   if (rendered === undefined) {
     const properties = ruleProperties(rule, source, method);
-    const namesRequest = typeNamesRequest(properties);
-    const type = new Pieces();
-    if (!namesRequest) renderType(properties, { Binding: "", Relation: "", request: "" }, type);
-    rendered = { properties, value: renderValue(properties), type: namesRequest ? undefined : type.done().join("") };
+    const member = renderType(properties);
+    rendered = {
+      entry: [": {\n", renderValue(properties), "  },\n"].join(""),
+      member: [": {\n", ...member, "  };\n"].reduce<TypePart[]>(joinText, []),
+      says: `: ${rule.access === "audit" ? auditText : sourceText[source]} (`,
+    };
     bySource.set(source, rendered);
   }
   return rendered;

@@ -50,6 +50,8 @@ export function propertyKey(name: string): string {
 
 /** Text safe inside any comment: printable, and never `*​/` or `/*`. */
 export function commentText(text: string): string {
+  // Printable ASCII without a "*" can neither close nor open a comment: nearly all input.
+  if (plainAscii.test(text) && !text.includes("*")) return text;
   return printable(text).replaceAll("*/", "*\\/").replaceAll("/*", "/\\*");
 }
 

@@ -26,7 +26,10 @@ function spansOf(file: DescFile): FileSpans {
   let spans = cache.get(file);
   if (spans !== undefined) return spans;
   spans = { service: [], serviceRule: [], method: [], methodRule: [] };
-  for (const { path, span } of file.proto.sourceCodeInfo?.location ?? []) {
+  const locations = file.proto.sourceCodeInfo?.location ?? [];
+  // Indexed: several locations per RPC, and iterators allocate in a run too short to be optimized.
+  for (let i = 0; i < locations.length; i++) {
+    const { path, span } = locations[i] as (typeof locations)[number];
     if (path[0] !== serviceInFile) continue;
     const s = path[1] ?? -1;
     if (path.length === 2) spans.service[s] ??= span;

@@ -1,4 +1,4 @@
-import type { DescFile, DescMessage } from "@bufbuild/protobuf";
+import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
 import { printable } from "./escape.js";
 import { locateMethod, locateService } from "./locate.js";
 import { formatLocation, type Location } from "./location.js";
@@ -67,9 +67,12 @@ export function checkNames(files: readonly DescFile[]): Problem[] {
     }
     if (file.proto.package !== "" && !packageName.test(file.proto.package))
       problems.push(refuse({ file: file.proto.name }, file.proto.name, "package", file.proto.package));
-    for (const [s, service] of file.services.entries()) {
+    for (let s = 0; s < file.services.length; s++) {
+      const service = file.services[s] as DescService;
       if (!identifier.test(service.name)) problems.push(refuse(locateService(service, s), service.typeName, "service name", service.name));
-      for (const [m, method] of service.methods.entries()) {
+      // Indexed: per-RPC iterators allocate in a run too short to be optimized.
+      for (let m = 0; m < service.methods.length; m++) {
+        const method = service.methods[m] as DescMethod;
         if (!identifier.test(method.name))
           problems.push(refuse(locateMethod(method, s, m), elementName(service, method), "method name", method.name));
         checkMessage(method.input, file);
@@ -88,7 +91,8 @@ export function checkCollisions(files: readonly DescFile[]): Problem[] {
   const problems: Problem[] = [];
   const services = new Map<string, Location>();
   for (const file of files) {
-    for (const [s, service] of file.services.entries()) {
+    for (let s = 0; s < file.services.length; s++) {
+      const service = file.services[s] as DescService;
       const here = locateService(service, s);
       const earlier = services.get(service.typeName);
       if (earlier !== undefined) {
@@ -99,7 +103,8 @@ export function checkCollisions(files: readonly DescFile[]): Problem[] {
         });
       } else services.set(service.typeName, here);
       const keys = new Map<string, number>(); // table key -> index of the first method with it
-      for (const [m, method] of service.methods.entries()) {
+      for (let m = 0; m < service.methods.length; m++) {
+        const method = service.methods[m] as DescMethod;
         const firstIndex = keys.get(method.localName);
         const first = firstIndex === undefined ? undefined : service.methods[firstIndex];
         if (first === undefined || firstIndex === undefined) {

@@ -12,14 +12,42 @@ import {
 } from "protoauthz/tool";
 
 type Decoded = { rule: Rule<unknown> | undefined; problems: RuleProblem[] };
+type OptionName = "rule" | "default_rule";
+type UnknownField = NonNullable<Message["$unknown"]>[number];
 export type ReadRule = Decoded | undefined;
 
 /**
  * Decoded rules by their bytes, for one run. Results are never mutated, so
  * RPCs that declare the same bytes share one rule object (and collect
- * validates it once per request type).
+ * validates it once per request type). Looked up by a hash of the bytes, so
+ * the thousands of RPCs of a large API cost no allocation here.
  */
-export type DecodedRules = Map<string, Decoded>;
+export class DecodedRules {
+  private readonly byHash = new Map<number, { readonly bytes: Uint8Array; readonly read: Decoded }[]>();
+
+  /** The rule these bytes decode to, decoding them only the first time. */
+  get(bytes: Uint8Array, name: OptionName): Decoded {
+    const hash = fnv1a(bytes);
+    let bucket = this.byHash.get(hash);
+    if (bucket === undefined) this.byHash.set(hash, (bucket = []));
+    for (const entry of bucket) if (sameBytes(entry.bytes, bytes)) return entry.read;
+    const read = decode(bytes, name);
+    bucket.push({ bytes, read });
+    return read;
+  }
+}
+
+function fnv1a(bytes: Uint8Array): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < bytes.length; i++) hash = Math.imul(hash ^ (bytes[i] as number), 0x01000193);
+  return hash >>> 0;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
 
 /** The method's own rule option, or undefined when it declares none. */
 export function readMethodRule(method: DescMethod, decoded: DecodedRules): ReadRule {
@@ -36,39 +64,40 @@ export function readServiceRule(service: DescService, decoded: DecodedRules): Re
  * result as getOption(), which first builds a whole zero options message per
  * call: the plugin's hottest step on large inputs.
  */
-function readOption(options: Message | undefined, name: "rule" | "default_rule", number: number, decoded: DecodedRules): ReadRule {
-  const unknown = options?.$unknown;
-  if (unknown === undefined || !unknown.some((field) => field.no === number)) return undefined;
-  const occurrences = unknown.filter((field) => field.no === number);
+function readOption(options: Message | undefined, name: OptionName, number: number, decoded: DecodedRules): ReadRule {
+  let occurrence: UnknownField | undefined;
+  let occurrences = 0;
+  for (const field of options?.$unknown ?? []) {
+    if (field.no !== number) continue;
+    occurrence ??= field;
+    occurrences++;
+  }
+  if (occurrence === undefined) return undefined;
   // protobuf merges repeated occurrences, so `….deny.reason = "…"` then
   // `….public.reason = "…"` would silently become public (protoc writes one
   // occurrence per statement; buf merges them itself).
-  if (occurrences.length > 1) {
+  if (occurrences > 1) {
     return refuse(
-      `the ${name} option is set by ${occurrences.length} statements, which protobuf merges into one rule`,
+      `the ${name} option is set by ${occurrences} statements, which protobuf merges into one rule`,
       `write it as one statement: option (protoauthz.v1.${name}) = { … };`,
     );
   }
-  const [occurrence] = occurrences;
-  if (occurrence === undefined || occurrence.wireType !== WireType.LengthDelimited) {
+  if (occurrence.wireType !== WireType.LengthDelimited) {
     return refuse(`the ${name} option is not a message`, `write option (protoauthz.v1.${name}) = { … };`);
   }
   // Large APIs repeat a handful of rules; decode each distinct one once.
-  const { data } = occurrence;
-  const key = Buffer.from(data.buffer, data.byteOffset, data.byteLength).toString("latin1");
-  let read = decoded.get(key);
-  if (read === undefined) {
-    try {
-      read = fromMessage(fromBinary(RuleSchema, new BinaryReader(occurrence.data).bytes()));
-    } catch (error) {
-      read = refuse(
-        `the ${name} option's bytes do not decode (${error instanceof Error ? error.message : String(error)})`,
-        "compile the descriptors from the .proto source with protoc or buf",
-      );
-    }
-    decoded.set(key, read);
+  return decoded.get(occurrence.data, name);
+}
+
+function decode(data: Uint8Array, name: OptionName): Decoded {
+  try {
+    return fromMessage(fromBinary(RuleSchema, new BinaryReader(data).bytes()));
+  } catch (error) {
+    return refuse(
+      `the ${name} option's bytes do not decode (${error instanceof Error ? error.message : String(error)})`,
+      "compile the descriptors from the .proto source with protoc or buf",
+    );
   }
-  return read;
 }
 
 function refuse(problem: string, fix: string): Decoded {

@@ -1,7 +1,7 @@
 // Policy tests (`protoc-gen-authz test`) over a small API with every rule shape.
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { buildImage, protoDir } from "./check-cli.js";
+import { buildImage, protoDir, runCli, scratch } from "./check-cli.js";
 
 /** Line 5 onwards of check/v1/api.proto (protoDir writes 4 lines before it). */
 export const policyApi = `message Logs { string sandbox_id = 1; string line = 2; }
@@ -57,4 +57,26 @@ export function write(path: string, text: string): string {
   mkdirSync(dirname(path), { recursive: true });
   writeFileSync(path, text);
   return path;
+}
+
+/**
+ * A scratch folder holding policyApi's image, where `testFile` writes test
+ * files (t1.authz-test.yaml, t2…) and `cli` runs `protoc-gen-authz test` on
+ * that image. `remove` deletes the folder.
+ */
+export function policyTestScratch(prefix: string) {
+  const work = scratch(prefix);
+  const image = policyImage(join(work, "api"));
+  let files = 0;
+  return {
+    work,
+    image,
+    /** Writes a test file into the scratch folder and returns its name there. */
+    testFile(text: string, name = `t${++files}.authz-test.yaml`): string {
+      write(join(work, name), text);
+      return name;
+    },
+    cli: (...args: string[]) => runCli(work, "test", image, ...args),
+    remove: () => rmSync(work, { recursive: true, force: true }),
+  };
 }
