@@ -75,9 +75,10 @@ class PrincipalValue {}
 
 /**
  * A class of its own for each declared type, made here and not inside
- * build(): a class made in a closure keeps that closure's scope (the whole
- * environment) alive for as long as V8 keeps the class's hidden class, which
- * made every environment outlive its use and the guard's start mostly GC.
+ * build(): a class made there keeps build()'s scope, the whole environment,
+ * reachable from what V8 holds in its old generation, and every environment
+ * was promoted instead of dying young (measured: ~20 MB per scavenge at a
+ * 5,000-type guard start, against 2 MB).
  */
 function valueClass(): new () => object {
   return class {};
