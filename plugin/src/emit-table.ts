@@ -88,8 +88,10 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
   for (const [index, { service, methods }] of services.entries()) {
     const descriptor = descriptors[index] as ImportSymbol;
     if (index > 0) table.out.text.push("\n");
-    emitRulesType(table, service, descriptor, methods);
-    emitTable(table, service, descriptor, methods);
+    // Each RPC's key, for both its rules type member and its table entry.
+    const keys = methods.map(({ method }) => propertyKey(method.localName));
+    emitRulesType(table, service, descriptor, methods, keys);
+    emitTable(table, service, descriptor, methods, keys);
   }
   table.out.printTo(f); // and a blank line
 }
@@ -98,7 +100,13 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
  * `export type <Service>Rules = { … }`: the literals principalOf narrows on,
  * and accessors typed by each request.
  */
-function emitRulesType(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+function emitRulesType(
+  table: TableModule,
+  service: DescService,
+  descriptor: ImportSymbol,
+  methods: readonly MethodModel[],
+  keys: readonly string[],
+): void {
   const { f, out, RequestOf } = table;
   const { text } = out;
   text.push(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`), "\n");
@@ -107,9 +115,9 @@ function emitRulesType(table: TableModule, service: DescService, descriptor: Imp
   // Indexed loops over RPCs: iterators allocate in a run too short to be optimized.
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
-    const { localName } = model.method;
-    text.push("  readonly ", propertyKey(localName));
+    text.push("  readonly ", keys[m] as string);
     const { member } = render(table, model);
+    let methodLiteral: string | undefined;
     for (let p = 0; p < member.length; p++) {
       const part = member[p] as TypePart;
       if (typeof part === "string") text.push(part);
@@ -119,7 +127,8 @@ function emitRulesType(table: TableModule, service: DescService, descriptor: Imp
         out.symbol(RequestOf);
         text.push("<typeof ");
         out.symbol(descriptor);
-        text.push(", ", stringLiteral(localName), ">>");
+        methodLiteral ??= stringLiteral(model.method.localName);
+        text.push(", ", methodLiteral, ">>");
       }
     }
   }
@@ -132,7 +141,13 @@ function emitRulesType(table: TableModule, service: DescService, descriptor: Imp
  * request message), so the compiler checks each one against its method
  * without an import per type.
  */
-function emitTable(table: TableModule, service: DescService, descriptor: ImportSymbol, methods: readonly MethodModel[]): void {
+function emitTable(
+  table: TableModule,
+  service: DescService,
+  descriptor: ImportSymbol,
+  methods: readonly MethodModel[],
+  keys: readonly string[],
+): void {
   const { f, out } = table;
   const { text } = out;
   text.push(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`), "\n");
@@ -152,7 +167,7 @@ function emitTable(table: TableModule, service: DescService, descriptor: ImportS
     const { entry, says } = render(table, model);
     // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
     text.push("  /**\n   * ", commentText(method.name), says, commentText(formatLocation(location)), ")\n   */\n  ");
-    text.push(propertyKey(method.localName), entry);
+    text.push(keys[m] as string, entry);
   }
   text.push("} as const satisfies ");
   out.symbol(table.ServiceRules);
