@@ -93,7 +93,7 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
     emitRulesType(table, service, descriptor, methods, keys);
     emitTable(table, service, descriptor, methods, keys);
   }
-  table.out.printTo(f); // and a blank line
+  table.out.printTo(f); // protoplugin ends the module with a newline: the blank line after the last table
 }
 
 /**
