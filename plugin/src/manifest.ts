@@ -1,6 +1,6 @@
 import { MethodOptions_IdempotencyLevel } from "@bufbuild/protobuf/wkt";
 import type { Schema } from "@bufbuild/protoplugin";
-import type { Requirements, Rule } from "protoauthz/tool";
+import { type AlternativeRequirements, type Rule, ruleRequirements } from "protoauthz/tool";
 import type { Location } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
 import type { AuthzOptions } from "./options.js";
@@ -41,14 +41,8 @@ export interface ManifestRpc {
   readonly idempotency: "NO_SIDE_EFFECTS" | "IDEMPOTENT" | "IDEMPOTENCY_UNKNOWN";
 }
 
-export interface ManifestAlternative {
-  readonly kinds: readonly string[];
-  readonly scopes: readonly string[];
-  readonly roles: readonly string[];
-  readonly bindings: readonly { readonly field: string; readonly attribute: string }[];
-  readonly relations: readonly { readonly resourceType: string; readonly idField: string; readonly permission: string }[];
-  readonly conditions: readonly string[];
-}
+/** One way of being admitted, as `requirementsOf` in `protoauthz/client` shows it. */
+export type ManifestAlternative = AlternativeRequirements;
 
 export const schemaId = "https://protoauthz.dev/schemas/manifest/v1.json";
 
@@ -60,17 +54,15 @@ export function manifestOf(services: readonly ServiceModel[]): Manifest {
 }
 
 function rpcOf(service: string, { method, rule, source, location }: MethodModel): ManifestRpc {
-  const blocks = rule.access === "authenticated" ? [rule] : rule.access === "any_of" ? rule.alternatives : [];
-  const alternatives = blocks.map(alternativeOf);
-  const anyKind = alternatives.some((a) => a.kinds.length === 0);
+  const { reason, credentialNeeded, kinds, alternatives } = ruleRequirements(rule);
   return {
     procedure: `/${service}/${method.name}`,
     service,
     method: method.name,
     access: rule.access,
-    reason: rule.access === "public" || rule.access === "deny" || rule.access === "audit" ? rule.reason : "",
-    credentialNeeded: rule.access === "authenticated" || rule.access === "any_of",
-    kinds: anyKind ? [] : [...new Set(alternatives.flatMap((a) => a.kinds))],
+    reason: reason ?? "",
+    credentialNeeded,
+    kinds,
     alternatives,
     source,
     location: structured(location),
@@ -83,17 +75,6 @@ const idempotencyNames: Record<number, ManifestRpc["idempotency"]> = {
   [MethodOptions_IdempotencyLevel.NO_SIDE_EFFECTS]: "NO_SIDE_EFFECTS",
   [MethodOptions_IdempotencyLevel.IDEMPOTENT]: "IDEMPOTENT",
 };
-
-function alternativeOf(block: Requirements<unknown>): ManifestAlternative {
-  return {
-    kinds: [...(block.principals ?? [])],
-    scopes: [...(block.scopes ?? [])],
-    roles: [...(block.roles ?? [])],
-    bindings: (block.bindings ?? []).map(({ field, attribute }) => ({ field, attribute })),
-    relations: (block.relations ?? []).map(({ resourceType, idField, permission }) => ({ resourceType, idField, permission })),
-    conditions: [...((block as { conditions?: readonly string[] }).conditions ?? [])],
-  };
-}
 
 /** The rule's place; null where the line (or column) is unknown. */
 function structured({ file, line, column }: Location): ManifestRpc["location"] {

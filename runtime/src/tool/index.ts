@@ -31,6 +31,7 @@ export { procedurePath } from "../procedure-path.js";
 export type { RelationChecker, RelationQuery } from "../relations.js";
 export type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "../rule.js";
 export type { ConditionCompiler, RuleCondition } from "../rule-conditions.js";
+export { type AlternativeRequirements, type RuleRequirements, ruleRequirements } from "../rule-requirements.js";
 export { spicedbNaming } from "../spicedb/names.js";
 export { compileTables, type TableEntry } from "../tables.js";
 export { plainRelationNaming, type RelationNaming, type RuleProblem, type Vocabulary } from "../validate.js";
