@@ -56,12 +56,20 @@ async function measure(files: number, rpcsPerFile: number, sharedServiceNames = 
   const check = protocGenAuthz.run(request);
   if (check.error) throw new Error(check.error);
   // Each run decodes the request bytes as a plugin process does. Plugins take
-  // turns, round by round, so drift and GC debt fall on all alike.
+  // turns, round by round, so drift falls on all alike; the order rotates
+  // each round, so each plugin follows each other one equally often and pays
+  // for the garbage of every predecessor alike (protoc-gen-es leaves the most).
   const bytes = toBinary(CodeGeneratorRequestSchema, request);
-  const plugins = { authz: protocGenAuthz, noop, es: protocGenEs, ...(baseline && { baseline }) };
+  const plugins = Object.entries({ authz: protocGenAuthz, noop, es: protocGenEs, ...(baseline && { baseline }) }) as [
+    string,
+    typeof noop,
+  ][];
   const times: Record<string, number[]> = { authz: [], noop: [], es: [], baseline: [] };
-  for (let round = 0; round < runs + 2; round++) {
-    for (const [name, plugin] of Object.entries(plugins) as [string, typeof noop][]) {
+  // Whole rotations, after two warm-up rounds.
+  const rounds = Math.ceil(runs / plugins.length) * plugins.length;
+  for (let round = 0; round < rounds + 2; round++) {
+    const order = [...plugins.slice(round % plugins.length), ...plugins.slice(0, round % plugins.length)];
+    for (const [name, plugin] of order) {
       const ms = await medianMs(() => plugin.run(fromBinary(CodeGeneratorRequestSchema, bytes)), 1, 0);
       if (round >= 2) times[name]?.push(ms);
     }

@@ -1,7 +1,7 @@
 import { dirname } from "node:path";
 import { create, type DescFile } from "@bufbuild/protobuf";
 import { type CodeGeneratorRequest, type CodeGeneratorResponse, CodeGeneratorResponseSchema } from "@bufbuild/protobuf/wkt";
-import { createEcmaScriptPlugin, type Plugin, type Schema } from "@bufbuild/protoplugin";
+import { createEcmaScriptPlugin, type FileInfo, type GeneratedFile, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { type Collected, collect } from "./collect.js";
 import { emitRegistry } from "./emit-registry.js";
 import { emitTables, tableModule } from "./emit-table.js";
@@ -28,6 +28,9 @@ interface Run {
    */
   readonly headers: Map<string, string>;
 }
+
+/** What protoplugin's generated files are to it (its type is not exported). */
+type GeneratedFileController = GeneratedFile & { getFileInfo(): FileInfo };
 
 /** Carries every problem of a request out of generate, into the response. */
 class GenerationFailed extends Error {
@@ -70,7 +73,8 @@ function runPlugin(request: CodeGeneratorRequest, detectSiblingRuns: boolean): C
   }
 }
 
-function generate(schema: Schema<AuthzOptions>, run: Run): void {
+function generate(given: Schema<AuthzOptions>, run: Run): void {
+  const schema = withContentOnce(given);
   const { options } = schema;
   const collected = collect(schema.files, vocabularyOf(options), options.undeclared);
   failOnProblems(schema, run, collected);
@@ -86,6 +90,23 @@ function generate(schema: Schema<AuthzOptions>, run: Run): void {
   }
   if (options.report !== "") emitReport(schema, collected.services);
   if (options.manifest !== "") emitManifest(schema, collected.services);
+}
+
+/**
+ * For target=ts protoplugin asks every file for its content twice (once to
+ * keep the TypeScript for transpiling). A file is final once generate
+ * returns, so its content is built once: on large APIs each build copies
+ * megabytes.
+ */
+function withContentOnce(schema: Schema<AuthzOptions>): Schema<AuthzOptions> {
+  const generateFile = (name: string): GeneratedFile => {
+    const file = schema.generateFile(name) as GeneratedFileController;
+    const build = file.getFileInfo.bind(file);
+    let info: FileInfo | undefined;
+    file.getFileInfo = () => (info ??= build());
+    return file;
+  };
+  return Object.assign(Object.create(schema) as Schema<AuthzOptions>, { generateFile });
 }
 
 /** Every problem of the request, the rules' and the layout's, in one error. */
