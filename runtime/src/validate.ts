@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { withCaret } from "./conditions/ast.js";
-import { checkCondition } from "./conditions/check.js";
+import { conditionProblems } from "./conditions/shared-check.js";
 import { resolveFieldPath } from "./field-path.js";
 import type { Binding, Relation, Requirements, Rule } from "./rule.js";
 
@@ -99,9 +99,7 @@ function validateRequirements(
 function validateConditions(conditions: readonly string[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const [i, expression] of conditions.entries()) {
-    const result = checkCondition(expression, request, vocabulary);
-    if (!("problems" in result)) continue;
-    for (const p of result.problems) {
+    for (const p of conditionProblems(expression, request, vocabulary)) {
       const problem = { problem: `condition ${i + 1}: ${p.problem}`, fix: p.fix };
       problems.push(expression.trim() === "" ? problem : { ...problem, excerpt: withCaret(expression, p.offset) });
     }

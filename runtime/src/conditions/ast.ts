@@ -19,6 +19,14 @@ export interface Node {
   readonly checkedType?: CelTypeDecl;
 }
 
+/** One thing wrong with a condition; what the checker and the vocabulary report. */
+export interface ConditionProblem {
+  readonly problem: string;
+  readonly fix: string;
+  /** 0-based offset in the expression. */
+  readonly offset: number;
+}
+
 /** Macros: a variable bound over a list or a map. */
 export const comprehensions = new Set(["all", "exists", "exists_one", "map", "filter"]);
 

@@ -2,7 +2,7 @@
 // runs at generation and the guard again at start. Every problem carries the
 // 0-based offset a caret points at.
 import type { DescMessage } from "@bufbuild/protobuf";
-import { children, comprehensions, type Node, principalField, rootOf, stringLiteral, supportedCalls, supportedMethods } from "./ast.js";
+import { type ConditionProblem, children, comprehensions, type Node, rootOf, supportedCalls, supportedMethods } from "./ast.js";
 import {
   type ConditionEnvironment,
   declarePaths,
@@ -12,20 +12,9 @@ import {
   principalTypeName,
 } from "./environment.js";
 import { Recent } from "./recent.js";
+import { type ConditionVocabulary, closesNames, outsideVocabulary, vocabularyLiterals } from "./vocabulary.js";
 
-/** The names a rule may use, where declared (the guard's and the plugin's Vocabulary fits). */
-export interface ConditionVocabulary {
-  readonly principals?: readonly string[] | undefined;
-  readonly roles?: readonly string[] | undefined;
-  readonly scopes?: readonly string[] | undefined;
-}
-
-export interface ConditionProblem {
-  readonly problem: string;
-  readonly fix: string;
-  /** 0-based offset in the expression. */
-  readonly offset: number;
-}
+export type { ConditionProblem, ConditionVocabulary };
 
 /** A condition that type-checked: its AST, every node typed, ready for the compiler. */
 export interface CheckedCondition {
@@ -55,12 +44,18 @@ const recentChecks = new Recent<string, { readonly request: DescMessage; readonl
 
 /** Parses and type-checks `expression`: the checked AST, or every problem found. */
 export function checkCondition(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): CheckResult {
+  const result = typeCheckOnce(expression, request);
+  if (!("checked" in result)) return result;
+  const problems = closesNames(vocabulary) ? outsideVocabulary(vocabularyLiterals(result.checked.ast), vocabulary) : [];
+  return problems.length > 0 ? { problems } : result;
+}
+
+/** Parses and type-checks `expression`, without the vocabulary; the last few are kept. */
+export function typeCheckOnce(expression: string, request: DescMessage): CheckResult {
   const known = recentChecks.get(expression);
   let result = known?.request === request ? known.result : undefined;
   if (result === undefined) recentChecks.set(expression, { request, result: (result = typeCheck(expression, request)) });
-  if (!("checked" in result)) return result;
-  const problems = vocabularyWalk(result.checked.ast, vocabulary);
-  return problems.length > 0 ? { problems } : result;
+  return result;
 }
 
 function typeCheck(expression: string, request: DescMessage): CheckResult {
@@ -247,45 +242,6 @@ function nodeProblems(n: Node, scope: Scope): ConditionProblem[] {
   }
 }
 
-function vocabularyWalk(node: Node, vocabulary: ConditionVocabulary): ConditionProblem[] {
-  if (vocabulary.principals === undefined && vocabulary.roles === undefined && vocabulary.scopes === undefined) return [];
-  const problems: ConditionProblem[] = [];
-  const visit = (n: Node): void => {
-    if (n.op === "in" || n.op === "==" || n.op === "!=") problems.push(...vocabularyProblems(n, vocabulary));
-    for (const child of children(n)) visit(child);
-  };
-  visit(node);
-  return problems;
-}
-
 function firstArgType(n: Node): string | undefined {
   return (n.args as [string, Node[]])[1][0]?.checkedType?.name;
-}
-
-/** String literals compared with principal.roles, scopes or kind, where the vocabulary closes them. */
-function vocabularyProblems(n: Node, vocabulary: ConditionVocabulary): ConditionProblem[] {
-  const [left, right] = n.args as [Node, Node];
-  const checks: [string | undefined, Node, string][] = [];
-  if (n.op === "in") {
-    const field = principalField(right);
-    if (field === "roles" || field === "scopes") checks.push([field === "roles" ? "role" : "scope", left, field]);
-    if (principalField(left) === "kind" && right.op === "list") {
-      for (const item of right.args as Node[]) checks.push(["principal", item, "kind"]);
-    }
-  } else {
-    if (principalField(left) === "kind") checks.push(["principal", right, "kind"]);
-    if (principalField(right) === "kind") checks.push(["principal", left, "kind"]);
-  }
-  const problems: ConditionProblem[] = [];
-  for (const [what, literalNode] of checks) {
-    const literal = stringLiteral(literalNode);
-    const declared = what === "role" ? vocabulary.roles : what === "scope" ? vocabulary.scopes : vocabulary.principals;
-    if (literal === undefined || declared === undefined || declared.includes(literal)) continue;
-    problems.push({
-      problem: `${what} "${literal}" is not in the vocabulary`,
-      fix: `use one of ${declared.map((d) => `"${d}"`).join(", ")}, or declare it in the plugin's ${what === "role" ? "roles" : what === "scope" ? "scopes" : "principals"} option`,
-      offset: literalNode.pos,
-    });
-  }
-  return problems;
 }

@@ -118,6 +118,11 @@ function baseEnvironment(): Environment {
   return base;
 }
 
+/** The expression's AST, unchecked; throws on a syntax error or a limit. */
+export function parseExpression(expression: string): Node {
+  return baseEnvironment().parse(expression).ast as unknown as Node;
+}
+
 function build(request: DescMessage): ConditionEnvironment {
   // The clone sees only the principal: the types below are its own, so a
   // condition on one request type never sees another's fields.

@@ -1,0 +1,173 @@
+// One type check for every request type a condition reads alike. Whether a
+// condition type-checks depends only on its text and on the types along each
+// chain of fields it selects from `request` (`request.target.tenant`: the
+// target field's type, then Target's tenant field's); where a chain stops at
+// a message used as a whole, or goes on through a list, a map or a
+// comprehension, that message's identity fixes the rest. Request types that
+// agree on those share one check, so the List RPCs of an API, each with
+// `request.page_size <= 100` on its own request type, are checked once
+// instead of once per type: a type check needs an environment per request
+// type, which costs far more than the check itself.
+import type { DescMessage } from "@bufbuild/protobuf";
+import { type ConditionProblem, children, comprehensions, type Node } from "./ast.js";
+import { typeCheckOnce } from "./check.js";
+import { parseExpression, unreadable } from "./environment.js";
+import { fieldCelType } from "./proto-fields.js";
+import { type ConditionVocabulary, closesNames, outsideVocabulary, type VocabularyLiteral, vocabularyLiterals } from "./vocabulary.js";
+
+/** What the sharing needs of an expression; undefined when it cannot be shared. */
+interface Reads {
+  /** Each chain of fields selected from `request` (`request.a.b` is ["a", "b"]), by proto name. */
+  readonly paths: readonly (readonly string[])[];
+  /** `request` used other than by selecting a field: the check depends on the whole type. */
+  readonly whole: boolean;
+  readonly literals: readonly VocabularyLiteral[];
+}
+
+/** Operators whose check depends on nothing but their operands' types. */
+const plainOps = new Set([
+  "value", "id", ".", "[]", "call", "rcall", "list", "map", "?:", "||", "&&", "!_", "-_",
+  "==", "!=", "<", "<=", ">", ">=", "in", "+", "-", "*", "/", "%",
+]); // biome-ignore format: a table
+
+/**
+ * Both bounded by clearing when full: in the plugin they live for one run;
+ * in a guard's process they hold one entry per distinct condition at most
+ * (a few hundred bytes), unless an API has more conditions than this.
+ */
+const maxEntries = 16_384;
+const readsByText = new Map<string, Reads | null>();
+const cleanChecks = new Set<string>();
+
+/** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
+export function conditionProblems(
+  expression: string,
+  request: DescMessage,
+  vocabulary: ConditionVocabulary = {},
+): readonly ConditionProblem[] {
+  const reads = readsOf(expression);
+  const key = reads === undefined ? undefined : shareKey(expression, reads, request);
+  if (key === undefined || !cleanChecks.has(key)) {
+    const result = typeCheckOnce(expression, request);
+    if (!("checked" in result)) return result.problems;
+    if (key !== undefined) remember(cleanChecks, key);
+  }
+  if (!closesNames(vocabulary)) return [];
+  return outsideVocabulary(reads?.literals ?? literalsOf(expression), vocabulary);
+}
+
+function literalsOf(expression: string): readonly VocabularyLiteral[] {
+  try {
+    return vocabularyLiterals(parseExpression(expression));
+  } catch {
+    return []; // the type check reported the syntax error
+  }
+}
+
+function readsOf(expression: string): Reads | undefined {
+  let reads = readsByText.get(expression);
+  if (reads === undefined) {
+    reads = analyze(expression) ?? null;
+    if (readsByText.size >= maxEntries) readsByText.clear();
+    readsByText.set(expression, reads);
+  }
+  return reads ?? undefined;
+}
+
+function remember(set: Set<string>, key: string): void {
+  if (set.size >= maxEntries) set.clear();
+  set.add(key);
+}
+
+/**
+ * Which fields of `request` the expression reads, or undefined when the
+ * check might depend on more than those fields' types: a syntax error, an
+ * operator not in plainOps, or an identifier that is not request, principal
+ * or a comprehension's variable.
+ */
+function analyze(expression: string): Reads | undefined {
+  let ast: Node;
+  try {
+    ast = parseExpression(expression);
+  } catch {
+    return undefined;
+  }
+  const paths = new Map<string, string[]>();
+  let whole = false;
+  const visit = (node: Node, bound: ReadonlySet<string>): boolean => {
+    if (!plainOps.has(node.op)) return false;
+    if (node.op === "id") {
+      const name = node.args as string;
+      if (bound.has(name)) return true;
+      if (name === "request") whole = true;
+      return name === "request" || name === "principal";
+    }
+    const path = node.op === "." ? requestPath(node, bound) : undefined;
+    if (path !== undefined) {
+      paths.set(path.join("."), path);
+      return true;
+    }
+    if (node.op === "rcall" && comprehensions.has((node.args as [string])[0])) {
+      // `list.all(x, …)`: x is bound in the rest, typed by the receiver, whose reads count
+      // (even when x is named request). Any other form is not shared.
+      const [, receiver, [variable, ...body]] = node.args as [string, Node, Node[]];
+      if (variable?.op !== "id") return false;
+      const inner = new Set([...bound, variable.args as string]);
+      return visit(receiver, bound) && body.every((part) => visit(part, inner));
+    }
+    return children(node).every((child) => visit(child, bound));
+  };
+  if (!visit(ast, new Set())) return undefined;
+  return { paths: [...paths.values()], whole, literals: vocabularyLiterals(ast) };
+}
+
+/** `request.a.b` (request not bound by a comprehension): ["a", "b"]; otherwise undefined. */
+function requestPath(node: Node, bound: ReadonlySet<string>): string[] | undefined {
+  const path: string[] = [];
+  let n = node;
+  while (n.op === ".") {
+    const [target, name] = n.args as [Node, string];
+    path.push(name);
+    n = target;
+  }
+  return n.op === "id" && n.args === "request" && !bound.has("request") ? path.reverse() : undefined;
+}
+
+const messageIds = new WeakMap<DescMessage, number>();
+let nextMessageId = 0;
+
+/**
+ * The expression and the type of each field along each path it reads;
+ * undefined when a field does not exist (the check explains).
+ */
+function shareKey(expression: string, reads: Reads, request: DescMessage): string | undefined {
+  let key = reads.whole ? `${expression}\u0000#${idOf(request)}` : expression;
+  for (let p = 0; p < reads.paths.length; p++) {
+    const path = reads.paths[p] as readonly string[];
+    key += "\u0000";
+    let message = request;
+    for (let i = 0; i < path.length; i++) {
+      const name = path[i] as string;
+      const field = message.fields.find((f) => f.name === name);
+      if (field === undefined) return undefined;
+      const type = unreadable(field) ? "hidden" : fieldCelType(field);
+      key += `${name}:${type}`;
+      if (field.message === undefined) break; // a scalar or an enum: its type fixes the rest
+      // A message the checker reads by its fields: on along the path, unless the path stops
+      // at it (used whole) or it is a list, a map or a well-known type (its type fixes the rest).
+      if (field.fieldKind !== "message" || type !== field.message.typeName || i === path.length - 1) {
+        key += `#${idOf(field.message)}`;
+        break;
+      }
+      message = field.message;
+      key += ".";
+    }
+  }
+  return key;
+}
+
+function idOf(message: DescMessage): number {
+  let id = messageIds.get(message);
+  if (id === undefined) messageIds.set(message, (id = nextMessageId++));
+  return id;
+}
