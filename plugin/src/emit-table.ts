@@ -53,12 +53,45 @@ interface TableModule {
   readonly Binding: ImportSymbol;
   readonly Relation: ImportSymbol;
   readonly RequestOf: ImportSymbol;
-  /**
-   * Rules render the same for every RPC with the same rule object (shared
-   * between RPCs that declare the same bytes, and by a service default),
-   * source and request type: rendered once.
-   */
-  readonly rendered: Map<Rule<unknown>, Map<DescMessage, Map<MethodModel["source"], RenderedRule>>>;
+  readonly rendered: RenderedRules;
+}
+
+/**
+ * Rules render the same for every RPC with the same rule object (shared
+ * between RPCs that declare the same bytes, and by a service default) and
+ * source, and, when the rule reads request fields (bindings, relations), the
+ * same request type: each is rendered once per run, whatever its module.
+ */
+export class RenderedRules {
+  private readonly byRule = new Map<Rule<unknown>, Map<DescMessage | undefined, Map<MethodModel["source"], RenderedRule>>>();
+
+  get({ rule, source, method }: MethodModel): RenderedRule {
+    let byRequest = this.byRule.get(rule);
+    if (byRequest === undefined) this.byRule.set(rule, (byRequest = new Map()));
+    const request = readsRequest(rule) ? method.input : undefined;
+    let bySource = byRequest.get(request);
+    if (bySource === undefined) byRequest.set(request, (bySource = new Map()));
+    let rendered = bySource.get(source);
+    if (rendered === undefined) {
+      const properties = ruleProperties(rule, source, method);
+      const member = renderType(properties);
+      rendered = {
+        entry: [": {\n", renderValue(properties), "  },\n"].join(""),
+        member: [": {\n", ...member, "  };\n"].reduce<TypePart[]>(joinText, []),
+        says: `: ${rule.access === "audit" ? auditText : sourceText[source]} (`,
+      };
+      bySource.set(source, rendered);
+    }
+    return rendered;
+  }
+}
+
+/** Whether rendering the rule reads its request type (accessors of bindings and relations). */
+function readsRequest(rule: Rule<unknown>): boolean {
+  const reads = (r: { bindings?: readonly unknown[]; relations?: readonly unknown[] }) =>
+    (r.bindings?.length ?? 0) + (r.relations?.length ?? 0) > 0;
+  if (rule.access === "authenticated") return reads(rule);
+  return rule.access === "any_of" && rule.alternatives.some(reads);
 }
 
 /**
@@ -68,7 +101,7 @@ interface TableModule {
  * passes `isolatedDeclarations`; the literal is checked against the service
  * (`satisfies`) and against that type (the annotation).
  */
-export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[]): void {
+export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[], rendered: RenderedRules): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
   const imported = {
     defineServiceAuthz: f.import("defineServiceAuthz", "protoauthz"),
@@ -84,7 +117,7 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
     ...descriptors.map((s) => s.name),
     ...services.flatMap(({ service }) => [tableName(service), rulesTypeName(service)]),
   ];
-  const table: TableModule = { f, out: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered: new Map() };
+  const table: TableModule = { f, out: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered };
   for (const [index, { service, methods }] of services.entries()) {
     const descriptor = descriptors[index] as ImportSymbol;
     if (index > 0) table.out.text.push("\n");
@@ -116,7 +149,7 @@ function emitRulesType(
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     text.push("  readonly ", keys[m] as string);
-    const { member } = render(table, model);
+    const { member } = table.rendered.get(model);
     let methodLiteral: string | undefined;
     for (let p = 0; p < member.length; p++) {
       const part = member[p] as TypePart;
@@ -164,7 +197,7 @@ function emitTable(
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     const { method, location } = model;
-    const { entry, says } = render(table, model);
+    const { entry, says } = table.rendered.get(model);
     // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
     text.push("  /**\n   * ", commentText(method.name), says, commentText(formatLocation(location)), ")\n   */\n  ");
     text.push(keys[m] as string, entry);
@@ -182,23 +215,4 @@ function joinText(parts: TypePart[], part: TypePart): TypePart[] {
   if (typeof part === "string" && typeof last === "string") parts[parts.length - 1] = [last, part].join("");
   else parts.push(part);
   return parts;
-}
-
-function render(table: TableModule, { rule, source, method }: MethodModel): RenderedRule {
-  let byRequest = table.rendered.get(rule);
-  if (byRequest === undefined) table.rendered.set(rule, (byRequest = new Map()));
-  let bySource = byRequest.get(method.input);
-  if (bySource === undefined) byRequest.set(method.input, (bySource = new Map()));
-  let rendered = bySource.get(source);
-  if (rendered === undefined) {
-    const properties = ruleProperties(rule, source, method);
-    const member = renderType(properties);
-    rendered = {
-      entry: [": {\n", renderValue(properties), "  },\n"].join(""),
-      member: [": {\n", ...member, "  };\n"].reduce<TypePart[]>(joinText, []),
-      says: `: ${rule.access === "audit" ? auditText : sourceText[source]} (`,
-    };
-    bySource.set(source, rendered);
-  }
-  return rendered;
 }
