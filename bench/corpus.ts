@@ -3,13 +3,24 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/**
- * Services are named per file (F0Service0, F1Service0, …), as in real APIs.
- * `sharedServiceNames` names them Service0, Service1, … in every file: the
- * registry then imports a hundred tables of one name, which protoplugin
- * aliases in time quadratic in that count.
- */
-export function writeCorpus(dir: string, files: number, rpcsPerFile: number, sharedServiceNames = false): void {
+export interface CorpusOptions {
+  /**
+   * Services are named per file (F0Service0, F1Service0, …), as in real APIs.
+   * This names them Service0, Service1, … in every file: the registry then
+   * imports a hundred tables of one name, which protoplugin aliases in time
+   * quadratic in that count.
+   */
+  readonly sharedServiceNames?: boolean;
+  /**
+   * Every RPC authenticated with one CEL condition ("with"), or the same
+   * rules without their conditions ("without"); unset, the usual mix.
+   */
+  readonly conditions?: "with" | "without";
+}
+
+export function writeCorpus(dir: string, files: number, rpcsPerFile: number, options: CorpusOptions = {}): void {
+  const { sharedServiceNames = false, conditions } = options;
+  const ruleOf = conditions === undefined ? rule : (m: number) => conditionRule(m, conditions === "with");
   for (let f = 0; f < files; f++) {
     const pkg = `corpus.f${f}.v1`;
     const lines = [`syntax = "proto3";`, ``, `package ${pkg};`, ``, `import "protoauthz/v1/authz.proto";`, ``];
@@ -19,11 +30,11 @@ export function writeCorpus(dir: string, files: number, rpcsPerFile: number, sha
     const perService = 25;
     for (let s = 0; s * perService < rpcsPerFile; s++) {
       lines.push(`service ${sharedServiceNames ? "" : `F${f}`}Service${s} {`);
-      lines.push(`  option (protoauthz.v1.default_rule) = { authenticated: { principals: "user" scopes: "read" } };`);
+      lines.push(`  option (protoauthz.v1.default_rule) = ${ruleOf(-1) || defaultRule};`);
       for (let m = 0; m < perService && s * perService + m < rpcsPerFile; m++) {
         const kind = ["", "stream ", "", ""][m % 4] ?? "";
         const out = ["", "", "stream ", ""][m % 4] ?? "";
-        lines.push(`  rpc Method${m}(${kind}Req) returns (${out}Res) {${rule(m)}}`);
+        lines.push(`  rpc Method${m}(${kind}Req) returns (${out}Res) {${m % 6 === 0 ? "" : ` option (protoauthz.v1.rule) = ${ruleOf(m)}; `}}`);
       }
       lines.push(`}`);
     }
@@ -32,19 +43,48 @@ export function writeCorpus(dir: string, files: number, rpcsPerFile: number, sha
   }
 }
 
+const defaultRule = `{ authenticated: { principals: "user" scopes: "read" } }`;
+
+/** The usual mix: a sixth each inherit the default, are public, denied, need roles, one binding, two. */
 function rule(m: number): string {
   switch (m % 6) {
+    case -1:
     case 0:
       return ""; // the service default
     case 1:
-      return ` option (protoauthz.v1.rule) = { public: { reason: "probe" } }; `;
+      return `{ public: { reason: "probe" } }`;
     case 2:
-      return ` option (protoauthz.v1.rule) = { deny: { reason: "retired" } }; `;
+      return `{ deny: { reason: "retired" } }`;
     case 3:
-      return ` option (protoauthz.v1.rule) = { authenticated: { principals: ["user", "service"] scopes: ["read", "write"] roles: ["admin", "member"] } }; `;
+      return `{ authenticated: { principals: ["user", "service"] scopes: ["read", "write"] roles: ["admin", "member"] } }`;
     case 4:
-      return ` option (protoauthz.v1.rule) = { authenticated: { principals: "sandbox" bindings: { field: "sandbox_id" attribute: "sandbox_id" } } }; `;
+      return `{ authenticated: { principals: "sandbox" bindings: { field: "sandbox_id" attribute: "sandbox_id" } } }`;
     default:
-      return ` option (protoauthz.v1.rule) = { authenticated: { principals: "sandbox" bindings: [{ field: "target.sandbox_id" attribute: "sandbox_id" }, { field: "account" attribute: "account" }] } }; `;
+      return `{ authenticated: { principals: "sandbox" bindings: [{ field: "target.sandbox_id" attribute: "sandbox_id" }, { field: "account" attribute: "account" }] } }`;
   }
+}
+
+/**
+ * Every RPC authenticated, each with one condition users write (limits that
+ * differ per RPC, a tenant match, a prefix, a role-dependent limit); m = -1
+ * is the service default.
+ */
+function conditionRule(m: number, withCondition: boolean): string {
+  const requirements = [
+    `principals: "user" scopes: "read"`,
+    `principals: "user"`,
+    `principals: "service"`,
+    `principals: ["user", "service"] roles: ["admin", "member"]`,
+    `principals: "sandbox" bindings: { field: "sandbox_id" attribute: "sandbox_id" }`,
+    `principals: "sandbox" bindings: { field: "account" attribute: "account" }`,
+  ][m < 0 ? 0 : m % 6];
+  const condition = [
+    "request.account <= 1000",
+    `request.text.size() <= ${m * 10}`,
+    "request.target.tenant == principal.attributes['tenant']",
+    `'admin' in principal.roles || request.account <= ${m}`,
+    "request.sandbox_id.startsWith('sb-')",
+    `request.account > ${m}`,
+  ][m < 0 ? 0 : m % 6];
+  return `{ authenticated: { ${requirements}${withCondition ? ` conditions: "${condition}"` : ""} } }`;
 }

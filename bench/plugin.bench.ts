@@ -34,7 +34,7 @@ interface Row {
 function requestFor(files: number, rpcsPerFile: number, sharedServiceNames: boolean): CodeGeneratorRequest {
   const dir = join(work, `corpus-${files}x${rpcsPerFile}${sharedServiceNames ? "-shared" : ""}`);
   rmSync(dir, { recursive: true, force: true });
-  writeCorpus(dir, files, rpcsPerFile, sharedServiceNames);
+  writeCorpus(dir, files, rpcsPerFile, { sharedServiceNames });
   return buildRequest(dir, "target=ts");
 }
 
