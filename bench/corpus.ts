@@ -34,7 +34,9 @@ export function writeCorpus(dir: string, files: number, rpcsPerFile: number, opt
       for (let m = 0; m < perService && s * perService + m < rpcsPerFile; m++) {
         const kind = ["", "stream ", "", ""][m % 4] ?? "";
         const out = ["", "", "stream ", ""][m % 4] ?? "";
-        lines.push(`  rpc Method${m}(${kind}Req) returns (${out}Res) {${m % 6 === 0 ? "" : ` option (protoauthz.v1.rule) = ${ruleOf(m)}; `}}`);
+        lines.push(
+          `  rpc Method${m}(${kind}Req) returns (${out}Res) {${m % 6 === 0 ? "" : ` option (protoauthz.v1.rule) = ${ruleOf(m)}; `}}`,
+        );
       }
       lines.push(`}`);
     }
