@@ -6,6 +6,7 @@ import { commentText, jsDoc, propertyKey, stringLiteral } from "./escape.js";
 import { formatLocation } from "./location.js";
 import type { MethodModel, ServiceModel } from "./model.js";
 import { ModuleText } from "./module-text.js";
+import { ServiceImports } from "./service-imports.js";
 
 const sourceText: Record<MethodModel["source"], string> = {
   method: "declared on the RPC",
@@ -54,6 +55,9 @@ interface TableModule {
   readonly Relation: ImportSymbol;
   readonly RequestOf: ImportSymbol;
   readonly rendered: RenderedRules;
+  /** The module's proto file, and its path as comment text: written once per RPC. */
+  readonly file: string;
+  readonly fileText: string;
 }
 
 /**
@@ -88,10 +92,12 @@ export class RenderedRules {
 
 /** Whether rendering the rule reads its request type (accessors of bindings and relations). */
 function readsRequest(rule: Rule<unknown>): boolean {
-  const reads = (r: { bindings?: readonly unknown[]; relations?: readonly unknown[] }) =>
-    (r.bindings?.length ?? 0) + (r.relations?.length ?? 0) > 0;
-  if (rule.access === "authenticated") return reads(rule);
-  return rule.access === "any_of" && rule.alternatives.some(reads);
+  if (rule.access === "authenticated") return readsFields(rule);
+  return rule.access === "any_of" && rule.alternatives.some(readsFields);
+}
+
+function readsFields(requirements: { bindings?: readonly unknown[]; relations?: readonly unknown[] }): boolean {
+  return (requirements.bindings?.length ?? 0) + (requirements.relations?.length ?? 0) > 0;
 }
 
 /**
@@ -101,7 +107,17 @@ function readsRequest(rule: Rule<unknown>): boolean {
  * passes `isolatedDeclarations`; the literal is checked against the service
  * (`satisfies`) and against that type (the annotation).
  */
-export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[], rendered: RenderedRules): void {
+/** What the table modules of one run share. */
+export interface TablesRun {
+  readonly rendered: RenderedRules;
+  readonly imports: ServiceImports;
+}
+
+export function tablesRun(): TablesRun {
+  return { rendered: new RenderedRules(), imports: new ServiceImports() };
+}
+
+export function emitTables(schema: Schema, file: DescFile, services: readonly ServiceModel[], { rendered, imports }: TablesRun): void {
   const f = schema.generateFile(`${tableModule(file)}.ts`);
   const imported = {
     defineServiceAuthz: f.import("defineServiceAuthz", "protoauthz"),
@@ -111,13 +127,20 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
     Relation: f.import("Relation", "protoauthz", true),
     RequestOf: f.import("RequestOf", "protoauthz", true),
   };
-  const descriptors = services.map(({ service }) => f.importSchema(service));
+  const descriptors = services.map(({ service }) => imports.symbol(f, service));
   const names = [
     ...Object.values(imported).map((s) => s.name),
     ...descriptors.map((s) => s.name),
     ...services.flatMap(({ service }) => [tableName(service), rulesTypeName(service)]),
   ];
-  const table: TableModule = { f, out: new ModuleText(ModuleText.canWriteNames(names)), ...imported, rendered };
+  const table: TableModule = {
+    f,
+    out: new ModuleText(ModuleText.canWriteNames(names)),
+    ...imported,
+    rendered,
+    file: file.proto.name,
+    fileText: commentText(file.proto.name),
+  };
   for (const [index, { service, methods }] of services.entries()) {
     const descriptor = descriptors[index] as ImportSymbol;
     if (index > 0) table.out.text.push("\n");
@@ -199,8 +222,11 @@ function emitTable(
     const { method, location } = model;
     const { entry, says } = table.rendered.get(model);
     // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
-    text.push("  /**\n   * ", commentText(method.name), says, commentText(formatLocation(location)), ")\n   */\n  ");
-    text.push(keys[m] as string, entry);
+    text.push("  /**\n   * ", commentText(method.name), says);
+    if (location.file === table.file && location.line !== undefined) {
+      text.push(table.fileText, ":", String(location.line), ":", String(location.column ?? 1));
+    } else text.push(commentText(formatLocation(location)));
+    text.push(")\n   */\n  ", keys[m] as string, entry);
   }
   text.push("} as const satisfies ");
   out.symbol(table.ServiceRules);

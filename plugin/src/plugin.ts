@@ -4,7 +4,7 @@ import { type CodeGeneratorRequest, type CodeGeneratorResponse, CodeGeneratorRes
 import { createEcmaScriptPlugin, type FileInfo, type GeneratedFile, type Plugin, type Schema } from "@bufbuild/protoplugin";
 import { type Collected, collect } from "./collect.js";
 import { emitRegistry } from "./emit-registry.js";
-import { emitTables, RenderedRules, tableModule } from "./emit-table.js";
+import { emitTables, tableModule, tablesRun } from "./emit-table.js";
 import { printable } from "./escape.js";
 import { generatedHeader } from "./header.js";
 import { formatLocation } from "./location.js";
@@ -80,10 +80,10 @@ function generate(given: Schema<AuthzOptions>, run: Run): void {
   failOnProblems(schema, run, collected);
   noteUndeclared(options, collected.services);
   const parameter = schema.proto.parameter ?? "";
-  const rendered = new RenderedRules();
+  const tables = tablesRun();
   for (const [file, services] of servicesByFile(collected.services)) {
     setHeader(run, tableModule(file), generatedHeader(parameter, file));
-    emitTables(schema, file, services, rendered);
+    emitTables(schema, file, services, tables);
   }
   if (collected.services.length > 0 && options.registry !== "") {
     setHeader(run, options.registry, generatedHeader(parameter, registryDescription));
