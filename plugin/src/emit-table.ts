@@ -143,7 +143,7 @@ export function emitTables(schema: Schema, file: DescFile, services: readonly Se
   };
   for (const [index, { service, methods }] of services.entries()) {
     const descriptor = descriptors[index] as ImportSymbol;
-    if (index > 0) table.out.text.push("\n");
+    if (index > 0) table.out.text += "\n";
     // Each RPC's key, for both its rules type member and its table entry.
     const keys = methods.map(({ method }) => propertyKey(method.localName));
     emitRulesType(table, service, descriptor, methods, keys);
@@ -164,31 +164,30 @@ function emitRulesType(
   keys: readonly string[],
 ): void {
   const { f, out, RequestOf } = table;
-  const { text } = out;
-  text.push(jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`), "\n");
+  out.text += `${jsDoc(`The rules of ${tableName(service)}, one member per RPC of ${service.typeName}.`)}\n`;
   out.element(f.export("type", rulesTypeName(service)));
-  text.push(" = {\n");
+  out.text += " = {\n";
   // Indexed loops over RPCs: iterators allocate in a run too short to be optimized.
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
-    text.push("  readonly ", keys[m] as string);
+    out.text += `  readonly ${keys[m]}`;
     const { member } = table.rendered.get(model);
     let methodLiteral: string | undefined;
     for (let p = 0; p < member.length; p++) {
       const part = member[p] as TypePart;
-      if (typeof part === "string") text.push(part);
+      if (typeof part === "string") out.text += part;
       else {
         out.symbol(table[part.listOf]);
-        text.push("<");
+        out.text += "<";
         out.symbol(RequestOf);
-        text.push("<typeof ");
+        out.text += "<typeof ";
         out.symbol(descriptor);
         methodLiteral ??= stringLiteral(model.method.localName);
-        text.push(", ", methodLiteral, ">>");
+        out.text += `, ${methodLiteral}>>`;
       }
     }
   }
-  text.push("};\n\n");
+  out.text += "};\n\n";
 }
 
 /**
@@ -205,34 +204,32 @@ function emitTable(
   keys: readonly string[],
 ): void {
   const { f, out } = table;
-  const { text } = out;
-  text.push(jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`), "\n");
+  out.text += `${jsDoc(`Who may call each RPC of ${service.typeName}.\n\n@generated from service ${service.typeName}`)}\n`;
   out.element(f.export("const", tableName(service)));
-  text.push(": ");
+  out.text += ": ";
   out.symbol(table.ServiceAuthz);
-  text.push("<typeof ");
+  out.text += "<typeof ";
   out.symbol(descriptor);
-  text.push(`, ${rulesTypeName(service)}> = `);
+  out.text += `, ${rulesTypeName(service)}> = `;
   out.symbol(table.defineServiceAuthz);
-  text.push("(");
+  out.text += "(";
   out.symbol(descriptor);
-  text.push(", {\n");
+  out.text += ", {\n";
   for (let m = 0; m < methods.length; m++) {
     const model = methods[m] as MethodModel;
     const { method, location } = model;
     const { entry, says } = table.rendered.get(model);
-    // Its doc comment and entry in pieces: a template per RPC would allocate and then be copied again.
-    text.push("  /**\n   * ", commentText(method.name), says);
-    if (location.file === table.file && location.line !== undefined) {
-      text.push(table.fileText, ":", String(location.line), ":", String(location.column ?? 1));
-    } else text.push(commentText(formatLocation(location)));
-    text.push(")\n   */\n  ", keys[m] as string, entry);
+    const where =
+      location.file === table.file && location.line !== undefined
+        ? `${table.fileText}:${location.line}:${location.column ?? 1}`
+        : commentText(formatLocation(location));
+    out.text += `  /**\n   * ${commentText(method.name)}${says}${where})\n   */\n  ${keys[m]}${entry}`;
   }
-  text.push("} as const satisfies ");
+  out.text += "} as const satisfies ";
   out.symbol(table.ServiceRules);
-  text.push("<typeof ");
+  out.text += "<typeof ";
   out.symbol(descriptor);
-  text.push(">);\n");
+  out.text += ">);\n";
 }
 
 /** Appends a part, joining it to the previous one when both are text. */
