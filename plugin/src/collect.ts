@@ -1,5 +1,5 @@
 import type { DescFile, DescMessage, DescMethod, DescService } from "@bufbuild/protobuf";
-import { type Rule, type RuleProblem, type Vocabulary, validateRule } from "protoauthz/tool";
+import { type Rule, type RuleProblem, type RuleValidator, ruleValidator, type Vocabulary } from "protoauthz/tool";
 import { locateMethod, locateService } from "./locate.js";
 import type { Location } from "./location.js";
 import { elementName, type MethodModel, type ServiceModel } from "./model.js";
@@ -16,7 +16,7 @@ export interface Collected {
 
 /** What one collect() call shares between its files, services and methods. */
 interface Collection {
-  readonly vocabulary: Vocabulary;
+  readonly validator: RuleValidator;
   readonly undeclared: Undeclared;
   readonly problems: Problem[];
   readonly decoded: DecodedRules;
@@ -47,7 +47,7 @@ const missingRule =
  */
 export function collect(files: readonly DescFile[], vocabulary: Vocabulary, undeclared: Undeclared): Collected {
   const collection: Collection = {
-    vocabulary,
+    validator: ruleValidator(vocabulary),
     undeclared,
     problems: [...checkNames(files), ...checkCollisions(files)],
     decoded: new DecodedRules(),
@@ -151,6 +151,6 @@ function validate(collection: Collection, rule: Rule<unknown>, request: DescMess
   let byRequest = collection.validated.get(rule);
   if (byRequest === undefined) collection.validated.set(rule, (byRequest = new Map()));
   let found = byRequest.get(request);
-  if (found === undefined) byRequest.set(request, (found = validateRule(rule, request, collection.vocabulary)));
+  if (found === undefined) byRequest.set(request, (found = collection.validator.validate(rule, request)));
   return found;
 }

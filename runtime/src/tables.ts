@@ -7,7 +7,7 @@ import { readFieldPath, resolveFieldPath } from "./field-path.js";
 import { procedurePath } from "./procedure-path.js";
 import type { MethodRule, Requirements, Rule, RuleSource, ServiceAuthz } from "./rule.js";
 import { checkRuleShape } from "./rule-shape.js";
-import { type RuleProblem, type Vocabulary, validateRule } from "./validate.js";
+import { type RuleProblem, RuleValidator, type Vocabulary } from "./validate.js";
 
 /** A method's rule, prepared for the guard. */
 export interface TableEntry {
@@ -25,6 +25,7 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
   const problems: ConfigProblem[] = [];
   const entries = new Map<string, TableEntry>();
   const services = new Set<string>();
+  const validator = new RuleValidator(vocabulary);
   if (!Array.isArray(tables as unknown))
     throw new AuthzConfigError([configProblem("tables", "the tables are not an array", "pass [defineServiceAuthz(service, rules), …]")]);
   for (const table of tables) {
@@ -57,7 +58,7 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
       try {
         // Shape first: validateRule may then read the rule as its type says.
         const ruleProblems: RuleProblem[] = checkRuleShape(rule);
-        if (ruleProblems.length === 0) ruleProblems.push(...validateRule(rule, method.input, vocabulary));
+        if (ruleProblems.length === 0) ruleProblems.push(...validator.validate(rule, method.input));
         for (const p of ruleProblems) problems.push(configProblem(where, p.problem, p.fix, p.excerpt));
         if (ruleProblems.length === 0) checked = checkRule(copyRule(rule), readerFor(method), conditionCompiler(method.input));
       } catch (error) {

@@ -1,6 +1,6 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { withCaret } from "./conditions/ast.js";
-import { conditionProblems } from "./conditions/shared-check.js";
+import { ConditionChecks } from "./conditions/shared-check.js";
 import { resolveFieldPath } from "./field-path.js";
 import type { Binding, Relation, Requirements, Rule } from "./rule.js";
 
@@ -48,6 +48,30 @@ export const plainRelationNaming: RelationNaming = Object.freeze({
 // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what it refuses
 const plainName = (name: string) => name !== "" && !/[\s\u0000-\u001f\u007f]/.test(name);
 
+/** What validating the rules of one run shares: the names, and what checking conditions learned. */
+interface Validation {
+  readonly vocabulary: Vocabulary;
+  readonly naming: RelationNaming;
+  readonly conditions: ConditionChecks;
+}
+
+/**
+ * Checks the rules of one run (a generation, a guard's start) against the
+ * request messages of their methods. What checking one rule's conditions
+ * learns serves the next, for as long as the validator lives.
+ */
+export class RuleValidator {
+  readonly #validation: Validation;
+
+  constructor(vocabulary: Vocabulary = {}, naming: RelationNaming = plainRelationNaming) {
+    this.#validation = { vocabulary, naming, conditions: new ConditionChecks() };
+  }
+
+  validate(rule: Rule<unknown>, request: DescMessage): RuleProblem[] {
+    return validateWith(this.#validation, rule, request);
+  }
+}
+
 /**
  * Checks one rule against the request message of its method. The plugin runs
  * this at generation time and the guard again at creation, so a rule written in
@@ -59,6 +83,10 @@ export function validateRule(
   vocabulary: Vocabulary = {},
   naming: RelationNaming = plainRelationNaming,
 ): RuleProblem[] {
+  return new RuleValidator(vocabulary, naming).validate(rule, request);
+}
+
+function validateWith(validation: Validation, rule: Rule<unknown>, request: DescMessage): RuleProblem[] {
   switch (rule.access) {
     case "public":
     case "deny":
@@ -67,9 +95,9 @@ export function validateRule(
         ? [{ problem: `${rule.access} rule has an empty reason`, fix: `say why, e.g. ${rule.access}: { reason: "…" }` }]
         : [];
     case "authenticated":
-      return validateRequirements(rule, request, vocabulary, naming);
+      return validateRequirements(validation, rule, request);
     case "any_of":
-      return validateAlternatives(rule.alternatives, request, vocabulary, naming);
+      return validateAlternatives(validation, rule.alternatives, request);
     default:
       return [
         {
@@ -80,26 +108,22 @@ export function validateRule(
   }
 }
 
-function validateRequirements(
-  requirements: Requirements<unknown>,
-  request: DescMessage,
-  vocabulary: Vocabulary,
-  naming: RelationNaming,
-): RuleProblem[] {
+function validateRequirements(validation: Validation, requirements: Requirements<unknown>, request: DescMessage): RuleProblem[] {
+  const { vocabulary } = validation;
   return [
     ...validateNames("principal", requirements.principals ?? [], vocabulary.principals),
     ...validateNames("scope", requirements.scopes ?? [], vocabulary.scopes),
     ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
     ...validateBindings(requirements.bindings ?? [], request),
-    ...validateRelations(requirements.relations ?? [], request, vocabulary, naming),
-    ...validateConditions(requirements.conditions ?? [], request, vocabulary),
+    ...validateRelations(requirements.relations ?? [], request, vocabulary, validation.naming),
+    ...validateConditions(validation, requirements.conditions ?? [], request),
   ];
 }
 
-function validateConditions(conditions: readonly string[], request: DescMessage, vocabulary: Vocabulary): RuleProblem[] {
+function validateConditions(validation: Validation, conditions: readonly string[], request: DescMessage): RuleProblem[] {
   const problems: RuleProblem[] = [];
   for (const [i, expression] of conditions.entries()) {
-    for (const p of conditionProblems(expression, request, vocabulary)) {
+    for (const p of validation.conditions.problems(expression, request, validation.vocabulary)) {
       const problem = { problem: `condition ${i + 1}: ${p.problem}`, fix: p.fix };
       problems.push(expression.trim() === "" ? problem : { ...problem, excerpt: withCaret(expression, p.offset) });
     }
@@ -107,12 +131,7 @@ function validateConditions(conditions: readonly string[], request: DescMessage,
   return problems;
 }
 
-function validateAlternatives(
-  alternatives: readonly Requirements<unknown>[],
-  request: DescMessage,
-  vocabulary: Vocabulary,
-  naming: RelationNaming,
-): RuleProblem[] {
+function validateAlternatives(validation: Validation, alternatives: readonly Requirements<unknown>[], request: DescMessage): RuleProblem[] {
   const problems: RuleProblem[] = [];
   if (alternatives.length < 2) {
     problems.push({
@@ -128,8 +147,7 @@ function validateAlternatives(
         fix: "give it principals, scopes, roles, bindings, relations or conditions, or write the whole rule as authenticated",
       });
     }
-    for (const p of validateRequirements(alternative, request, vocabulary, naming))
-      problems.push({ ...p, problem: `${label}: ${p.problem}` });
+    for (const p of validateRequirements(validation, alternative, request)) problems.push({ ...p, problem: `${label}: ${p.problem}` });
   }
   return problems;
 }

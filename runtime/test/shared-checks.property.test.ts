@@ -8,7 +8,7 @@ import { FileDescriptorProtoSchema, FieldDescriptorProto_Label as Label, FieldDe
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { checkCondition } from "../src/conditions/check.js";
-import { conditionProblems } from "../src/conditions/shared-check.js";
+import { ConditionChecks } from "../src/conditions/shared-check.js";
 
 const runs = Number(process.env.FUZZ_RUNS ?? 100);
 
@@ -128,6 +128,10 @@ const problemsOf = (expression: string, request: DescMessage, vocabulary = {}) =
 };
 
 describe("condition checks shared between request types", () => {
+  // One validator's checks across every run: what one registry's check learned must not leak to another's types.
+  const checks = new ConditionChecks();
+  const conditionProblems = checks.problems.bind(checks);
+
   it("report exactly what checking each condition on its own request type reports, in any order", () => {
     fc.assert(
       fc.property(

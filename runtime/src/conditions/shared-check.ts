@@ -31,29 +31,32 @@ const plainOps = new Set([
 ]); // biome-ignore format: a table
 
 /**
- * Both bounded by clearing when full: in the plugin they live for one run;
- * in a guard's process they hold one entry per distinct condition at most
- * (a few hundred bytes), unless an API has more conditions than this.
+ * The checks of one validator (a generation, a guard's start): which texts
+ * can be shared, and which shared checks came out clean. Nothing lasts
+ * longer than the validator, so no process keeps what one run learned.
  */
-const maxEntries = 16_384;
-const readsByText = new Map<string, Reads | null>();
-const cleanChecks = new Set<string>();
+export class ConditionChecks {
+  readonly #reads = new Map<string, Reads | null>();
+  readonly #clean = new Set<string>();
 
-/** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
-export function conditionProblems(
-  expression: string,
-  request: DescMessage,
-  vocabulary: ConditionVocabulary = {},
-): readonly ConditionProblem[] {
-  const reads = readsOf(expression);
-  const key = reads === undefined ? undefined : shareKey(expression, reads, request);
-  if (key === undefined || !cleanChecks.has(key)) {
-    const result = typeCheckOnce(expression, request);
-    if (!("checked" in result)) return result.problems;
-    if (key !== undefined) remember(cleanChecks, key);
+  /** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
+  problems(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): readonly ConditionProblem[] {
+    const reads = this.#readsOf(expression);
+    const key = reads === undefined ? undefined : shareKey(expression, reads, request);
+    if (key === undefined || !this.#clean.has(key)) {
+      const result = typeCheckOnce(expression, request);
+      if (!("checked" in result)) return result.problems;
+      if (key !== undefined) this.#clean.add(key);
+    }
+    if (!closesNames(vocabulary)) return [];
+    return outsideVocabulary(reads?.literals ?? literalsOf(expression), vocabulary);
   }
-  if (!closesNames(vocabulary)) return [];
-  return outsideVocabulary(reads?.literals ?? literalsOf(expression), vocabulary);
+
+  #readsOf(expression: string): Reads | undefined {
+    let reads = this.#reads.get(expression);
+    if (reads === undefined) this.#reads.set(expression, (reads = analyze(expression) ?? null));
+    return reads ?? undefined;
+  }
 }
 
 function literalsOf(expression: string): readonly VocabularyLiteral[] {
@@ -62,21 +65,6 @@ function literalsOf(expression: string): readonly VocabularyLiteral[] {
   } catch {
     return []; // the type check reported the syntax error
   }
-}
-
-function readsOf(expression: string): Reads | undefined {
-  let reads = readsByText.get(expression);
-  if (reads === undefined) {
-    reads = analyze(expression) ?? null;
-    if (readsByText.size >= maxEntries) readsByText.clear();
-    readsByText.set(expression, reads);
-  }
-  return reads ?? undefined;
-}
-
-function remember(set: Set<string>, key: string): void {
-  if (set.size >= maxEntries) set.clear();
-  set.add(key);
 }
 
 /**

@@ -34,5 +34,5 @@ export type { ConditionCompiler, RuleCondition } from "../rule-conditions.js";
 export { type AlternativeRequirements, type RuleRequirements, ruleRequirements } from "../rule-requirements.js";
 export { spicedbNaming } from "../spicedb/names.js";
 export { compileTables, type TableEntry } from "../tables.js";
-export { plainRelationNaming, type RelationNaming, type RuleProblem, type Vocabulary } from "../validate.js";
-export { validateRule } from "./validate-rule.js";
+export { plainRelationNaming, type RelationNaming, type RuleProblem, type RuleValidator, type Vocabulary } from "../validate.js";
+export { ruleValidator, validateRule } from "./validate-rule.js";

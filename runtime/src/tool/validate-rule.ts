@@ -1,7 +1,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import type { Rule } from "../rule.js";
 import { spicedbNaming } from "../spicedb/names.js";
-import { type RelationNaming, type RuleProblem, type Vocabulary, validateRule as validateRuleWith } from "../validate.js";
+import { type RelationNaming, type RuleProblem, RuleValidator, type Vocabulary } from "../validate.js";
 
 /**
  * Checks one rule against the request message of its method, as
@@ -15,5 +15,14 @@ export function validateRule(
   vocabulary: Vocabulary = {},
   naming: RelationNaming = spicedbNaming,
 ): RuleProblem[] {
-  return validateRuleWith(rule, request, vocabulary, naming);
+  return ruleValidator(vocabulary, naming).validate(rule, request);
+}
+
+/**
+ * A validator for the rules of one run, as validateRule checks each: what
+ * checking one rule's conditions learns (a condition read alike by many
+ * request types is type-checked once) serves the rest of the run.
+ */
+export function ruleValidator(vocabulary: Vocabulary = {}, naming: RelationNaming = spicedbNaming): RuleValidator {
+  return new RuleValidator(vocabulary, naming);
 }
