@@ -1,5 +1,6 @@
-// Validation type-checks a condition once for all request types that agree on
-// the types of the fields it reads. Whatever the request types, expressions
+// Validation type-checks a condition once for all request types and
+// conditions that agree on the types of the fields it reads and on its syntax
+// tree but for number values. Whatever the request types, expressions
 // and order of checks, the problems it reports are exactly those of checking
 // each condition on its own request type, so sharing can never let an
 // expression through on a type where it does not check.
@@ -93,13 +94,15 @@ const scalarKind = fc.constantFrom<Kind>("int64", "string", "double", "strings")
 const shape = fc.uniqueArray(fc.tuple(fc.constantFrom(...names), kind), { selector: ([name]) => name, maxLength: names.length });
 
 const field = fc.constantFrom(...names, "nope");
-const literal = fc.constantFrom("1", "1u", "1.0", "'a'", "true", "null", "[]", "['a']");
+const literal = fc.constantFrom("1", "7", "1u", "2u", "1.0", "2.5", "'a'", "'b'", "true", "null", "[]", "['a']", "[2]");
 const op = fc.constantFrom("==", "!=", "<", ">=", "in", "+");
 const operand = fc.oneof(
   field.map((f) => `request.${f}`),
   fc.tuple(field, fc.constantFrom("amount", "account_id", "nope")).map(([f, g]) => `request.${f}.${g}`),
   field.map((f) => `request.${f}[0]`),
   field.map((f) => `request.${f}['k']`),
+  // A string literal can name a field: its value decides the check.
+  fc.constantFrom("request.inner['amount']", "request.inner['nope']", "[request.inner][0]['account_id']"),
   field.map((f) => `size(request.${f})`),
   field.map((f) => `has(request.${f})`),
   field.map((f) => `request.${f}.all(x, x == 'a')`),
@@ -154,6 +157,8 @@ describe("condition checks shared between request types", () => {
 
   it("tells request types apart by the types along a path, through messages of one name", () => {
     const path = fc.constantFrom(
+      "request.inner['amount']",
+      "request.inner['nope']",
       "request.inner.amount",
       "request.inner.account_id",
       "request.inner",

@@ -1,15 +1,16 @@
-// One type check for every request type a condition reads alike. Whether a
-// condition type-checks depends only on its text and on the types along each
-// chain of fields it selects from `request` (`request.target.tenant`: the
-// target field's type, then Target's tenant field's); where a chain stops at
-// a message used as a whole, or goes on through a list, a map or a
-// comprehension, that message's identity fixes the rest. Request types that
-// agree on those share one check, so the List RPCs of an API, each with
-// `request.page_size <= 100` on its own request type, are checked once
-// instead of once per type: a type check needs an environment per request
-// type, which costs far more than the check itself.
+// One type check for every request type and condition that check alike.
+// Whether a condition type-checks depends only on its syntax tree, with each
+// number literal's type but not its value, and on the types along each chain
+// of fields it selects from `request` (`request.target.tenant`: the target
+// field's type, then Target's tenant field's); where a chain stops at a
+// message used as a whole, or goes on through a list, a map or a
+// comprehension, that message's identity fixes the rest. Conditions that
+// agree on those share one check, so `request.page_size <= 100` on the List
+// RPCs of an API, and `request.amount <= 500` next to `<= 1000`, are checked
+// once: a type check needs an environment per request type, which costs far
+// more than the check itself.
 import type { DescMessage } from "@bufbuild/protobuf";
-import { type ConditionProblem, children, comprehensions, type Node } from "./ast.js";
+import { type ConditionProblem, children, comprehensions, isNode, type Node } from "./ast.js";
 import { typeCheckOnce } from "./check.js";
 import { parseExpression, unreadable } from "./environment.js";
 import { fieldCelType } from "./proto-fields.js";
@@ -17,6 +18,8 @@ import { type ConditionVocabulary, closesNames, outsideVocabulary, type Vocabula
 
 /** What the sharing needs of an expression; undefined when it cannot be shared. */
 interface Reads {
+  /** The syntax tree, each number literal written as its type: what the check reads of the text. */
+  readonly shape: string;
   /** Each chain of fields selected from `request` (`request.a.b` is ["a", "b"]), by proto name. */
   readonly paths: readonly (readonly string[])[];
   /** `request` used other than by selecting a field: the check depends on the whole type. */
@@ -42,7 +45,7 @@ export class ConditionChecks {
   /** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
   problems(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): readonly ConditionProblem[] {
     const reads = this.#readsOf(expression);
-    const key = reads === undefined ? undefined : shareKey(expression, reads, request);
+    const key = reads === undefined ? undefined : shareKey(reads, request);
     if (key === undefined || !this.#clean.has(key)) {
       const result = typeCheckOnce(expression, request);
       if (!("checked" in result)) return result.problems;
@@ -106,7 +109,7 @@ function analyze(expression: string): Reads | undefined {
     return children(node).every((child) => visit(child, bound));
   };
   if (!visit(ast, new Set())) return undefined;
-  return { paths: [...paths.values()], whole, literals: vocabularyLiterals(ast) };
+  return { shape: shapeOf(ast), paths: [...paths.values()], whole, literals: vocabularyLiterals(ast) };
 }
 
 /** `request.a.b` (request not bound by a comprehension): ["a", "b"]; otherwise undefined. */
@@ -121,15 +124,37 @@ function requestPath(node: Node, bound: ReadonlySet<string>): string[] | undefin
   return n.op === "id" && n.args === "request" && !bound.has("request") ? path.reverse() : undefined;
 }
 
+/**
+ * The syntax tree as text. A number's value never decides a type check (its
+ * kind does: 1, 1u and 1.0 differ); every other literal stays as written,
+ * since a string can name a field (`request.target['tenant']`).
+ */
+function shapeOf(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(shapeOf).join(",")}]`;
+  if (isNode(value)) return `${value.op}(${shapeOf(value.args)})`;
+  switch (typeof value) {
+    case "bigint":
+      return "<int>";
+    case "number":
+      return "<double>";
+    case "string":
+      return JSON.stringify(value);
+    case "boolean":
+      return String(value);
+    default:
+      return value === null ? "null" : `<${Object.prototype.toString.call(value)} ${String(value)}>`;
+  }
+}
+
 const messageIds = new WeakMap<DescMessage, number>();
 let nextMessageId = 0;
 
 /**
- * The expression and the type of each field along each path it reads;
+ * The expression's shape and the type of each field along each path it reads;
  * undefined when a field does not exist (the check explains).
  */
-function shareKey(expression: string, reads: Reads, request: DescMessage): string | undefined {
-  let key = reads.whole ? `${expression}\u0000#${idOf(request)}` : expression;
+function shareKey(reads: Reads, request: DescMessage): string | undefined {
+  let key = reads.whole ? `${reads.shape}\u0000#${idOf(request)}` : reads.shape;
   for (let p = 0; p < reads.paths.length; p++) {
     const path = reads.paths[p] as readonly string[];
     key += "\u0000";
