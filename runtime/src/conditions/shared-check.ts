@@ -164,16 +164,17 @@ function shareKey(reads: Reads, request: DescMessage): string | undefined {
       const field = message.fields.find((f) => f.name === name);
       if (field === undefined) return undefined;
       const type = unreadable(field) ? "hidden" : fieldCelType(field);
-      key += `${name}:${type}`;
-      if (field.message === undefined) break; // a scalar or an enum: its type fixes the rest
-      // A message the checker reads by its fields: on along the path, unless the path stops
-      // at it (used whole) or it is a list, a map or a well-known type (its type fixes the rest).
-      if (field.fieldKind !== "message" || type !== field.message.typeName || i === path.length - 1) {
-        key += `#${idOf(field.message)}`;
-        break;
+      // A message the checker reads by its fields, whatever its name: on along the path.
+      if (field.fieldKind === "message" && type === field.message.typeName && i < path.length - 1) {
+        key += `${name}:message.`;
+        message = field.message;
+        continue;
       }
-      message = field.message;
-      key += ".";
+      // Anything else fixes the rest of the path by its type; a message also by its identity
+      // (used whole, or as a list's or a map's values).
+      key += `${name}:${type}`;
+      if (field.message !== undefined) key += `#${idOf(field.message)}`;
+      break;
     }
   }
   return key;
