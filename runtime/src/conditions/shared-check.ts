@@ -40,16 +40,21 @@ const plainOps = new Set([
  */
 export class ConditionChecks {
   readonly #reads = new Map<string, Reads | null>();
-  readonly #clean = new Set<string>();
+  /** By shape: the read types of the checks that came out clean. */
+  readonly #clean = new Map<string, Set<string>>();
 
   /** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
   problems(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): readonly ConditionProblem[] {
     const reads = this.#readsOf(expression);
-    const key = reads === undefined ? undefined : shareKey(reads, request);
-    if (key === undefined || !this.#clean.has(key)) {
+    const types = reads === undefined ? undefined : readTypes(reads, request);
+    let clean = reads === undefined ? undefined : this.#clean.get(reads.shape);
+    if (types === undefined || clean?.has(types) !== true) {
       const result = typeCheckOnce(expression, request);
       if (!("checked" in result)) return result.problems;
-      if (key !== undefined) this.#clean.add(key);
+      if (reads !== undefined && types !== undefined) {
+        if (clean === undefined) this.#clean.set(reads.shape, (clean = new Set()));
+        clean.add(types);
+      }
     }
     if (!closesNames(vocabulary)) return [];
     return outsideVocabulary(reads?.literals ?? literalsOf(expression), vocabulary);
@@ -150,11 +155,13 @@ const messageIds = new WeakMap<DescMessage, number>();
 let nextMessageId = 0;
 
 /**
- * The expression's shape and the type of each field along each path it reads;
- * undefined when a field does not exist (the check explains).
+ * The type of each field along each path the expression reads, and the
+ * request's identity when it reads request whole; with the expression's
+ * shape, what a check's outcome depends on. Undefined when a field does not
+ * exist (the check explains).
  */
-function shareKey(reads: Reads, request: DescMessage): string | undefined {
-  let key = reads.whole ? `${reads.shape}\u0000#${idOf(request)}` : reads.shape;
+function readTypes(reads: Reads, request: DescMessage): string | undefined {
+  let key = reads.whole ? `#${idOf(request)}` : "";
   for (let p = 0; p < reads.paths.length; p++) {
     const path = reads.paths[p] as readonly string[];
     key += "\u0000";
