@@ -16,6 +16,7 @@ import { fmt, median, medianMs, writeSection } from "./lib.js";
 const work = join(import.meta.dirname, ".work");
 const noop = createEcmaScriptPlugin({ name: "noop", version: "v0", generateTs() {} });
 const runs = Number(process.env.BENCH_RUNS ?? 15);
+const coldRounds = Number(process.env.BENCH_COLD_RUNS ?? 5);
 // BENCH_BASELINE=<path to another build's index.js>: that build runs in the same
 // interleaved rounds, for a before/after on one loaded machine.
 const baselinePath = process.env.BENCH_BASELINE;
@@ -28,7 +29,7 @@ interface Row {
   noop: number;
   es: number;
   baseline: number;
-  memory: Record<string, number>;
+  cold: Record<string, Cold>;
 }
 
 function requestFor(files: number, rpcsPerFile: number, sharedServiceNames: boolean): CodeGeneratorRequest {
@@ -38,17 +39,37 @@ function requestFor(files: number, rpcsPerFile: number, sharedServiceNames: bool
   return buildRequest(dir, "target=ts");
 }
 
-function peakMemory(request: CodeGeneratorRequest): Record<string, number> {
+interface Cold {
+  /** Median peak RSS, MiB. */
+  readonly rss: number;
+  /** Median wall time of the whole process's work: loading modules, decoding, generating. */
+  readonly total: number;
+  /** Median time of run() alone, cold. */
+  readonly run: number;
+}
+
+/** Each plugin in fresh processes, as buf runs one (rotating, `coldRuns` each): time and peak memory. */
+function coldRuns(request: CodeGeneratorRequest): Record<string, Cold> {
   const file = join(work, "request.binpb");
   writeFileSync(file, toBinary(CodeGeneratorRequestSchema, request));
-  const memory: Record<string, number> = {};
-  for (const which of ["noop", "authz", "es"]) {
-    const out = execFileSync(process.execPath, ["--conditions=default", join(import.meta.dirname, "plugin-child.mjs"), which, file], {
-      encoding: "utf8",
-    });
-    memory[which] = (JSON.parse(out) as { maxRssMiB: number }).maxRssMiB;
+  const names = ["noop", "authz", "es"];
+  const samples: Record<string, { rss: number[]; total: number[]; run: number[] }> = {};
+  for (let round = 0; round < coldRounds; round++) {
+    for (let i = 0; i < names.length; i++) {
+      const which = names[(round + i) % names.length] as string;
+      const out = execFileSync(process.execPath, ["--conditions=default", join(import.meta.dirname, "plugin-child.mjs"), which, file], {
+        encoding: "utf8",
+      });
+      const { maxRssMiB, totalMs, runMs } = JSON.parse(out) as { maxRssMiB: number; totalMs: number; runMs: number };
+      const s = (samples[which] ??= { rss: [], total: [], run: [] });
+      s.rss.push(maxRssMiB);
+      s.total.push(totalMs);
+      s.run.push(runMs);
+    }
   }
-  return memory;
+  return Object.fromEntries(
+    Object.entries(samples).map(([name, s]) => [name, { rss: median(s.rss), total: median(s.total), run: median(s.run) }]),
+  );
 }
 
 async function measure(files: number, rpcsPerFile: number, sharedServiceNames = false): Promise<Row> {
@@ -81,7 +102,7 @@ async function measure(files: number, rpcsPerFile: number, sharedServiceNames = 
     noop: median(times.noop ?? []),
     es: median(times.es ?? []),
     baseline: baseline === undefined ? 0 : median(times.baseline ?? []),
-    memory: peakMemory(request),
+    cold: coldRuns(request),
   };
 }
 
@@ -92,15 +113,29 @@ const [small, large] = rows as [Row, Row];
 // imports of one name are aliased by protoplugin in quadratic time.
 const shared = await measure(100, 100, true);
 const row = (r: Row) =>
-  `| ${r.rpcs} (${r.files}) | ${fmt(r.noop)} ms | ${fmt(r.authz)} ms | **${fmt(r.authz / r.noop)}×** | ${fmt(r.es)} ms | ${fmt(r.memory.noop ?? 0, 0)} / ${fmt(r.memory.authz ?? 0, 0)} / ${fmt(r.memory.es ?? 0, 0)} MiB |`;
+  `| ${r.rpcs} (${r.files}) | ${fmt(r.noop)} ms | ${fmt(r.authz)} ms | **${fmt(r.authz / r.noop)}×** | ${fmt(r.es)} ms | ${fmt(r.cold.noop?.rss ?? 0, 0)} / ${fmt(r.cold.authz?.rss ?? 0, 0)} / ${fmt(r.cold.es?.rss ?? 0, 0)} MiB |`;
+const coldRow = (r: Row) => {
+  const [noopCold, authzCold, esCold] = [r.cold.noop, r.cold.authz, r.cold.es].map((c) => c ?? { rss: 0, total: 0, run: 0 }) as [
+    Cold,
+    Cold,
+    Cold,
+  ];
+  return `| ${r.rpcs} (${r.files}) | ${fmt(noopCold.total, 0)} ms | ${fmt(authzCold.total, 0)} ms | **${fmt(authzCold.total / noopCold.total)}×** | ${fmt(authzCold.run, 0)} ms | ${fmt(esCold.total, 0)} ms |`;
+};
 const lines = [
   "## protoc-gen-authz (`npm run bench:plugin`)",
   "",
-  `Median wall time of one in-process \`run()\` including decoding the same serialized CodeGeneratorRequest (warm, ${runs} interleaved rounds); peak RSS of one run in a fresh process. The floor is a protoplugin plugin whose generate does nothing: decoding plus descriptor building.`,
+  `Median wall time of one in-process \`run()\` including decoding the same serialized CodeGeneratorRequest (warm, ${runs} rounds; the order of plugins rotates every round, so each follows each other one, protoc-gen-es and its garbage included, equally often); median peak RSS of a fresh process. The floor is a protoplugin plugin whose generate does nothing: decoding plus descriptor building.`,
   "",
   "| RPCs (files) | no-op floor | protoc-gen-authz | ratio to floor | protoc-gen-es | peak RSS floor / authz / es |",
   "|---|---|---|---|---|---|",
   ...rows.map(row),
+  "",
+  `As buf runs a plugin, once in a fresh process: loading its modules (protoplugin's floor includes TypeScript, which it loads for transpiling), decoding the request and generating, median of ${coldRounds} processes each. Nothing is optimized yet, so protoc-gen-authz's own generation costs far more than warm:`,
+  "",
+  "| RPCs (files) | no-op floor | protoc-gen-authz | ratio | its run() alone | protoc-gen-es |",
+  "|---|---|---|---|---|---|",
+  ...rows.map(coldRow),
   "",
   "Services are named per file, as in real APIs. With every file's services named Service0–3 (the corpus before issue 18's last round), the registry imports 100 tables of each name and protoplugin's alias resolution, quadratic in that count, adds to the 10,000-RPC time:",
   "",
