@@ -53,6 +53,8 @@ interface Validation {
   readonly vocabulary: Vocabulary;
   readonly naming: RelationNaming;
   readonly conditions: ConditionChecks;
+  /** The problems of each requirements' names, which no request type changes. */
+  readonly names: WeakMap<Requirements<unknown>, readonly RuleProblem[]>;
 }
 
 /**
@@ -64,7 +66,7 @@ export class RuleValidator {
   readonly #validation: Validation;
 
   constructor(vocabulary: Vocabulary = {}, naming: RelationNaming = plainRelationNaming) {
-    this.#validation = { vocabulary, naming, conditions: new ConditionChecks() };
+    this.#validation = { vocabulary, naming, conditions: new ConditionChecks(), names: new WeakMap() };
   }
 
   validate(rule: Rule<unknown>, request: DescMessage): RuleProblem[] {
@@ -110,19 +112,29 @@ function validateWith(validation: Validation, rule: Rule<unknown>, request: Desc
 
 function validateRequirements(validation: Validation, requirements: Requirements<unknown>, request: DescMessage): RuleProblem[] {
   const { vocabulary } = validation;
+  let names = validation.names.get(requirements);
+  if (names === undefined) {
+    names = [
+      ...validateNames("principal", requirements.principals ?? [], vocabulary.principals),
+      ...validateNames("scope", requirements.scopes ?? [], vocabulary.scopes),
+      ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
+    ];
+    validation.names.set(requirements, names);
+  }
+  const { bindings = [], relations = [], conditions = [] } = requirements;
+  if (names.length + bindings.length + relations.length + conditions.length === 0) return [];
   return [
-    ...validateNames("principal", requirements.principals ?? [], vocabulary.principals),
-    ...validateNames("scope", requirements.scopes ?? [], vocabulary.scopes),
-    ...validateNames("role", requirements.roles ?? [], vocabulary.roles),
-    ...validateBindings(requirements.bindings ?? [], request),
-    ...validateRelations(requirements.relations ?? [], request, vocabulary, validation.naming),
-    ...validateConditions(validation, requirements.conditions ?? [], request),
+    ...names,
+    ...validateBindings(bindings, request),
+    ...validateRelations(relations, request, vocabulary, validation.naming),
+    ...validateConditions(validation, conditions, request),
   ];
 }
 
 function validateConditions(validation: Validation, conditions: readonly string[], request: DescMessage): RuleProblem[] {
   const problems: RuleProblem[] = [];
-  for (const [i, expression] of conditions.entries()) {
+  for (let i = 0; i < conditions.length; i++) {
+    const expression = conditions[i] as string;
     for (const p of validation.conditions.problems(expression, request, validation.vocabulary)) {
       const problem = { problem: `condition ${i + 1}: ${p.problem}`, fix: p.fix };
       problems.push(expression.trim() === "" ? problem : { ...problem, excerpt: withCaret(expression, p.offset) });
