@@ -15,7 +15,7 @@ import { fmt, median, medianMs, writeSection } from "./lib.js";
 
 const work = join(import.meta.dirname, ".work");
 const noop = createEcmaScriptPlugin({ name: "noop", version: "v0", generateTs() {} });
-const runs = Number(process.env.BENCH_RUNS ?? 15);
+const runs = Number(process.env.BENCH_RUNS ?? 31);
 const coldRounds = Number(process.env.BENCH_COLD_RUNS ?? 5);
 // BENCH_BASELINE=<path to another build's index.js>: that build runs in the same
 // interleaved rounds, for a before/after on one loaded machine.
