@@ -25,7 +25,8 @@ export function compileTables(tables: readonly ServiceAuthz[], vocabulary?: Voca
   const problems: ConfigProblem[] = [];
   const entries = new Map<string, TableEntry>();
   const services = new Set<string>();
-  const validator = new RuleValidator(vocabulary);
+  // Every condition is compiled right after validation, from its own check.
+  const validator = new RuleValidator(vocabulary, undefined, { shareChecks: false });
   if (!Array.isArray(tables as unknown))
     throw new AuthzConfigError([configProblem("tables", "the tables are not an array", "pass [defineServiceAuthz(service, rules), …]")]);
   for (const table of tables) {

@@ -65,8 +65,13 @@ interface Validation {
 export class RuleValidator {
   readonly #validation: Validation;
 
-  constructor(vocabulary: Vocabulary = {}, naming: RelationNaming = plainRelationNaming) {
-    this.#validation = { vocabulary, naming, conditions: new ConditionChecks(), names: new WeakMap() };
+  /**
+   * `shareChecks: false` checks each condition on its own request type: for
+   * a caller that compiles every condition next (the guard), which needs
+   * that check anyway and then reuses it.
+   */
+  constructor(vocabulary: Vocabulary = {}, naming: RelationNaming = plainRelationNaming, { shareChecks = true } = {}) {
+    this.#validation = { vocabulary, naming, conditions: new ConditionChecks(shareChecks), names: new WeakMap() };
   }
 
   validate(rule: Rule<unknown>, request: DescMessage): RuleProblem[] {

@@ -43,11 +43,15 @@ export class ConditionChecks {
   /** By shape: the read types of the checks that came out clean. */
   readonly #clean = new Map<string, Set<string>>();
 
+  /** `share` false: every condition is checked on its own request type. */
+  constructor(private readonly share = true) {}
+
   /** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
   problems(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): readonly ConditionProblem[] {
-    const reads = this.#readsOf(expression);
+    const reads = this.share ? this.#readsOf(expression) : undefined;
     const types = reads === undefined ? undefined : readTypes(reads, request);
     let clean = reads === undefined ? undefined : this.#clean.get(reads.shape);
+    let literals = reads?.literals;
     if (types === undefined || clean?.has(types) !== true) {
       const result = typeCheckOnce(expression, request);
       if (!("checked" in result)) return result.problems;
@@ -55,23 +59,15 @@ export class ConditionChecks {
         if (clean === undefined) this.#clean.set(reads.shape, (clean = new Set()));
         clean.add(types);
       }
+      literals ??= closesNames(vocabulary) ? vocabularyLiterals(result.checked.ast) : [];
     }
-    if (!closesNames(vocabulary)) return [];
-    return outsideVocabulary(reads?.literals ?? literalsOf(expression), vocabulary);
+    return closesNames(vocabulary) ? outsideVocabulary(literals ?? [], vocabulary) : [];
   }
 
   #readsOf(expression: string): Reads | undefined {
     let reads = this.#reads.get(expression);
     if (reads === undefined) this.#reads.set(expression, (reads = analyze(expression) ?? null));
     return reads ?? undefined;
-  }
-}
-
-function literalsOf(expression: string): readonly VocabularyLiteral[] {
-  try {
-    return vocabularyLiterals(parseExpression(expression));
-  } catch {
-    return []; // the type check reported the syntax error
   }
 }
 
