@@ -163,7 +163,7 @@ const lines = [
     ? []
     : [
         "",
-        `Before/after in the same rounds (baseline: ${baselinePath}): ${rows.map((r) => `${r.rpcs} RPCs ${fmt(r.baseline / r.noop)}× → ${fmt(r.authz / r.noop)}×`).join("; ")}; scaling ${fmt(large.baseline / small.baseline)}× → ${fmt(large.authz / small.authz)}×; shared names ${fmt(shared.baseline / shared.noop)}× → ${fmt(shared.authz / shared.noop)}×; with conditions ${fmt(conditioned.baseline / conditioned.noop)}× → ${fmt(conditioned.authz / conditioned.noop)}×.`,
+        `Before/after in the same rounds (baseline: ${process.env.BENCH_BASELINE_LABEL ?? baselinePath}): ${rows.map((r) => `${r.rpcs} RPCs ${fmt(r.baseline / r.noop)}× → ${fmt(r.authz / r.noop)}×`).join("; ")}; scaling ${fmt(large.baseline / small.baseline)}× → ${fmt(large.authz / small.authz)}×; shared names ${fmt(shared.baseline / shared.noop)}× → ${fmt(shared.authz / shared.noop)}×; with conditions ${fmt(conditioned.baseline / conditioned.noop)}× → ${fmt(conditioned.authz / conditioned.noop)}×.`,
       ]),
   `Targets (issues 18 and 19): ≤ 1.5× the floor at 5,000 RPCs — ${small.authz / small.noop <= 1.5 ? "met" : "NOT met"}; ≤ 2.1× the time for twice the RPCs — ${large.authz / small.authz <= 2.1 ? "met" : "NOT met"}; ≤ 1.5× with a condition on each of 5,000 RPCs — ${conditioned.authz / conditioned.noop <= 1.5 ? "met" : "NOT met"}.`,
 ];
