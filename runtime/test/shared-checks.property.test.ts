@@ -203,6 +203,9 @@ describe("condition checks shared between request types", () => {
     expect(conditionProblems(text, b)).toEqual([]);
     // c's amount is a string: the shared success must not reach it.
     expect(conditionProblems(text, c).map((p) => p.problem)).toEqual([expect.stringMatching(/^type error: /)]);
+    // Over the length limit: refused before anything parses it, shared or not.
+    const long = Array.from({ length: 300 }, () => text).join(" && ");
+    expect(conditionProblems(long, a).map((p) => p.problem)).toEqual([`condition is ${long.length} characters long`]);
     // Read through request itself, not a field of it: never shared.
     const whole = "[request][0].amount <= 100";
     expect(conditionProblems(whole, a)).toEqual([]);

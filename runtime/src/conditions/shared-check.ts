@@ -12,7 +12,7 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { type ConditionProblem, children, comprehensions, isNode, type Node } from "./ast.js";
 import { typeCheckOnce } from "./check.js";
-import { parseExpression, unreadable } from "./environment.js";
+import { maxExpressionLength, parseExpression, unreadable } from "./environment.js";
 import { fieldCelType } from "./proto-fields.js";
 import { type ConditionVocabulary, closesNames, outsideVocabulary, type VocabularyLiteral, vocabularyLiterals } from "./vocabulary.js";
 
@@ -44,11 +44,15 @@ export class ConditionChecks {
   readonly #clean = new Map<string, Set<string>>();
 
   /** `share` false: every condition is checked on its own request type. */
-  constructor(private readonly share = true) {}
+  readonly #share: boolean;
+
+  constructor(share = true) {
+    this.#share = share;
+  }
 
   /** The problems of `expression` on `request` (type, cost, vocabulary): what validation reports. */
   problems(expression: string, request: DescMessage, vocabulary: ConditionVocabulary = {}): readonly ConditionProblem[] {
-    const reads = this.share ? this.#readsOf(expression) : undefined;
+    const reads = this.#share ? this.#readsOf(expression) : undefined;
     const types = reads === undefined ? undefined : readTypes(reads, request);
     let clean = reads === undefined ? undefined : this.#clean.get(reads.shape);
     let literals = reads?.literals;
@@ -78,6 +82,8 @@ export class ConditionChecks {
  * or a comprehension's variable.
  */
 function analyze(expression: string): Reads | undefined {
+  // Too long to be valid: the check refuses it without parsing, and so does this.
+  if (expression.length > maxExpressionLength) return undefined;
   let ast: Node;
   try {
     ast = parseExpression(expression);
